@@ -63,6 +63,11 @@ export class ApiError extends Error {
   readonly external: string;
   /** Set for the plain (upload/artifact) handlers: HTTP status and content type decided by the handler. */
   httpStatus?: number;
+  /**
+   * A gateway-level error (request decoding, query parsing, body limits): the body is a bare
+   * `{code, message}` without `details`, as grpc-gateway writes for errors it raises itself.
+   */
+  bare = false;
 
   constructor(code: number, external: string, internal?: string) {
     super(internal ?? external);
@@ -113,6 +118,21 @@ export function unauthenticated(msg: string): ApiError {
   return new ApiError(GrpcCode.Unauthenticated, msg, `Unauthenticated: ${msg}`);
 }
 
+/** `util.NewUnavailableServerError` → 14 (503). */
+export function unavailable(msg: string): ApiError {
+  return new ApiError(GrpcCode.Unavailable, msg, `ServiceUnavailable: ${msg}`);
+}
+
+/**
+ * An error raised by grpc-gateway itself before the handler runs (bad JSON body, unknown body field,
+ * unparsable typed query value): HTTP 400, body `{"code":3,"message":...}` without details.
+ */
+export function gatewayInvalid(msg: string): ApiError {
+  const e = new ApiError(GrpcCode.InvalidArgument, msg, msg);
+  e.bare = true;
+  return e;
+}
+
 /** `util.NewPermissionDeniedError` → 7 (403). */
 export function permissionDenied(msg: string): ApiError {
   return new ApiError(GrpcCode.PermissionDenied, msg, `PermissionDenied: ${msg}`);
@@ -124,19 +144,21 @@ export function permissionDenied(msg: string): ApiError {
  */
 export function internal(msg: string, cause?: ApiError | Error): ApiError {
   const chain = cause ? `${msg}: ${cause.message}` : msg;
-  return new ApiError(GrpcCode.Internal, "Internal Server Error", `Internal Server Error: ${chain}`);
+  return new ApiError(GrpcCode.Internal, "Internal Server Error", `InternalServerError: ${chain}`);
 }
 
 /** Any thrown value as an ApiError; non-UserErrors become "Internal error: ..." with code 13. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const text = err instanceof Error ? err.message : String(err);
-  const e = new ApiError(GrpcCode.Internal, text, `Internal error: ${text}`);
-  return e;
+  // A non-UserError: the interceptor's status carries the same "Internal error: ..." text in
+  // `message` and in the detail (whose code is Unknown, see gatewayErrorBody).
+  return new ApiError(GrpcCode.Internal, `Internal error: ${text}`, `Internal error: ${text}`);
 }
 
 /** The gateway body: a marshalled google.rpc.Status with one detail carrying the short message. */
 export function gatewayErrorBody(err: ApiError): Record<string, unknown> {
+  if (err.bare) return { code: err.code, message: err.message };
   const isUserError = !err.message.startsWith("Internal error: ");
   return {
     code: err.code,
@@ -159,7 +181,7 @@ export function writeGatewayError(res: ServerResponse, err: ApiError): void {
     "content-length": Buffer.byteLength(body),
   };
   if (err.code === GrpcCode.Unauthenticated) headers["www-authenticate"] = sanitizeHeader(err.message);
-  res.writeHead(httpStatusFromGrpc(err.code), headers);
+  res.writeHead(err.httpStatus ?? httpStatusFromGrpc(err.code), headers);
   res.end(body);
 }
 

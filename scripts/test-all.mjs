@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Runs the whole test suite: the TypeScript tests (vitest) and the interop tests against the official
+// Python SDK (pytest, in a venv made by test/interop/run.sh). Each runner's own summary is printed as it
+// comes; the last line adds both up as "N passed, N failed" (CI reads it). Exit code is non-zero when
+// anything failed or a runner could not run.
+//
+//   node scripts/test-all.mjs            everything
+//   node scripts/test-all.mjs --no-interop   only vitest (e.g. on a machine without Python)
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const args = process.argv.slice(2);
+const withInterop = !args.includes("--no-interop");
+const root = new URL("..", import.meta.url).pathname;
+
+function run(cmd, argv, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      process.stdout.write(d);
+      out += d.toString();
+      if (out.length > 1_000_000) out = out.slice(-200_000);
+    });
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+    child.on("error", (err) => resolve({ code: 127, out: String(err) }));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let ok = true;
+
+// 1. vitest, with a JSON report for exact counts.
+const dir = mkdtempSync(join(tmpdir(), "kfp-ts-test-"));
+const report = join(dir, "vitest.json");
+const v = await run("npx", [
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+]);
+try {
+  const r = JSON.parse(readFileSync(report, "utf8"));
+  passed += r.numPassedTests ?? 0;
+  failed += r.numFailedTests ?? 0;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // A suite that failed to load has no tests counted: count it as a failure.
+  const brokenSuites = (r.testResults ?? []).filter(
+    (s) => s.status === "failed" && (s.assertionResults ?? []).length === 0,
+  ).length;
+  failed += brokenSuites;
+  console.log(
+    `vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped${brokenSuites ? `, ${brokenSuites} suites failed to load` : ""}`,
+  );
+} catch {
+  console.log("vitest: no report was written (the runner itself failed)");
+  failed += 1;
+}
+if (v.code !== 0) ok = false;
+rmSync(dir, { recursive: true, force: true });
+
+// 2. interop (pytest), which prints pytest's own summary line.
+if (withInterop) {
+  const p = await run("bash", ["test/interop/run.sh"]);
+  const m = [...p.out.matchAll(/=+ (.*?) in [\d.]+s/g)].pop();
+  if (m) {
+    const line = m[1];
+    const num = (word) => Number((line.match(new RegExp(`(\\d+) ${word}`)) ?? [0, 0])[1]);
+    passed += num("passed");
+    failed += num("failed") + num("error") + num("errors");
+    skipped += num("skipped");
+    console.log(`interop: ${line}`);
+  } else {
+    console.log("interop: pytest printed no summary (the interop runner itself failed)");
+    failed += 1;
+  }
+  if (p.code !== 0) ok = false;
+}
+
+if (failed > 0) ok = false;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(ok ? 0 : 1);

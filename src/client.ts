@@ -1,0 +1,523 @@
+/**
+ * The KFP client: options → environment → defaults, one undici dispatcher, resources as fields.
+ *
+ * ```ts
+ * const kfp = new Kfp({ host: "http://localhost:8888" });
+ * const p = await kfp.pipelines.upload(fromPath("pipeline.yaml"), { name: "my-pipeline" });
+ * for await (const run of kfp.runs.list()) console.log(run.display_name);
+ * await kfp.close();
+ * ```
+ */
+import { readFileSync } from "node:fs";
+import type { Dispatcher } from "undici";
+import { AbortError, KfpError, NotFoundError, ValidationError } from "./core/errors.js";
+import { type Page, PagePromise } from "./core/pagination.js";
+import { Auth, type TokenProvider } from "./internal/auth.js";
+import {
+  createDispatcher,
+  type DispatcherSettings,
+  dispatcherSettings,
+  sameDispatcherSettings,
+} from "./internal/dispatcher.js";
+import {
+  DEFAULT_TOKEN_PATH,
+  type Env,
+  IN_CLUSTER_HOST,
+  MISSING_HOST_MESSAGE,
+  normalizeHost,
+  readEnv,
+} from "./internal/env.js";
+import { isLogLevel, Log, type Logger, type LogLevel, Redactor } from "./internal/log.js";
+import type { Query } from "./internal/path.js";
+import type { BackoffOptions } from "./internal/retry.js";
+import { type BodySource, jsonBody, type SendOptions, Transport } from "./internal/transport.js";
+import { Experiments } from "./resources/experiments.js";
+import { Healthz } from "./resources/healthz.js";
+import { Pipelines } from "./resources/pipelines.js";
+import { RecurringRuns } from "./resources/recurring-runs.js";
+import { Runs } from "./resources/runs.js";
+import type { HealthzResponse } from "./types/common.js";
+
+export type { Logger, LogLevel } from "./internal/log.js";
+export type { Query } from "./internal/path.js";
+
+export type ApiVersion = "v2beta1" | "v1beta1" | "v2";
+
+const API_VERSIONS: readonly ApiVersion[] = ["v2", "v2beta1", "v1beta1"];
+
+export interface KfpOptions {
+  /** KFP API endpoint, e.g. `http://localhost:8888` or `https://kubeflow.example.com/pipeline`. Env: `KFP_HOST`, `KF_PIPELINES_ENDPOINT`. */
+  host?: string;
+  /** Static bearer token. Env: `KFP_TOKEN`. */
+  token?: string;
+  /** Called before each request for a bearer token (may cache on its side). */
+  tokenProvider?: TokenProvider;
+  /** File holding a bearer token, re-read when it rotates. Env: `KF_PIPELINES_SA_TOKEN_PATH`. */
+  tokenFile?: string;
+  /** Default namespace (experiments, runs, pipelines). Env: `KFP_NAMESPACE`. */
+  namespace?: string;
+  /** Extra headers on every request, e.g. `{ "kubeflow-userid": "alice@example.com" }`. */
+  headers?: Record<string, string>;
+  /** Cookies (a Dex or oauth2-proxy session): a `Cookie` header string or a name → value map. */
+  cookies?: string | Record<string, string>;
+  /** Per-attempt timeout in ms (default 60 000): connecting, waiting for headers, or any pause in the body. */
+  timeout?: number;
+  /** Retries after the first attempt (default 2). */
+  maxRetries?: number;
+  /** CA certificate(s) for TLS: PEM text, a Buffer, or a path to a PEM file. */
+  ca?: string | Buffer;
+  /** Skip TLS certificate verification (never in production). */
+  insecure?: boolean;
+  /** Where log lines go (default: console). Every line is redacted. */
+  logger?: Logger;
+  /** Default `warn`. Env: `KFP_LOG_LEVEL`. */
+  logLevel?: LogLevel;
+  /** API version to use; `auto` (default) probes `/apis/v2/healthz`, then v2beta1, then v1beta1. */
+  apiVersion?: "auto" | ApiVersion;
+  /** Backoff tuning (ms): `baseDelay` 500, `maxDelay` 8000, `maxRetryAfter` 60 000. */
+  retry?: Partial<BackoffOptions>;
+  /** Advanced: use this undici dispatcher instead of creating one (it is not closed by `close()`). */
+  dispatcher?: Dispatcher;
+  /** Environment to read fallbacks from (default `process.env`). */
+  env?: Env;
+  /** Not supported: kfp-ts does not use `fetch`. */
+  fetchDispatcher?: never;
+}
+
+export interface ServerInfo {
+  apiVersion: ApiVersion;
+  multiUser: boolean;
+  commitSha?: string;
+  tagName?: string;
+  pipelineStore?: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Per-attempt timeout in ms for this call. */
+  timeout?: number;
+  maxRetries?: number;
+}
+
+export interface RequestOptions<T> extends CallOptions {
+  method: "GET" | "POST" | "PATCH" | "DELETE" | "PUT";
+  /** Relative to the version prefix (`/runs/abc` → `/apis/<version>/runs/abc`); `/apis/...` is used as is. */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Default: GET/DELETE/PUT true, POST/PATCH false. */
+  idempotent?: boolean;
+  /** For creates: called when the outcome is unknown, before any retry; a value means "already done". */
+  reconcile?: () => Promise<T | undefined>;
+}
+
+export interface ListCallOptions<Item, Raw> extends CallOptions {
+  /** Key of the item array in the response: `runs`, `pipelines`, `recurringRuns`... */
+  itemsKey: string;
+  /** page_size, sort_by, filter (already serialized), namespace... */
+  query?: Query;
+  /** Per-item conversion (v1 adapters). */
+  map?: (raw: Raw) => Item;
+}
+
+/** Mutable state shared by a client and the clients derived from it with `withOptions()`. */
+interface Shared {
+  dispatcher: Dispatcher;
+  settings: DispatcherSettings | undefined;
+  closed: boolean;
+  /** Cached probe result per host. */
+  probes: Map<string, Promise<ServerInfo>>;
+}
+
+/** Hands the parent's shared state to a client built by `withOptions()` (set and cleared synchronously). */
+let inheritedShared: Shared | undefined;
+
+function checkOptions(o: KfpOptions): void {
+  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout <= 0)) {
+    throw new ValidationError(`timeout must be a positive number of milliseconds, got ${o.timeout}`, {
+      field: "timeout",
+    });
+  }
+  if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
+    throw new ValidationError(`maxRetries must be a non-negative integer, got ${o.maxRetries}`, {
+      field: "maxRetries",
+    });
+  }
+  if (o.logLevel !== undefined && !isLogLevel(o.logLevel)) {
+    throw new ValidationError(
+      `logLevel must be one of debug, info, warn, error, off; got ${String(o.logLevel)}`,
+      {
+        field: "logLevel",
+      },
+    );
+  }
+  if (o.apiVersion !== undefined && o.apiVersion !== "auto" && !API_VERSIONS.includes(o.apiVersion)) {
+    throw new ValidationError(
+      `apiVersion must be auto, v2, v2beta1 or v1beta1; got ${String(o.apiVersion)}`,
+      {
+        field: "apiVersion",
+      },
+    );
+  }
+  if (o.namespace !== undefined && typeof o.namespace !== "string") {
+    throw new ValidationError("namespace must be a string", { field: "namespace" });
+  }
+  if (o.headers !== undefined && (typeof o.headers !== "object" || o.headers === null)) {
+    throw new ValidationError("headers must be an object of header name → value", { field: "headers" });
+  }
+  const creds = [o.token !== undefined, o.tokenProvider !== undefined, o.tokenFile !== undefined].filter(
+    Boolean,
+  );
+  if (creds.length > 1) {
+    throw new ValidationError("pass only one of token, tokenProvider and tokenFile", { field: "token" });
+  }
+}
+
+function loadCa(ca: string | Buffer | undefined): string | Buffer | undefined {
+  if (ca === undefined || Buffer.isBuffer(ca) || ca.includes("-----BEGIN")) return ca;
+  try {
+    return readFileSync(ca);
+  } catch (err) {
+    throw new ValidationError(`ca is neither PEM text nor a readable file: ${ca}`, {
+      field: "ca",
+      cause: err,
+    });
+  }
+}
+
+export class Kfp {
+  readonly pipelines: Pipelines;
+  readonly experiments: Experiments;
+  readonly runs: Runs;
+  readonly recurringRuns: RecurringRuns;
+  readonly healthz: Healthz;
+  /** Default namespace of this client. */
+  readonly namespace: string | undefined;
+  /** The API endpoint (`scheme://host[:port][/prefix]`). */
+  readonly host: string;
+
+  readonly #options: KfpOptions;
+  readonly #transport: Transport;
+  readonly #shared: Shared;
+  readonly #ownsDispatcher: boolean;
+  readonly #apiVersion: "auto" | ApiVersion;
+  #closed = false;
+
+  constructor(opts: KfpOptions = {}) {
+    const shared = inheritedShared;
+    inheritedShared = undefined;
+    checkOptions(opts);
+    this.#options = { ...opts };
+    const env = readEnv(opts.env ?? process.env);
+    const redactor = new Redactor();
+    const levelFromEnv = env.logLevel && isLogLevel(env.logLevel) ? env.logLevel : undefined;
+    const log = new Log(opts.logger, opts.logLevel ?? levelFromEnv ?? "warn", redactor);
+
+    const rawHost = opts.host ?? env.host ?? (env.inCluster ? IN_CLUSTER_HOST : undefined);
+    if (!rawHost) throw new ValidationError(MISSING_HOST_MESSAGE, { field: "host" });
+    const host = normalizeHost(rawHost);
+    if (host.schemeAdded) {
+      log.info(`host has no scheme; using ${host.origin}${host.basePath}`);
+    }
+    this.host = `${host.origin}${host.basePath}`;
+    this.namespace = opts.namespace ?? env.namespace;
+    this.#apiVersion = opts.apiVersion ?? "auto";
+
+    const explicitCred =
+      opts.token !== undefined || opts.tokenProvider !== undefined || opts.tokenFile !== undefined;
+    const auth = new Auth(
+      {
+        token: opts.token ?? (explicitCred ? undefined : env.token),
+        tokenProvider: opts.tokenProvider,
+        tokenFile: opts.tokenFile ?? (explicitCred || env.token ? undefined : env.tokenFile),
+        defaultTokenFile: explicitCred || env.token || env.tokenFile ? undefined : DEFAULT_TOKEN_PATH,
+        cookies: opts.cookies,
+      },
+      { redactor, log },
+    );
+
+    const timeout = opts.timeout ?? 60_000;
+    if (opts.dispatcher) {
+      this.#shared =
+        shared && shared.dispatcher === opts.dispatcher
+          ? shared
+          : {
+              dispatcher: opts.dispatcher,
+              settings: undefined,
+              closed: false,
+              probes: shared?.probes ?? new Map(),
+            };
+      this.#ownsDispatcher = false;
+    } else {
+      const settings = dispatcherSettings(
+        { timeout, ca: loadCa(opts.ca), insecure: opts.insecure },
+        opts.env ?? process.env,
+      );
+      if (shared?.settings && !shared.closed && sameDispatcherSettings(shared.settings, settings)) {
+        this.#shared = shared;
+        this.#ownsDispatcher = false;
+      } else {
+        this.#shared = {
+          dispatcher: createDispatcher(settings),
+          settings,
+          closed: false,
+          probes: shared?.probes ?? new Map(),
+        };
+        this.#ownsDispatcher = true;
+      }
+    }
+
+    this.#transport = new Transport({
+      origin: host.origin,
+      basePath: host.basePath,
+      dispatcher: this.#shared.dispatcher,
+      auth,
+      headers: opts.headers,
+      timeout,
+      maxRetries: opts.maxRetries ?? 2,
+      log,
+      redactor,
+      backoff: opts.retry,
+    });
+
+    this.pipelines = new Pipelines(this);
+    this.experiments = new Experiments(this);
+    this.runs = new Runs(this);
+    this.recurringRuns = new RecurringRuns(this);
+    this.healthz = new Healthz(this);
+  }
+
+  /** A client with some options changed; shares the dispatcher when the connection settings match. */
+  withOptions(opts: Partial<KfpOptions>): Kfp {
+    const merged: KfpOptions = { ...this.#options, ...opts };
+    // A new credential replaces the old one rather than conflicting with it.
+    if (opts.token !== undefined || opts.tokenProvider !== undefined || opts.tokenFile !== undefined) {
+      if (opts.token === undefined) delete merged.token;
+      if (opts.tokenProvider === undefined) delete merged.tokenProvider;
+      if (opts.tokenFile === undefined) delete merged.tokenFile;
+    }
+    if (merged.host === undefined) merged.host = this.host;
+    inheritedShared = this.#shared;
+    try {
+      return new Kfp(merged);
+    } finally {
+      inheritedShared = undefined;
+    }
+  }
+
+  /** A client whose default namespace is `namespace`. */
+  withNamespace(namespace: string): Kfp {
+    if (typeof namespace !== "string" || namespace === "") {
+      throw new ValidationError("withNamespace() needs a non-empty namespace", { field: "namespace" });
+    }
+    return this.withOptions({ namespace });
+  }
+
+  /** Close the connections (when this client created the dispatcher). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsDispatcher && !this.#shared.closed) {
+      this.#shared.closed = true;
+      await this.#shared.dispatcher.close();
+    }
+  }
+
+  /** The resolved API version: the `apiVersion` option, or the first of v2, v2beta1, v1beta1 whose healthz answers. */
+  async apiVersion(opts?: { signal?: AbortSignal }): Promise<ApiVersion> {
+    if (this.#apiVersion !== "auto") return this.#apiVersion;
+    return (await this.#probe(opts?.signal)).apiVersion;
+  }
+
+  /** Server information from healthz (cached). */
+  async serverInfo(opts?: { signal?: AbortSignal }): Promise<ServerInfo> {
+    if (this.#apiVersion === "auto") return this.#probe(opts?.signal);
+    const key = `${this.host} ${this.#apiVersion}`;
+    let p = this.#shared.probes.get(key);
+    if (!p) {
+      const version = this.#apiVersion;
+      p = this.#transport
+        .send<HealthzResponse>({ method: "GET", path: `/apis/${version}/healthz` })
+        .then((h) => toServerInfo(version, h));
+      this.#cacheProbe(key, p);
+    }
+    return withSignal(p, opts?.signal);
+  }
+
+  #cacheProbe(key: string, p: Promise<ServerInfo>): void {
+    this.#shared.probes.set(key, p);
+    // Failures are not cached: the next call probes again.
+    p.catch(() => {
+      if (this.#shared.probes.get(key) === p) this.#shared.probes.delete(key);
+    });
+  }
+
+  #probe(signal: AbortSignal | undefined): Promise<ServerInfo> {
+    const key = `${this.host} auto`;
+    let p = this.#shared.probes.get(key);
+    if (!p) {
+      p = (async () => {
+        for (const version of API_VERSIONS) {
+          try {
+            // Shared by every caller: not tied to one caller's signal (each caller races its own).
+            const h = await this.#transport.send<HealthzResponse>({
+              method: "GET",
+              path: `/apis/${version}/healthz`,
+            });
+            this.#transport.log.debug(`API version ${version}`);
+            return toServerInfo(version, h);
+          } catch (err) {
+            if (err instanceof NotFoundError) continue;
+            throw err;
+          }
+        }
+        throw new KfpError(
+          `no KFP API found at ${this.host}: /apis/v2/healthz, /apis/v2beta1/healthz and /apis/v1beta1/healthz all answered 404; check the host (and its path prefix)`,
+        );
+      })();
+      this.#cacheProbe(key, p);
+    }
+    return withSignal(p, signal);
+  }
+
+  /** Turn a contract path into a full path (`/runs` → `/apis/<version>/runs`). */
+  async resolvePath(path: string, signal?: AbortSignal): Promise<string> {
+    if (path.startsWith("/apis/")) return path;
+    if (!path.startsWith("/"))
+      throw new ValidationError(`path must start with "/": ${path}`, { field: "path" });
+    const v =
+      this.#apiVersion !== "auto" ? this.#apiVersion : await this.apiVersion(signal ? { signal } : undefined);
+    return `/apis/${v}${path}`;
+  }
+
+  async request<T>(opts: RequestOptions<T>): Promise<T> {
+    const path = await this.resolvePath(opts.path, opts.signal);
+    return this._send<T>({
+      method: opts.method,
+      path,
+      query: opts.query,
+      body: opts.body === undefined ? undefined : jsonBody(opts.body),
+      signal: opts.signal,
+      timeout: opts.timeout,
+      maxRetries: opts.maxRetries,
+      idempotent: opts.idempotent,
+      reconcile: opts.reconcile,
+    });
+  }
+
+  get<T>(path: string, opts: CallOptions & { query?: Query } = {}): Promise<T> {
+    return this.request<T>({ ...opts, method: "GET", path });
+  }
+
+  post<T>(
+    path: string,
+    opts: CallOptions & { query?: Query; body?: unknown; reconcile?: () => Promise<T | undefined> } = {},
+  ): Promise<T> {
+    return this.request<T>({ ...opts, method: "POST", path });
+  }
+
+  patch<T>(
+    path: string,
+    opts: CallOptions & { query?: Query; body?: unknown; reconcile?: () => Promise<T | undefined> } = {},
+  ): Promise<T> {
+    return this.request<T>({ ...opts, method: "PATCH", path });
+  }
+
+  put<T>(path: string, opts: CallOptions & { query?: Query; body?: unknown } = {}): Promise<T> {
+    return this.request<T>({ ...opts, method: "PUT", path });
+  }
+
+  delete<T>(path: string, opts: CallOptions & { query?: Query } = {}): Promise<T> {
+    return this.request<T>({ ...opts, method: "DELETE", path });
+  }
+
+  /** A list call: awaitable as one page, `for await` over every item. */
+  getList<Item, Raw = unknown>(path: string, opts: ListCallOptions<Item, Raw>): PagePromise<Item> {
+    const { itemsKey, query, map, ...call } = opts;
+    return new PagePromise<Item>(async (pageToken) => {
+      const raw = await this.get<Record<string, unknown>>(path, {
+        ...call,
+        query: { ...query, page_token: pageToken ?? query?.page_token ?? undefined },
+      });
+      return listPage(raw, itemsKey, map);
+    });
+  }
+
+  /**
+   * @internal Send through the transport with any body (uploads use a multipart body).
+   * `path` must already be a full path.
+   */
+  _send<T>(o: Omit<SendOptions<T>, "body"> & { body?: BodySource | undefined }): Promise<T> {
+    if (this.#closed || this.#shared.closed) {
+      return Promise.reject(new KfpError("this client is closed; create a new Kfp instance"));
+    }
+    return this.#transport.send<T>(o);
+  }
+
+  /** @internal */
+  get _transport(): Transport {
+    return this.#transport;
+  }
+
+  /** Never shows credentials. */
+  toJSON(): Record<string, unknown> {
+    return {
+      host: this.host,
+      namespace: this.namespace,
+      apiVersion: this.#apiVersion,
+      auth: this.#transport.auth.kind,
+    };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `Kfp ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+/** Wait for a shared promise, but give up with an AbortError when this caller's signal fires. */
+function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted)
+    return Promise.reject(new AbortError("The request was aborted", { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError("The request was aborted", { cause: signal.reason }));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function toServerInfo(version: ApiVersion, h: HealthzResponse): ServerInfo {
+  const info: ServerInfo = { apiVersion: version, multiUser: h?.multi_user === true };
+  if (h?.commit_sha) info.commitSha = h.commit_sha;
+  if (h?.tag_name) info.tagName = h.tag_name;
+  if (h?.pipeline_store) info.pipelineStore = h.pipeline_store;
+  return info;
+}
+
+/** Convert a raw list response into page data. */
+export function listPage<Item, Raw>(
+  raw: Record<string, unknown>,
+  itemsKey: string,
+  map?: (r: Raw) => Item,
+): { items: Item[]; total_size: number; next_page_token?: string } {
+  const arr = Array.isArray(raw?.[itemsKey]) ? (raw[itemsKey] as Raw[]) : [];
+  const items = map ? arr.map(map) : (arr as unknown as Item[]);
+  const out: { items: Item[]; total_size: number; next_page_token?: string } = {
+    items,
+    total_size: typeof raw?.total_size === "number" ? raw.total_size : Number(raw?.total_size ?? 0) || 0,
+  };
+  if (typeof raw?.next_page_token === "string" && raw.next_page_token)
+    out.next_page_token = raw.next_page_token;
+  return out;
+}
+
+export type { Page };

@@ -1,0 +1,79 @@
+/**
+ * JSON conventions of the real server's marshaller (FACTS.md §2.1): proto (snake_case) field names,
+ * zero values omitted, int64 as strings, timestamps as whole-second RFC 3339 (`1970-01-01T00:00:00Z`
+ * when unset), enums by name, and an empty list response is `{}`.
+ *
+ * Handlers build response objects with these helpers; `omitZero` is applied to messages only, never
+ * inside Struct/Value content (a pipeline spec or run parameters keep their falsy values).
+ */
+
+/** Whole-second RFC 3339 UTC for unix seconds; 0/undefined gives the epoch, like `timestamppb.New(time.Unix(0, 0))`. */
+export function timestamp(unixSeconds: number | undefined | null): string {
+  const s = Number.isFinite(unixSeconds) ? Math.trunc(unixSeconds as number) : 0;
+  return new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** int64 as a JSON string; the zero value is omitted (undefined). */
+export function int64(v: number | bigint | string | undefined | null): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  const s = typeof v === "string" ? v : String(v);
+  return s === "0" ? undefined : s;
+}
+
+/** True for a proto3 zero value that protojson omits with `EmitUnpopulated: false`. */
+export function isZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === "" || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.keys(v as object).length === 0;
+  }
+  return false;
+}
+
+/**
+ * Drop zero-valued fields of one message (shallow). Nested messages must be built with `omitZero`
+ * themselves; an empty nested object is dropped (an unset message and a map with no entries are absent).
+ */
+export function omitZero<T extends Record<string, unknown>>(msg: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(msg)) {
+    if (!isZero(v)) out[k] = v;
+  }
+  return out as Partial<T>;
+}
+
+/**
+ * A list response: `{ [key]: items, total_size, next_page_token }` with zero values omitted, so a
+ * list with no items is `{}`.
+ */
+export function listResponse(
+  key: string,
+  items: unknown[],
+  totalSize: number,
+  nextPageToken?: string,
+): Record<string, unknown> {
+  return omitZero({ [key]: items, total_size: totalSize, next_page_token: nextPageToken ?? "" });
+}
+
+/** `lowerCamelCase` → `snake_case` (protojson JSON name → proto field name). */
+export function toSnake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** `snake_case` → `lowerCamelCase` (proto field name → protojson JSON name). */
+export function toCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/**
+ * Parse an RFC 3339 timestamp as protojson does (offset or Z, optional fractions) to unix seconds
+ * (fractions truncated). Returns undefined for anything else.
+ */
+export function parseTimestamp(v: unknown): number | undefined {
+  if (typeof v !== "string") return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.exec(v);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8] === "z" ? "Z" : m[8]}`);
+  if (Number.isNaN(ms)) return undefined;
+  return Math.floor(ms / 1000);
+}

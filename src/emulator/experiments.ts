@@ -1,0 +1,439 @@
+/**
+ * Experiments (v2beta1 and /apis/v2): create, get, list, archive, unarchive, delete, and the default
+ * experiment of single-user servers (FACTS.md §7.2, §8; upstream `experiment_server.go`,
+ * `resource_manager.go`, `experiment_store.go`).
+ *
+ * Behaviour worth knowing:
+ * - empty `display_name` → 500 (the converter wraps the InvalidInput in an InternalServerError);
+ *   names longer than 128 bytes / namespaces longer than 63 → 500 too;
+ * - (namespace, display_name) is unique → 409; deleting the default experiment → 409 (Aborted);
+ * - archive marks the experiment and all its runs ARCHIVED and disables its recurring runs;
+ *   unarchive restores only the experiment; delete keeps runs and recurring runs;
+ * - in single-user mode archive/unarchive of an unknown id succeed (an UPDATE of no rows upstream);
+ * - multi-user: create/list need a namespace (400), get/delete/archive of an unknown id → 404, and
+ *   every call is authorized against the experiment's namespace (resource `experiments`).
+ *
+ * Helpers used by runs, recurring runs and the v1beta1 routes are exported from here.
+ */
+
+import { enumOf, message } from "./body.js";
+import type { EmulatorApp, RequestContext } from "./context.js";
+import { listResponse, omitZero, timestamp } from "./encode.js";
+import { ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "./errors.js";
+import { type ListSpec, listRows } from "./list.js";
+import { ALL_V2 } from "./router.js";
+import type { Store } from "./store.js";
+
+export const EXPERIMENTS = "experiments";
+export const DEFAULT_EXPERIMENT_META = "default_experiment_id";
+export const DEFAULT_EXPERIMENT_DESCRIPTION =
+  "All runs created without specifying an experiment will be grouped here.";
+
+export type StorageState = "AVAILABLE" | "ARCHIVED";
+
+export interface ExperimentRecord {
+  experiment_id: string;
+  display_name: string;
+  description: string;
+  namespace: string;
+  created_at: number;
+  last_run_created_at: number;
+  storage_state: StorageState;
+}
+
+/** Hooks other modules install to take part in an experiment's archival. */
+export interface ExperimentArchiveHooks {
+  /** Disable every recurring run of the experiment. */
+  disableRecurringRuns?(experimentId: string): void;
+}
+
+export const ARCHIVE_HOOKS = "experiment-archive-hooks";
+
+const STORAGE_STATES = ["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"];
+
+const EXPERIMENT_SHAPE = message("Experiment", {
+  experiment_id: "string",
+  display_name: "string",
+  description: "string",
+  created_at: "timestamp",
+  namespace: "string",
+  storage_state: enumOf("StorageState", STORAGE_STATES),
+  last_run_created_at: "timestamp",
+});
+
+/** `IsEmptyNamespace`: "" or "-" (model.NoNamespace). */
+export function isEmptyNamespace(ns: string | undefined): boolean {
+  return ns === undefined || ns === "" || ns === "-";
+}
+
+/** `ExperimentStore.GetExperiment`: 404 "Experiment <id> not found". */
+export function getExperiment(store: Store, id: string): ExperimentRecord {
+  const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
+  if (!rec) throw notFound("Experiment", id);
+  return rec;
+}
+
+export function findExperiment(store: Store, id: string): ExperimentRecord | undefined {
+  return store.get<ExperimentRecord>(EXPERIMENTS, id);
+}
+
+export function defaultExperimentId(store: Store): string {
+  return store.getMeta(DEFAULT_EXPERIMENT_META) ?? "";
+}
+
+/**
+ * `CreateDefaultExperiment(namespace)`: reuse the stored default, else an experiment named `Default`
+ * in that namespace, else create one.
+ */
+export function ensureDefaultExperiment(app: EmulatorApp, namespace = ""): string {
+  const store = app.store;
+  const existing = defaultExperimentId(store);
+  if (existing !== "") return existing;
+  return store.transaction(() => {
+    let rec = [...store.all<ExperimentRecord>(EXPERIMENTS)].find(
+      (e) => e.display_name === "Default" && e.namespace === namespace,
+    );
+    if (!rec) {
+      rec = {
+        experiment_id: app.newId(),
+        display_name: "Default",
+        description: DEFAULT_EXPERIMENT_DESCRIPTION,
+        namespace,
+        created_at: app.now(),
+        last_run_created_at: 0,
+        storage_state: "AVAILABLE",
+      };
+      store.put(EXPERIMENTS, rec.experiment_id, rec);
+    }
+    store.setMeta(DEFAULT_EXPERIMENT_META, rec.experiment_id);
+    return rec.experiment_id;
+  });
+}
+
+/** `GetNamespaceFromExperimentId`: "" for an empty id; 404 (wrapped) for an unknown one. */
+export function namespaceOfExperiment(store: Store, experimentId: string): string {
+  if (experimentId === "") return "";
+  const rec = store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
+  if (!rec)
+    throw notFound("Experiment", experimentId).wrap(
+      `Failed to fetch namespace from experiment ${experimentId}`,
+    );
+  return rec.namespace;
+}
+
+/**
+ * `GetValidExperimentNamespacePair`: multi-user needs an experiment id (400); a given experiment's
+ * namespace wins (a different non-empty namespace → 400); no id → the default experiment.
+ */
+export function validExperimentNamespacePair(
+  ctx: RequestContext,
+  experimentId: string,
+  namespace: string,
+): { experimentId: string; namespace: string } {
+  if (ctx.isMultiUser && experimentId === "")
+    throw invalidInput("Experiment id can not be empty in multi-user mode");
+  if (experimentId !== "") {
+    let ns: string;
+    try {
+      ns = namespaceOfExperiment(ctx.store, experimentId);
+    } catch (err) {
+      throw (err as ApiError).wrap(`Failed to fetch namespace for experiment ${experimentId}`);
+    }
+    if (namespace !== "" && namespace !== ns) {
+      throw invalidInput(`Experiment ${experimentId} belongs to namespace '${ns}' instead of '${namespace}'`);
+    }
+    return { experimentId, namespace: ns };
+  }
+  return { experimentId: ensureDefaultExperiment(ctx.app, namespace), namespace };
+}
+
+/** `ReplaceNamespace`: namespaces are ignored in single-user mode. */
+export function replaceNamespace(ctx: RequestContext, ns: string | undefined): string {
+  return ctx.isMultiUser ? (ns ?? "") : "";
+}
+
+/** Set `last_run_created_at` of an experiment (on run creation). */
+export function touchExperiment(store: Store, experimentId: string, createdAt: number): void {
+  const rec = store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
+  if (rec) store.put(EXPERIMENTS, experimentId, { ...rec, last_run_created_at: createdAt });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// JSON
+
+export function toApiExperiment(e: ExperimentRecord): Record<string, unknown> {
+  return omitZero({
+    experiment_id: e.experiment_id,
+    display_name: e.display_name,
+    description: e.description,
+    created_at: timestamp(e.created_at),
+    namespace: e.namespace,
+    storage_state: e.storage_state,
+    last_run_created_at: timestamp(e.last_run_created_at),
+  });
+}
+
+export function toApiExperimentV1(e: ExperimentRecord): Record<string, unknown> {
+  return omitZero({
+    id: e.experiment_id,
+    name: e.display_name,
+    description: e.description,
+    created_at: timestamp(e.created_at),
+    resource_references: [{ key: omitZero({ type: "NAMESPACE", id: e.namespace }), relationship: "OWNER" }],
+    storage_state: `STORAGESTATE_${e.storage_state}`,
+  });
+}
+
+const idField = { get: (e: ExperimentRecord) => e.experiment_id, kind: "string" as const, column: "UUID" };
+const nameField = { get: (e: ExperimentRecord) => e.display_name, kind: "string" as const, column: "Name" };
+
+export const EXPERIMENT_LIST_SPEC: ListSpec<ExperimentRecord> = {
+  model: "experiments",
+  typeName: "Experiment",
+  fields: {
+    experiment_id: idField,
+    id: idField,
+    display_name: nameField,
+    name: nameField,
+    created_at: { get: (e) => e.created_at, kind: "timestamp", column: "CreatedAtInSec" },
+    last_run_created_at: {
+      get: (e) => e.last_run_created_at,
+      kind: "timestamp",
+      column: "LastRunCreatedAtInSec",
+    },
+    description: { get: (e) => e.description, kind: "string", column: "Description" },
+    namespace: { get: (e) => e.namespace, kind: "string", column: "Namespace" },
+    storage_state: { get: (e) => e.storage_state, kind: "string", column: "StorageState" },
+  },
+  id: (e) => e.experiment_id,
+  createdAt: (e) => e.created_at,
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Operations shared by v2beta1 and v1beta1
+
+/** `canAccessExperiment`: no-op in single-user mode; looks up the experiment's namespace by id. */
+export function canAccessExperiment(
+  ctx: RequestContext,
+  experimentId: string,
+  namespace: string,
+  verb: string,
+  name = "",
+): void {
+  if (!ctx.isMultiUser) return;
+  let ns = namespace;
+  let n = name;
+  if (experimentId !== "") {
+    const rec = ctx.store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
+    if (!rec) throw notFound("Experiment", experimentId).wrap("Failed to authorize with the experiment ID");
+    ns = rec.namespace;
+    if (n === "") n = rec.display_name;
+  }
+  if (isEmptyNamespace(ns))
+    throw invalidInput("An experiment cannot have an empty namespace in multi-user mode");
+  ctx.authorize(ns, "experiments", verb, n);
+}
+
+/** Validate and store a new experiment (conversion errors → 500, duplicates → 409). */
+export function createExperiment(
+  ctx: RequestContext,
+  input: { name: string; description: string; namespace: string },
+  version: "v1beta1" | "v2beta1",
+): ExperimentRecord {
+  const conv =
+    version === "v1beta1" ? "Failed to create a v1beta1 experiment" : "Failed to create a experiment";
+  const convPrefix = `[ExperimentServer]: ${conv} due to conversion error`;
+  if (input.name === "") {
+    throw internal(
+      "Failed to convert API experiment to model experiment",
+      invalidInput("Experiment must have a non-empty name"),
+    ).wrap(convPrefix);
+  }
+  if (Buffer.byteLength(input.name) > 128) {
+    throw internal(
+      "Failed to convert API experiment to model experiment",
+      invalidInput("Experiment.Name length cannot exceed 128"),
+    ).wrap(convPrefix);
+  }
+  if (Buffer.byteLength(input.namespace) > 63) {
+    throw internal(
+      "Failed to convert API experiment to model experiment",
+      invalidInput("Experiment.Namespace length cannot exceed 63"),
+    ).wrap(convPrefix);
+  }
+  const namespace = replaceNamespace(ctx, input.namespace);
+  try {
+    canAccessExperiment(ctx, "", namespace, "create", input.name);
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize the request").wrap(conv);
+  }
+  const store = ctx.store;
+  return store.transaction(() => {
+    for (const e of store.all<ExperimentRecord>(EXPERIMENTS)) {
+      if (e.display_name === input.name && e.namespace === namespace) {
+        throw alreadyExists(
+          `Failed to create a new experiment. The name ${input.name} already exists. Please specify a new name`,
+        ).wrap(conv);
+      }
+    }
+    const rec: ExperimentRecord = {
+      experiment_id: ctx.newId(),
+      display_name: input.name,
+      description: input.description,
+      namespace,
+      created_at: ctx.now(),
+      last_run_created_at: 0,
+      storage_state: "AVAILABLE",
+    };
+    store.put(EXPERIMENTS, rec.experiment_id, rec);
+    return rec;
+  });
+}
+
+export function fetchExperiment(ctx: RequestContext, id: string, prefix: string): ExperimentRecord {
+  try {
+    canAccessExperiment(ctx, id, "", "get");
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
+  }
+  try {
+    return getExperiment(ctx.store, id);
+  } catch (err) {
+    throw (err as ApiError).wrap(prefix);
+  }
+}
+
+/** Rows visible to a list call in `namespace` (already authorized). */
+export function experimentsInScope(ctx: RequestContext, namespace: string): ExperimentRecord[] {
+  const all = [...ctx.store.all<ExperimentRecord>(EXPERIMENTS)];
+  if (!ctx.isMultiUser && namespace === "") return all;
+  return all.filter((e) => e.namespace === namespace);
+}
+
+export function listExperimentsScoped(
+  ctx: RequestContext,
+  rawNamespace: string | undefined,
+  prefix: string,
+): ExperimentRecord[] {
+  const namespace = replaceNamespace(ctx, rawNamespace);
+  try {
+    canAccessExperiment(ctx, "", namespace, "list");
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize with API").wrap(prefix);
+  }
+  return experimentsInScope(ctx, namespace);
+}
+
+export function deleteExperiment(ctx: RequestContext, id: string, prefix: string): void {
+  try {
+    canAccessExperiment(ctx, id, "", "delete");
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
+  }
+  const store = ctx.store;
+  const def = defaultExperimentId(store);
+  if (def !== "" && id === def) {
+    const e = badRequest(`Failed to delete experiment ${id}. The default experiment cannot be deleted`);
+    e.message = `BadRequestError: Failed to delete experiment ${id}. The default experiment cannot be deleted: Invalid input error: Experiment id cannot be equal to the default id ${def}`;
+    throw e.wrap(prefix);
+  }
+  if (!store.has(EXPERIMENTS, id)) {
+    throw notFound("Experiment", id)
+      .wrap(`Failed to delete experiment ${id} due to error fetching it`)
+      .wrap(prefix);
+  }
+  store.delete(EXPERIMENTS, id);
+}
+
+/** Archive: recurring runs disabled, experiment and all its runs ARCHIVED. */
+export function archiveExperiment(ctx: RequestContext, id: string, prefix: string): void {
+  try {
+    canAccessExperiment(ctx, id, "", "archive");
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
+  }
+  const store = ctx.store;
+  store.transaction(() => {
+    const hooks = ctx.app.services.get(ARCHIVE_HOOKS) as ExperimentArchiveHooks | undefined;
+    hooks?.disableRecurringRuns?.(id);
+    const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
+    if (rec) store.put(EXPERIMENTS, id, { ...rec, storage_state: "ARCHIVED" });
+    for (const run of [
+      ...store.all<{ run_id: string; experiment_id: string; storage_state: string }>("runs"),
+    ]) {
+      if (run.experiment_id === id && run.storage_state !== "ARCHIVED") {
+        store.put("runs", run.run_id, { ...run, storage_state: "ARCHIVED" });
+      }
+    }
+  });
+}
+
+export function unarchiveExperiment(ctx: RequestContext, id: string, prefix: string): void {
+  try {
+    canAccessExperiment(ctx, id, "", "unarchive");
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
+  }
+  const rec = ctx.store.get<ExperimentRecord>(EXPERIMENTS, id);
+  if (rec) ctx.store.put(EXPERIMENTS, id, { ...rec, storage_state: "AVAILABLE" });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Routes
+
+export function register(app: EmulatorApp): void {
+  if (!app.config.multiUser) ensureDefaultExperiment(app, "");
+  const r = app.router;
+
+  r.post(ALL_V2, "/experiments", (ctx) => {
+    const body = ctx.readJson(EXPERIMENT_SHAPE);
+    const rec = createExperiment(
+      ctx,
+      {
+        name: String(body.display_name ?? ""),
+        description: String(body.description ?? ""),
+        namespace: String(body.namespace ?? ""),
+      },
+      "v2beta1",
+    );
+    return toApiExperiment(rec);
+  });
+
+  r.get(ALL_V2, "/experiments", (ctx) => {
+    const q = ctx.listQuery();
+    const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
+    // validatedListOptions runs before the namespace checks and authorization.
+    try {
+      listRows([], q, EXPERIMENT_LIST_SPEC, api);
+    } catch (err) {
+      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
+    }
+    const rows = listExperimentsScoped(ctx, ctx.q("namespace"), "List experiments failed");
+    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, api);
+    return listResponse(
+      "experiments",
+      page.items.map(toApiExperiment),
+      page.total_size,
+      page.next_page_token,
+    );
+  });
+
+  r.get(ALL_V2, "/experiments/{experiment_id}", (ctx) => {
+    return toApiExperiment(fetchExperiment(ctx, ctx.param("experiment_id"), "Failed to fetch experiment"));
+  });
+
+  r.delete(ALL_V2, "/experiments/{experiment_id}", (ctx) => {
+    deleteExperiment(ctx, ctx.param("experiment_id"), "Failed to delete experiment");
+    return {};
+  });
+
+  r.post(ALL_V2, "/experiments/{experiment_id}:archive", (ctx) => {
+    archiveExperiment(ctx, ctx.param("experiment_id"), "Failed to archive experiment");
+    return {};
+  });
+
+  r.post(ALL_V2, "/experiments/{experiment_id}:unarchive", (ctx) => {
+    unarchiveExperiment(ctx, ctx.param("experiment_id"), "Failed to unarchive experiment");
+    return {};
+  });
+}

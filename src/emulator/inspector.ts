@@ -1,0 +1,152 @@
+/**
+ * Request inspector: the last N requests (default 200) with secrets redacted, served at
+ * `GET /_emulator/requests` and `emu.requests()`. Credentials never enter the buffer: headers such
+ * as Authorization, Cookie, X-Auth-Token or any header/query name that looks like a secret are
+ * replaced by "[redacted]" before an entry is stored, and bodies are summarised (multipart parts by
+ * name/filename/type/size/first 64 bytes; JSON by size and a prefix).
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import busboy from "busboy";
+
+export interface PartSummary {
+  name: string;
+  filename?: string;
+  content_type?: string;
+  size: number;
+  /** First 64 bytes as text. */
+  head: string;
+}
+
+export interface BodySummary {
+  size: number;
+  content_type?: string;
+  /** For JSON/text bodies: the first 256 characters. */
+  prefix?: string;
+  /** For multipart bodies. */
+  parts?: PartSummary[];
+  /** The body was larger than the server's limit and was discarded. */
+  truncated?: boolean;
+}
+
+export interface InspectedRequest {
+  seq: number;
+  time: string;
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string | string[]>;
+  /** HTTP status sent; 0 when the connection was dropped without a response. */
+  status: number;
+  duration_ms: number;
+  api?: string;
+  route?: string;
+  fault?: string;
+  body?: BodySummary;
+}
+
+export const REDACTED = "[redacted]";
+
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-auth-token|x-api-key|x-amz-security-token)$|token|secret|password|passwd|session|credential|api[-_]?key|auth/i;
+const SECRET_QUERY =
+  /^(token|access_token|id_token|refresh_token|api_key|apikey|key|password|secret|client_secret|auth|authorization|session)$/i;
+
+export function redactHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    out[k] = SECRET_HEADER.test(k) ? REDACTED : v;
+  }
+  return out;
+}
+
+export function redactQuery(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key).map((v) => (SECRET_QUERY.test(key) ? REDACTED : v));
+    out[key] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+/** Summarise a request body (synchronously for JSON/text; multipart parsing is async). */
+export async function summarizeBody(
+  contentType: string | undefined,
+  body: Buffer,
+  truncated: boolean,
+): Promise<BodySummary | undefined> {
+  if (body.length === 0 && !truncated) return undefined;
+  const summary: BodySummary = { size: body.length };
+  if (contentType) summary.content_type = contentType;
+  if (truncated) summary.truncated = true;
+  if (contentType && /^multipart\/form-data/i.test(contentType) && !truncated) {
+    const parts = await multipartParts(contentType, body);
+    if (parts) {
+      summary.parts = parts;
+      return summary;
+    }
+  }
+  summary.prefix = body.subarray(0, 256).toString("utf8");
+  return summary;
+}
+
+function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[] | undefined> {
+  return new Promise((resolve) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: { "content-type": contentType }, limits: { fieldSize: 1 << 20 } });
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    const parts: PartSummary[] = [];
+    bb.on("file", (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let headLen = 0;
+      stream.on("data", (c: Buffer) => {
+        size += c.length;
+        if (headLen < 64) {
+          chunks.push(c.subarray(0, 64 - headLen));
+          headLen += Math.min(c.length, 64 - headLen);
+        }
+      });
+      stream.on("end", () => {
+        const p: PartSummary = { name, size, head: Buffer.concat(chunks).toString("utf8") };
+        if (info.filename !== undefined) p.filename = info.filename;
+        if (info.mimeType) p.content_type = info.mimeType;
+        parts.push(p);
+      });
+    });
+    bb.on("field", (name, value) => {
+      const size = Buffer.byteLength(value);
+      const p: PartSummary = { name, size, head: SECRET_QUERY.test(name) ? REDACTED : value.slice(0, 64) };
+      parts.push(p);
+    });
+    bb.on("close", () => resolve(parts));
+    bb.on("error", () => resolve(parts.length ? parts : undefined));
+    bb.end(body);
+  });
+}
+
+export class Inspector {
+  private entries: InspectedRequest[] = [];
+  private seq = 0;
+
+  constructor(private readonly size: number) {}
+
+  record(entry: Omit<InspectedRequest, "seq">): void {
+    if (this.size <= 0) return;
+    this.entries.push({ seq: ++this.seq, ...entry });
+    if (this.entries.length > this.size) this.entries.splice(0, this.entries.length - this.size);
+  }
+
+  /** Oldest first. */
+  list(): InspectedRequest[] {
+    return this.entries.map((e) => structuredClone(e));
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Server-side validation of run parameters against the pipeline spec's root inputs
+ * (`V2Spec.validatePipelineJobInputs`, PIPELINE-SPEC.md §2.2–2.3): the same checks in the same order,
+ * with the server's texts. Declared parameters are checked in spec order (upstream iterates a Go map,
+ * so with several problems the real server may report any one of them); extra keys are all listed,
+ * in request order.
+ *
+ * The result is the short (external) message; callers wrap it into an InvalidArgument error (HTTP 400).
+ */
+
+/** The part of a pipeline spec this module reads (lowerCamelCase or snake_case keys). */
+export type SpecLike = Record<string, unknown>;
+
+interface ParameterDef {
+  parameterType?: unknown;
+  isOptional?: unknown;
+  defaultValue?: unknown;
+  hasDefault: boolean;
+  literals?: unknown[];
+}
+
+/** Read a field under either its protojson (lowerCamelCase) or proto (snake_case) name. */
+export function field(obj: unknown, camel: string): unknown {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return undefined;
+  const o = obj as Record<string, unknown>;
+  if (camel in o) return o[camel];
+  const snake = camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return o[snake];
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** The root component's declared input parameters, in spec order. */
+export function rootParameters(spec: SpecLike): Map<string, ParameterDef> {
+  const out = new Map<string, ParameterDef>();
+  const params = asRecord(field(field(field(spec, "root"), "inputDefinitions"), "parameters"));
+  if (!params) return out;
+  for (const [name, raw] of Object.entries(params)) {
+    const def = asRecord(raw) ?? {};
+    const dv = field(def, "defaultValue");
+    const hasDefault = "defaultValue" in def || "default_value" in def;
+    const literals = field(def, "literals");
+    out.set(name, {
+      parameterType: field(def, "parameterType"),
+      isOptional: field(def, "isOptional"),
+      defaultValue: dv,
+      hasDefault,
+      literals: Array.isArray(literals) ? literals : undefined,
+    });
+  }
+  return out;
+}
+
+const TYPE_NUMBERS: Record<number, string> = {
+  0: "PARAMETER_TYPE_ENUM_UNSPECIFIED",
+  1: "NUMBER_DOUBLE",
+  2: "NUMBER_INTEGER",
+  3: "STRING",
+  4: "BOOLEAN",
+  5: "LIST",
+  6: "STRUCT",
+  7: "TASK_FINAL_STATUS",
+  8: "TASK_CONFIG",
+};
+
+function typeName(t: unknown): string {
+  if (t === undefined || t === null) return "PARAMETER_TYPE_ENUM_UNSPECIFIED";
+  if (typeof t === "number") return TYPE_NUMBERS[t] ?? "UNKNOWN";
+  return String(t);
+}
+
+type Kind = "null" | "number" | "string" | "bool" | "list" | "struct";
+
+function kindOf(v: unknown): Kind {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "number") return "number";
+  if (typeof v === "string") return "string";
+  if (typeof v === "boolean") return "bool";
+  if (Array.isArray(v)) return "list";
+  return "struct";
+}
+
+/**
+ * Validate `runtime_config.parameters` for a run (or a recurring run) of `spec`.
+ * Returns the server's message for the first problem, or undefined when the parameters are accepted.
+ */
+export function validateRunParameters(
+  spec: SpecLike,
+  parameters: Record<string, unknown> | undefined,
+): string | undefined {
+  const declared = rootParameters(spec);
+  const given = parameters ?? {};
+  for (const [name, def] of declared) {
+    if (!Object.hasOwn(given, name)) {
+      if (def.isOptional !== true && !def.hasDefault) {
+        return `parameter ${name} is not optional, yet has neither default value nor user provided value`;
+      }
+      continue;
+    }
+    const value = given[name];
+    const kind = kindOf(value);
+    switch (typeName(def.parameterType)) {
+      case "PARAMETER_TYPE_ENUM_UNSPECIFIED":
+        return `input parameter ${name} has unspecified type`;
+      case "NUMBER_DOUBLE":
+      case "NUMBER_INTEGER":
+        if (kind !== "number") {
+          return `input parameter ${name} requires type double or integer, but the parameter value is not of number value type`;
+        }
+        break;
+      case "STRING":
+        if (kind !== "string") {
+          return `input parameter ${name} requires type string, but the input parameter is not of string value type`;
+        }
+        break;
+      case "BOOLEAN":
+        if (kind !== "bool") {
+          return `input parameter ${name} requires type bool, but the input parameter is not of bool value type`;
+        }
+        break;
+      case "LIST":
+        if (kind !== "list") {
+          return `input parameter ${name} requires type list, but the input parameter is not of list value type`;
+        }
+        break;
+      case "STRUCT":
+        if (kind !== "struct") {
+          return `input parameter ${name} requires type struct, but the input parameter is not of struct value type`;
+        }
+        break;
+      case "TASK_FINAL_STATUS":
+        return `input parameter ${name} requires type TASK_FINAL_STATUS, which is invalid for root component`;
+      default:
+        return `input parameter ${name} requires type unknown`;
+    }
+    if (def.literals && def.literals.length > 0) {
+      if (!def.literals.some((lit) => valueEquals(value, lit))) {
+        const allowed = `[${def.literals.map(protoText).join(" ")}]`;
+        return `input parameter ${goQuote(name)} value ${protoText(value)} does not match any of the allowed literal values: ${allowed}`;
+      }
+    }
+  }
+  const extra = Object.keys(given).filter((k) => !declared.has(k));
+  if (extra.length > 0) return `parameter(s) provided are not required by pipeline: ${extra.join(", ")}`;
+  return undefined;
+}
+
+/** `proto.Equal` on two `google.protobuf.Value`s given as JSON. */
+export function valueEquals(a: unknown, b: unknown): boolean {
+  const ka = kindOf(a);
+  if (ka !== kindOf(b)) return false;
+  switch (ka) {
+    case "null":
+      return true;
+    case "number":
+      // proto.Equal compares floats with ==, so NaN never equals NaN.
+      return (a as number) === (b as number);
+    case "string":
+    case "bool":
+      return a === b;
+    case "list": {
+      const la = a as unknown[];
+      const lb = b as unknown[];
+      return la.length === lb.length && la.every((v, i) => valueEquals(v, lb[i]));
+    }
+    case "struct": {
+      const oa = a as Record<string, unknown>;
+      const ob = b as Record<string, unknown>;
+      const keys = Object.keys(oa);
+      return (
+        keys.length === Object.keys(ob).length &&
+        keys.every((k) => Object.hasOwn(ob, k) && valueEquals(oa[k], ob[k]))
+      );
+    }
+  }
+}
+
+/** Go `%v` of a `*structpb.Value`: its prototext form (without upstream's randomised extra spaces). */
+export function protoText(v: unknown): string {
+  switch (kindOf(v)) {
+    case "null":
+      return "null_value:NULL_VALUE";
+    case "number":
+      return `number_value:${goFloat(v as number)}`;
+    case "string":
+      return `string_value:${goQuote(v as string)}`;
+    case "bool":
+      return `bool_value:${v ? "true" : "false"}`;
+    case "list":
+      return `list_value:{${(v as unknown[]).map((x) => `values:{${protoText(x)}}`).join(" ")}}`;
+    case "struct": {
+      const o = v as Record<string, unknown>;
+      const entries = Object.keys(o)
+        .sort()
+        .map((k) => `fields:{key:${goQuote(k)} value:{${protoText(o[k])}}}`);
+      return `struct_value:{${entries.join(" ")}}`;
+    }
+  }
+}
+
+function goFloat(n: number): string {
+  if (Number.isNaN(n)) return "nan";
+  if (n === Number.POSITIVE_INFINITY) return "inf";
+  if (n === Number.NEGATIVE_INFINITY) return "-inf";
+  if (n === 0) return Object.is(n, -0) ? "-0" : "0";
+  // Go strconv 'g' with the shortest precision: %e when the decimal exponent is < -4 or >= 6.
+  const e = n.toExponential();
+  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(e)!;
+  const realExp = Number(`${m[2]}${m[3]}`);
+  if (realExp < -4 || realExp >= 6) {
+    return `${m[1]}e${m[2]}${m[3]!.padStart(2, "0")}`;
+  }
+  return String(n);
+}
+
+/** Go `%q` for the strings that reach these messages. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\r") out += "\\r";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}

@@ -1,0 +1,1506 @@
+/**
+ * Runs (v2beta1 and /apis/v2): create, get, list, archive, unarchive, delete, terminate, retry, the
+ * artifact read endpoint, and the engine that drives each run's simulated lifecycle
+ * (FACTS.md §7.3, §7.4, §8, §11; PIPELINE-SPEC.md §2.3, §4, §5.2; upstream `run_server.go`,
+ * `resource_manager.go` `CreateRun`/`TerminateRun`/`RetryRun`, `run_store.go`).
+ *
+ * Creation resolves the pipeline source (version id, else the latest version of the pipeline id, else
+ * the inline `pipeline_spec`); any failure there is a 500 like upstream. Parameters are validated
+ * against the root inputs (400), then a few compile-time checks run (500 "Internal error: ...").
+ * The response is the stored run: `PENDING`, one history entry, `scheduled_at` = `created_at`,
+ * `finished_at` at the epoch, `service_account` defaulting to `pipeline-runner`.
+ *
+ * The `RunEngine` (service "runs") starts a lifecycle `Simulation` per run, stores every report
+ * (state, history, finished_at, task rows) and emits a `"run"` event after each change, so tests can
+ * wait for states without sleeping (`engine.waitFor(runId, predicate)`).
+ */
+import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
+import YAML from "yaml";
+import { enumOf, mapOf, message, repeated } from "./body.js";
+import type { EmulatorApp, RequestContext } from "./context.js";
+import { listResponse, omitZero, timestamp } from "./encode.js";
+import {
+  ApiError,
+  badRequest,
+  failedPrecondition,
+  gatewayInvalid,
+  internal,
+  invalidInput,
+  notFound,
+  writeRoutingError,
+} from "./errors.js";
+import {
+  EXPERIMENTS,
+  type ExperimentRecord,
+  isEmptyNamespace,
+  namespaceOfExperiment,
+  replaceNamespace,
+  type StorageState,
+  touchExperiment,
+  validExperimentNamespacePair,
+} from "./experiments.js";
+import {
+  appendState,
+  artifactContent,
+  GO_ZERO_TIME,
+  type LifecycleOptions,
+  mergeReport,
+  type ResolvedLifecycleOptions,
+  type RuntimeState,
+  resolveLifecycleOptions,
+  Simulation,
+  type StateEntry,
+  seededRandom,
+  type TaskRow,
+  type WorkflowPhase,
+  type WorkflowReport,
+  workflowNameFor,
+  workflowState,
+} from "./lifecycle.js";
+import { type ListSpec, listRows } from "./list.js";
+import { field, validateRunParameters } from "./params.js";
+import {
+  getPipelineRecord,
+  getVersionRecord,
+  latestVersion,
+  type PipelineVersionRecord,
+} from "./pipelines.js";
+import { ALL_V2, type ApiVersion } from "./router.js";
+import { parseTemplate, type Template, templateStruct } from "./spec.js";
+import type { Store } from "./store.js";
+
+export const RUNS = "runs";
+export const RUN_ENGINE = "runs";
+export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
+
+export const RUNTIME_STATES = [
+  "RUNTIME_STATE_UNSPECIFIED",
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "SKIPPED",
+  "FAILED",
+  "CANCELING",
+  "CANCELED",
+  "PAUSED",
+] as const;
+
+const TERMINAL: ReadonlySet<RuntimeState> = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
+
+export interface RuntimeConfigRecord {
+  parameters?: Record<string, unknown>;
+  pipeline_root?: string;
+}
+
+export interface RunRecord {
+  run_id: string;
+  experiment_id: string;
+  display_name: string;
+  description: string;
+  /** The experiment's namespace at creation ("" in single-user mode). */
+  namespace: string;
+  storage_state: StorageState;
+  /** Set when the run was created from a pipeline version (resolved ids). */
+  pipeline_id: string;
+  pipeline_version_id: string;
+  /** The pipeline version's name (v1 `pipeline_spec.pipeline_name`). */
+  pipeline_name: string;
+  /** The run was created from an inline spec (kept in `run_specs`, echoed as `pipeline_spec`). */
+  has_inline_spec?: boolean;
+  template_type: "v2" | "v1";
+  runtime_config?: RuntimeConfigRecord;
+  service_account: string;
+  created_at: number;
+  scheduled_at: number;
+  finished_at: number;
+  state: RuntimeState;
+  state_history: StateEntry[];
+  recurring_run_id: string;
+  plugins_input?: Record<string, unknown>;
+  tasks: TaskRow[];
+  workflow_name: string;
+  /** Phase of the last workflow report; absent before the first report. */
+  workflow_phase?: WorkflowPhase;
+  retry_generation: number;
+  /** v1beta1 `pipeline_spec.parameters` as sent. */
+  v1_parameters?: { name: string; value: string }[];
+  /** v1beta1 run metrics reported with `:reportMetrics`. */
+  metrics?: { name: string; node_id: string; number_value: number; format: string }[];
+}
+
+/**
+ * The specs of a run, stored apart from the run record: the record is rewritten on every lifecycle
+ * report, the specs only once.
+ */
+export interface RunSpecRecord {
+  run_id: string;
+  /** The pipeline spec (IR) the run executes, or the Argo workflow for v1 templates. */
+  spec: Record<string, unknown>;
+  /** The inline `pipeline_spec` Struct as sent (runs created from a spec). */
+  inline_spec?: Record<string, unknown>;
+}
+
+export const RUN_SPECS = "run_specs";
+
+export function runSpecOf(store: Store, runId: string): RunSpecRecord | undefined {
+  return store.get<RunSpecRecord>(RUN_SPECS, runId);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Request shapes
+
+const STATUS = message("Status", { code: "int32", message: "string", details: repeated("any") });
+const RUNTIME_STATE = enumOf("RuntimeState", RUNTIME_STATES);
+const RUNTIME_STATUS = message("RuntimeStatus", {
+  update_time: "timestamp",
+  state: RUNTIME_STATE,
+  error: STATUS,
+});
+export const RUNTIME_CONFIG_SHAPE = message("RuntimeConfig", {
+  parameters: mapOf("value"),
+  pipeline_root: "string",
+});
+export const PVR_SHAPE = message("PipelineVersionReference", {
+  pipeline_id: "string",
+  pipeline_version_id: "string",
+});
+
+const RUN_FIELDS = {
+  experiment_id: "string",
+  run_id: "string",
+  display_name: "string",
+  storage_state: enumOf("StorageState", ["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"]),
+  description: "string",
+  pipeline_version_id: "string",
+  pipeline_spec: "struct",
+  pipeline_version_reference: PVR_SHAPE,
+  runtime_config: RUNTIME_CONFIG_SHAPE,
+  service_account: "string",
+  created_at: "timestamp",
+  scheduled_at: "timestamp",
+  finished_at: "timestamp",
+  state: RUNTIME_STATE,
+  error: STATUS,
+  run_details: "any",
+  recurring_run_id: "string",
+  state_history: repeated(RUNTIME_STATUS),
+  plugins_input: mapOf("struct"),
+  plugins_output: mapOf("any"),
+} as const;
+
+const RUN_SHAPE = message("Run", RUN_FIELDS);
+const RUN_SHAPE_V2 = message("Run", {
+  ...RUN_FIELDS,
+  pipeline_reference: PVR_SHAPE,
+  task_count: "int32",
+  tasks: "any",
+});
+
+/** protojson rejects a second member of a oneof: `pipeline_source` here. */
+export function checkOneof(
+  body: Record<string, unknown>,
+  members: string[],
+  oneof: string,
+  raw: Buffer,
+): void {
+  const present = members.filter((m) => body[m] !== undefined);
+  if (present.length < 2) return;
+  const text = raw.toString("utf8");
+  const second = present
+    .map((m) => ({
+      m,
+      at: Math.max(
+        text.indexOf(`"${m}"`),
+        text.indexOf(`"${m.replace(/_([a-z])/g, (_x, c: string) => c.toUpperCase())}"`),
+      ),
+    }))
+    .sort((a, b) => a.at - b.at)[1]!;
+  throw gatewayInvalid(
+    `proto: (line 1:${second.at + 1}): error parsing "${second.m}", oneof ${oneof} is already set`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pipeline versions (owned by pipelines.ts) and source resolution
+
+export interface SourceInput {
+  pipeline_spec?: Record<string, unknown> | undefined;
+  /** v1beta1: `pipeline_spec.pipeline_manifest` / `workflow_manifest` text. */
+  manifest?: string | undefined;
+  pipeline_id?: string | undefined;
+  pipeline_version_id?: string | undefined;
+}
+
+export interface ResolvedSource {
+  pipeline_id: string;
+  pipeline_version_id: string;
+  pipeline_name: string;
+  inline?: Record<string, unknown>;
+  template: Template;
+}
+
+/** The YAML text upstream builds from an inline spec Struct (`pipelineSpecStructToYamlString`). */
+export function inlineSpecText(s: Record<string, unknown>): string {
+  if (Object.hasOwn(s, "pipeline_spec")) {
+    let text = YAML.stringify(s.pipeline_spec ?? null);
+    if (Object.hasOwn(s, "platform_spec")) text += `\n---\n${YAML.stringify(s.platform_spec ?? null)}`;
+    return text;
+  }
+  return YAML.stringify(s);
+}
+
+/**
+ * `fetchTemplateFromPipelineSpec`: version id → that version (it must belong to the given pipeline);
+ * pipeline id → its latest version; else the inline spec. Throws the inner error; callers wrap it.
+ */
+export function resolveSource(app: EmulatorApp, src: SourceInput): ResolvedSource {
+  const store = app.store;
+  const wrapFetch = (e: ApiError) =>
+    e.wrap("Failed to fetch a template due to error retrieving pipeline version");
+  let version: PipelineVersionRecord | undefined;
+  if (src.pipeline_version_id) {
+    version = getVersionRecord(store, src.pipeline_version_id);
+    if (!version) {
+      throw wrapFetch(
+        notFound("PipelineVersion", src.pipeline_version_id)
+          .wrap(`Failed to get pipeline version ${src.pipeline_version_id}`)
+          .wrap(
+            `Failed to fetch a pipeline version and its manifest from pipeline version ${src.pipeline_version_id}`,
+          ),
+      );
+    }
+    if (version.pipeline_id !== "" && src.pipeline_id && version.pipeline_id !== src.pipeline_id) {
+      throw wrapFetch(
+        invalidInput(
+          `Pipeline version ${src.pipeline_version_id} belongs to pipeline ${version.pipeline_id} (not ${src.pipeline_id})`,
+        ),
+      );
+    }
+  } else if (src.pipeline_id) {
+    const fetchErr = `Failed to fetch a pipeline version and its manifest from pipeline ${src.pipeline_id}`;
+    if (!getPipelineRecord(store, src.pipeline_id)) {
+      throw wrapFetch(
+        notFound("Pipeline", src.pipeline_id)
+          .wrap("Failed to get the latest pipeline version as pipeline was not found")
+          .wrap(fetchErr),
+      );
+    }
+    version = latestVersion(store, src.pipeline_id);
+    if (!version) {
+      throw wrapFetch(
+        notFound("PipelineVersion", `latest version of pipeline ${src.pipeline_id}`)
+          .wrap("Failed to get the latest pipeline version for a pipeline")
+          .wrap(fetchErr),
+      );
+    }
+  }
+  if (version) {
+    return {
+      pipeline_id: version.pipeline_id,
+      pipeline_version_id: version.pipeline_version_id,
+      pipeline_name: version.name,
+      template: version.template,
+    };
+  }
+  const templateErr = (err: unknown) =>
+    err instanceof ApiError
+      ? err.wrap("Failed to fetch a template with an invalid pipeline spec manifest")
+      : err;
+  if (src.manifest) {
+    let template: Template;
+    try {
+      template = parseTemplate(src.manifest);
+    } catch (err) {
+      throw templateErr(err);
+    }
+    return {
+      pipeline_id: "",
+      pipeline_version_id: "",
+      pipeline_name: "",
+      inline: templateStruct(template),
+      template,
+    };
+  }
+  if (!src.pipeline_spec || Object.keys(src.pipeline_spec).length === 0) {
+    throw invalidInput("Failed to fetch a template with an empty pipeline spec manifest");
+  }
+  let template: Template;
+  try {
+    template = parseTemplate(inlineSpecText(src.pipeline_spec));
+  } catch (err) {
+    throw templateErr(err);
+  }
+  return { pipeline_id: "", pipeline_version_id: "", pipeline_name: "", inline: src.pipeline_spec, template };
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * A subset of the Argo compiler's static checks (PIPELINE-SPEC.md §5.2), in upstream order: the
+ * component visitor first, then the DAGs. Returns the error text, or undefined.
+ */
+export function compileProblem(spec: Record<string, unknown>): string | undefined {
+  const components = asRecord(field(spec, "components")) ?? {};
+  const executors = asRecord(field(field(spec, "deploymentSpec"), "executors")) ?? {};
+  const visited = new Set<string>();
+  const dfs = (name: string, comp: Record<string, unknown>): string | undefined => {
+    if (visited.has(name)) return undefined;
+    visited.add(name);
+    const err = (m: string) => `error processing component name="${name}": ${m}`;
+    const label = field(comp, "executorLabel");
+    if (typeof label === "string" && label !== "") {
+      const exec = asRecord(executors[label]);
+      if (!exec) return err(`executor(label="${label}") not found in deployment config`);
+      if (field(exec, "container") === undefined && field(exec, "importer") === undefined) {
+        return err(`executor(label="${label}"): non-container and non-importer executor not implemented`);
+      }
+      return undefined;
+    }
+    const dag = asRecord(field(comp, "dag"));
+    if (!dag) return err(`unknown component implementation: ${JSON.stringify(comp)}`);
+    const tasks = asRecord(field(dag, "tasks")) ?? {};
+    for (const key of Object.keys(tasks).sort()) {
+      const t = asRecord(tasks[key]) ?? {};
+      const ref = field(field(t, "componentRef"), "name");
+      if (typeof ref !== "string" || ref === "") {
+        return err(
+          `component ref name is empty for task name="${String(field(field(t, "taskInfo"), "name") ?? "")}"`,
+        );
+      }
+      const sub = asRecord(components[ref]);
+      if (!sub) return err(`cannot find component ref name="${ref}"`);
+      const e = dfs(ref, sub);
+      if (e) return e;
+    }
+    return undefined;
+  };
+  const root = asRecord(field(spec, "root")) ?? {};
+  const visitErr = dfs("root", root);
+  if (visitErr) return visitErr;
+
+  const dagCheck = (name: string, dag: Record<string, unknown>, depth: number): string | undefined => {
+    if (depth > 100) return undefined;
+    const tasks = asRecord(field(dag, "tasks")) ?? {};
+    const keys = Object.keys(tasks);
+    const isExit = (t: unknown) => {
+      const s = field(field(t, "triggerPolicy"), "strategy");
+      return s === "ALL_UPSTREAM_TASKS_COMPLETED" || s === 2;
+    };
+    if (keys.length > 0 && keys.every((k) => isExit(tasks[k]))) {
+      return `compiling DAG "${name}": DAG ${name} must contain one or more non-exit tasks`;
+    }
+    for (const key of keys) {
+      const t = asRecord(tasks[key]) ?? {};
+      const inTask = (m: string) => `compiling DAG "${name}": compiling task "${key}": ${m}`;
+      if (field(t, "parameterIterator") !== undefined && field(t, "artifactIterator") !== undefined) {
+        return inTask(
+          `invalid task "${key}": parameterIterator and artifactIterator cannot be specified at the same time`,
+        );
+      }
+      if (field(t, "artifactIterator") !== undefined) return inTask("artifact iterator not implemented yet");
+      const inputs = field(t, "inputs");
+      for (const group of ["parameters", "artifacts"]) {
+        for (const s of Object.values(asRecord(field(inputs, group)) ?? {})) {
+          for (const ref of ["taskOutputParameter", "taskOutputArtifact"]) {
+            const producer = field(field(s, ref), "producerTask");
+            if (typeof producer === "string" && !keys.includes(producer)) {
+              return `compiling DAG "${name}": DAG: failed to add implicit deps: unknown producer task "${producer}" in DAG`;
+            }
+          }
+        }
+      }
+      const comp = asRecord(components[String(field(field(t, "componentRef"), "name"))]) ?? {};
+      const label = field(comp, "executorLabel");
+      if (typeof label === "string" && field(executors[label], "importer") !== undefined) {
+        if (field(field(t, "triggerPolicy"), "condition") !== undefined) {
+          return inTask("triggerPolicy.condition on importer task is not supported");
+        }
+      }
+      const sub = asRecord(field(comp, "dag"));
+      if (sub) {
+        const e = dagCheck(String(field(field(t, "componentRef"), "name")), sub, depth + 1);
+        if (e) return e;
+      }
+    }
+    return undefined;
+  };
+  const rootDag = asRecord(field(root, "dag"));
+  return rootDag ? dagCheck("root", rootDag, 0) : undefined;
+}
+
+/** RFC 4122 v5 UUID (`uuid.NewSHA1`). */
+export function uuidV5(namespace: string, name: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
+  const b = Buffer.from(hash.subarray(0, 16));
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** `util.NewDeterministicUUID(recurringRunId + "/" + displayName)`. */
+export function recurringRunRunId(recurringRunId: string, displayName: string): string {
+  return uuidV5("c2f3a9d4-1e6b-4c8a-9f7d-0b5e3a1c2d4f", `${recurringRunId}/${displayName}`);
+}
+
+/** A plain (non-UserError) failure: the server reports it as code 13 "Internal error: <chain>". */
+export class PlainError extends Error {
+  wrap(prefix: string): this {
+    this.message = `${prefix}: ${this.message}`;
+    return this;
+  }
+}
+
+/** `util.Wrap` for either error kind. */
+export function wrapError(err: unknown, prefix: string): unknown {
+  if (err instanceof ApiError || err instanceof PlainError) return err.wrap(prefix);
+  return err;
+}
+
+export function defaultServiceAccount(app: EmulatorApp): string {
+  const v = app.options.defaultServiceAccount;
+  return typeof v === "string" && v !== "" ? v : DEFAULT_SERVICE_ACCOUNT;
+}
+
+export function v1Blocked(app: EmulatorApp, namespace: string): boolean {
+  const list = app.config.blockV1Pipelines;
+  return list.includes("*") || list.includes(namespace);
+}
+
+export function podNamespace(app: EmulatorApp): string {
+  return app.config.multiUser?.kfpNamespace ?? "kubeflow";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Creation (resource_manager.CreateRun)
+
+export interface NewRun {
+  run_id?: string;
+  display_name: string;
+  description: string;
+  experiment_id: string;
+  namespace: string;
+  source: SourceInput;
+  runtime_config?: RuntimeConfigRecord | undefined;
+  service_account: string;
+  recurring_run_id?: string;
+  plugins_input?: Record<string, unknown> | undefined;
+  /** Scheduled time (runs of recurring runs); default: the creation time. */
+  scheduled_at?: number;
+  v1_parameters?: { name: string; value: string }[] | undefined;
+}
+
+/**
+ * Create a run whose experiment and namespace are already validated and authorized. Throws ApiError
+ * (source → 500, parameters → 400) or PlainError (compile checks → 500 "Internal error").
+ */
+export function createRunCore(app: EmulatorApp, m: NewRun): RunRecord {
+  const store = app.store;
+  if (m.recurring_run_id && m.display_name) {
+    const id = recurringRunRunId(m.recurring_run_id, m.display_name);
+    const existing = store.get<RunRecord>(RUNS, id);
+    if (existing) return existing;
+  }
+  let src: ResolvedSource;
+  try {
+    src = resolveSource(app, m.source);
+  } catch (err) {
+    throw internal("Failed to create a run due to error fetching manifest", err as Error);
+  }
+  const runId =
+    m.run_id && m.run_id !== ""
+      ? m.run_id
+      : m.recurring_run_id && m.display_name
+        ? recurringRunRunId(m.recurring_run_id, m.display_name)
+        : app.newId();
+  const params = m.runtime_config?.parameters;
+  let spec: Record<string, unknown>;
+  if (src.template.type === "v2") {
+    spec = src.template.pipelineSpec;
+    const problem = validateRunParameters(spec, params ?? {});
+    if (problem !== undefined) {
+      throw invalidInput(problem)
+        .wrap("invalid pipeline job inputs")
+        .wrap("Failed to generate the ExecutionSpec");
+    }
+    const compile = compileProblem(spec);
+    if (compile !== undefined) {
+      throw new PlainError(`Failed to generate the ExecutionSpec: Failed to compile job: ${compile}`);
+    }
+  } else {
+    spec = src.template.workflow;
+  }
+  const k8sNamespace = m.namespace !== "" ? m.namespace : podNamespace(app);
+  if (src.template.type === "v1" && v1Blocked(app, k8sNamespace)) {
+    throw invalidInput(
+      `Namespace ${k8sNamespace} is not allowed to run v1 pipelines. Please migrate to using KFP V2 pipelines.`,
+    );
+  }
+  if (store.has(RUNS, runId)) {
+    throw internal(
+      `Failed to store run ${m.display_name} to table`,
+      new Error(`Duplicate entry '${runId}' for key 'PRIMARY'`),
+    ).wrap("Failed to create a run");
+  }
+  const now = app.now();
+  const rec: RunRecord = {
+    run_id: runId,
+    experiment_id: m.experiment_id,
+    display_name: m.display_name,
+    description: m.description,
+    namespace: m.namespace,
+    storage_state: "AVAILABLE",
+    pipeline_id: src.pipeline_id,
+    pipeline_version_id: src.pipeline_version_id,
+    pipeline_name: src.pipeline_name,
+    ...(src.inline ? { has_inline_spec: true } : {}),
+    template_type: src.template.type,
+    ...(m.runtime_config ? { runtime_config: m.runtime_config } : {}),
+    service_account: m.service_account !== "" ? m.service_account : defaultServiceAccount(app),
+    created_at: now,
+    scheduled_at: m.scheduled_at ?? now,
+    finished_at: 0,
+    state: "PENDING",
+    state_history: [{ update_time: now, state: "PENDING" }],
+    recurring_run_id: m.recurring_run_id ?? "",
+    ...(m.plugins_input ? { plugins_input: m.plugins_input } : {}),
+    tasks: [],
+    workflow_name: src.template.type === "v2" ? workflowNameFor(spec, runId) : v1WorkflowName(spec, runId),
+    retry_generation: 0,
+    ...(m.v1_parameters && m.v1_parameters.length > 0 ? { v1_parameters: m.v1_parameters } : {}),
+  };
+  store.transaction(() => {
+    store.put<RunSpecRecord>(RUN_SPECS, runId, {
+      run_id: runId,
+      spec,
+      ...(src.inline ? { inline_spec: src.inline } : {}),
+    });
+    store.put(RUNS, runId, rec);
+    touchExperiment(store, m.experiment_id, now);
+  });
+  runEngine(app).start(rec);
+  return rec;
+}
+
+function v1WorkflowName(wf: Record<string, unknown>, runId: string): string {
+  const meta = asRecord(wf.metadata) ?? {};
+  const base =
+    typeof meta.name === "string"
+      ? meta.name
+      : typeof meta.generateName === "string"
+        ? meta.generateName
+        : "workflow-";
+  return workflowNameFor({ pipelineInfo: { name: base.replace(/-$/, "") } }, runId);
+}
+
+/**
+ * A v1 (Argo Workflow) template has no IR: it is simulated as a pipeline whose root DAG runs one
+ * container task per task/step of the entrypoint template, in dependency (or step) order.
+ */
+function v1AsIr(wf: Record<string, unknown>): Record<string, unknown> {
+  const spec = asRecord(wf.spec) ?? {};
+  const templates = Array.isArray(spec.templates) ? spec.templates.map(asRecord).filter((t) => t) : [];
+  const entry = templates.find((t) => t!.name === spec.entrypoint) ?? templates[0];
+  const tasks: Record<string, unknown> = {};
+  const add = (name: string, deps: string[]) => {
+    tasks[name] = { componentRef: { name: "comp-v1" }, dependentTasks: deps, taskInfo: { name } };
+  };
+  const dagTasks = asRecord(entry?.dag)?.tasks;
+  if (Array.isArray(dagTasks)) {
+    for (const t of dagTasks.map(asRecord)) {
+      if (!t || typeof t.name !== "string") continue;
+      const deps = Array.isArray(t.dependencies)
+        ? t.dependencies.filter((d): d is string => typeof d === "string")
+        : [];
+      if (typeof t.depends === "string") {
+        for (const m of t.depends.matchAll(/[A-Za-z0-9_-]+(?=\.|\s|$|\))/g)) {
+          const n = m[0];
+          if (
+            ![
+              "Succeeded",
+              "Failed",
+              "Skipped",
+              "Errored",
+              "Completed",
+              "Daemoned",
+              "AnySucceeded",
+              "AllFailed",
+            ].includes(n)
+          ) {
+            deps.push(n);
+          }
+        }
+      }
+      add(t.name, deps);
+    }
+  } else if (Array.isArray(entry?.steps)) {
+    let prev: string[] = [];
+    for (const group of entry.steps) {
+      const names = (Array.isArray(group) ? group : [group])
+        .map(asRecord)
+        .filter((s): s is Record<string, unknown> => !!s && typeof s.name === "string")
+        .map((s) => s.name as string);
+      for (const n of names) add(n, prev);
+      prev = names;
+    }
+  }
+  if (Object.keys(tasks).length === 0) add(String(entry?.name ?? "main"), []);
+  for (const t of Object.values(tasks) as { dependentTasks: string[] }[]) {
+    t.dependentTasks = t.dependentTasks.filter((d) => d in tasks);
+  }
+  return {
+    pipelineInfo: { name: "v1" },
+    root: { dag: { tasks } },
+    components: { "comp-v1": { executorLabel: "exec-v1" } },
+    deploymentSpec: { executors: { "exec-v1": { container: { image: "argo" } } } },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Lifecycle engine
+
+export class RunEngine extends EventEmitter {
+  private readonly sims = new Map<string, Simulation>();
+  private readonly opts: ResolvedLifecycleOptions;
+  private readonly rng: () => number;
+  private closed = false;
+
+  constructor(private readonly app: EmulatorApp) {
+    super();
+    this.setMaxListeners(0);
+    const raw = (app.options.lifecycle ?? {}) as LifecycleOptions;
+    const durations = app.options.runDurations as { tickMs?: number; podTicks?: number } | number | undefined;
+    const merged: LifecycleOptions = { ...raw };
+    if (typeof durations === "number") merged.tickMs ??= durations;
+    else if (durations && typeof durations === "object") {
+      if (durations.tickMs !== undefined) merged.tickMs ??= durations.tickMs;
+      if (durations.podTicks !== undefined) merged.podTicks ??= durations.podTicks;
+    }
+    this.opts = resolveLifecycleOptions(merged);
+    this.rng = seededRandom(this.opts.seed);
+  }
+
+  get options(): ResolvedLifecycleOptions {
+    return this.opts;
+  }
+
+  /** Start (or resume) the simulation of a run that has not finished. */
+  start(rec: RunRecord): void {
+    if (this.closed || TERMINAL.has(rec.state) || this.sims.has(rec.run_id)) return;
+    const stored = runSpecOf(this.app.store, rec.run_id);
+    if (!stored) {
+      this.app.log.warn(`emulator: run ${rec.run_id} has no stored spec; its lifecycle is not simulated`);
+      return;
+    }
+    const spec = rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec);
+    let randomFailure: string | undefined;
+    if (this.opts.failRate > 0 && this.rng() < this.opts.failRate) {
+      const keys = Simulation.containerTaskKeys(spec);
+      if (keys.length > 0) randomFailure = keys[Math.floor(this.rng() * keys.length)];
+    }
+    const sim = new Simulation(
+      {
+        runId: rec.run_id,
+        spec,
+        ...(rec.runtime_config?.parameters ? { parameters: rec.runtime_config.parameters } : {}),
+        workflowName: rec.workflow_name,
+        ...(randomFailure !== undefined ? { randomFailure } : {}),
+      },
+      this.opts,
+      { now: () => this.app.nowMs(), onReport: (r) => this.onReport(rec.run_id, r) },
+    );
+    this.sims.set(rec.run_id, sim);
+    if (rec.state === "CANCELING") sim.terminate();
+    sim.start();
+  }
+
+  /** Resume every unfinished run (after a restart with a persistent store). */
+  resumeAll(): void {
+    for (const rec of [...this.app.store.all<RunRecord>(RUNS)]) {
+      if (!TERMINAL.has(rec.state)) this.start(rec);
+    }
+  }
+
+  private onReport(runId: string, report: WorkflowReport): void {
+    const store = this.app.store;
+    const prev = store.get<RunRecord>(RUNS, runId);
+    if (!prev) {
+      this.stop(runId);
+      return;
+    }
+    const now = this.app.now();
+    const state = workflowState(report);
+    const next: RunRecord = {
+      ...prev,
+      state,
+      state_history: appendState(prev.state_history, state, now),
+      finished_at: report.phase === "Running" ? 0 : report.finishedAt,
+      tasks: mergeReport(prev.tasks, report, prev.created_at, now, () => this.app.newId()),
+      workflow_phase: report.phase,
+    };
+    store.put(RUNS, runId, next);
+    // A failed workflow's simulation is kept for `:retry`; others are dropped once finished.
+    if (report.phase === "Succeeded") this.sims.delete(runId);
+    this.emit("run", next, prev);
+  }
+
+  /** `:terminate` accepted: the workflow gets `activeDeadlineSeconds: 0`. */
+  terminate(runId: string): void {
+    const sim = this.sims.get(runId);
+    if (sim) sim.terminate();
+  }
+
+  /** `:retry` accepted: re-run the failed part. Returns false when no workflow can be retried. */
+  retry(rec: RunRecord): boolean {
+    const sim = this.sims.get(rec.run_id);
+    if (sim?.retry()) return true;
+    // No simulation (e.g. the emulator restarted): replay the whole workflow as a retry attempt.
+    this.sims.delete(rec.run_id);
+    const stored = runSpecOf(this.app.store, rec.run_id);
+    if (this.closed || !stored) return false;
+    const spec = rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec);
+    const replay = new Simulation(
+      {
+        runId: rec.run_id,
+        spec,
+        ...(rec.runtime_config?.parameters ? { parameters: rec.runtime_config.parameters } : {}),
+        workflowName: rec.workflow_name,
+        attempt: rec.retry_generation,
+      },
+      this.opts,
+      { now: () => this.app.nowMs(), onReport: (r) => this.onReport(rec.run_id, r) },
+    );
+    this.sims.set(rec.run_id, replay);
+    replay.start();
+    return true;
+  }
+
+  stop(runId: string): void {
+    const sim = this.sims.get(runId);
+    if (sim) sim.stop();
+    this.sims.delete(runId);
+  }
+
+  /** The simulation of a run still executing (tests). */
+  simulation(runId: string): Simulation | undefined {
+    return this.sims.get(runId);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const sim of this.sims.values()) sim.stop();
+    this.sims.clear();
+    this.removeAllListeners();
+  }
+
+  /**
+   * Resolve with the run record once `pred` holds (checked now and after every change); reject after
+   * `timeoutMs` or when the run is deleted.
+   */
+  waitFor(runId: string, pred: (rec: RunRecord) => boolean, timeoutMs = 10_000): Promise<RunRecord> {
+    return new Promise((resolve, reject) => {
+      const current = this.app.store.get<RunRecord>(RUNS, runId);
+      if (current && pred(current)) {
+        resolve(current);
+        return;
+      }
+      const onRun = (rec: RunRecord) => {
+        if (rec.run_id !== runId || !pred(rec)) return;
+        cleanup();
+        resolve(rec);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const rec = this.app.store.get<RunRecord>(RUNS, runId);
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for run ${runId} (state ${rec?.state ?? "deleted"})`,
+          ),
+        );
+      }, timeoutMs);
+      timer.unref?.();
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off("run", onRun);
+      };
+      this.on("run", onRun);
+    });
+  }
+
+  /** Resolve once the run reaches a terminal state. */
+  waitForFinish(runId: string, timeoutMs = 10_000): Promise<RunRecord> {
+    return this.waitFor(runId, (r) => TERMINAL.has(r.state), timeoutMs);
+  }
+}
+
+export function runEngine(app: EmulatorApp): RunEngine {
+  let engine = app.services.get(RUN_ENGINE) as RunEngine | undefined;
+  if (!engine) {
+    engine = new RunEngine(app);
+    app.services.set(RUN_ENGINE, engine);
+    const e = engine;
+    app.onClose(() => e.close());
+  }
+  return engine;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// JSON
+
+function toApiRuntimeConfig(rc: RuntimeConfigRecord | undefined): Record<string, unknown> | undefined {
+  if (!rc) return undefined;
+  const params = rc.parameters && Object.keys(rc.parameters).length > 0 ? rc.parameters : undefined;
+  if (!params && !rc.pipeline_root) return undefined;
+  return omitZero({ parameters: params, pipeline_root: rc.pipeline_root ?? "" });
+}
+
+function toApiHistory(h: StateEntry[]): Record<string, unknown>[] {
+  return h.map((e) =>
+    omitZero({
+      update_time: timestamp(e.update_time),
+      state: e.state === "RUNTIME_STATE_UNSPECIFIED" ? "" : e.state,
+    }),
+  );
+}
+
+export function toApiTask(runId: string, t: TaskRow): Record<string, unknown> {
+  return omitZero({
+    run_id: runId,
+    task_id: t.task_id,
+    display_name: t.display_name,
+    create_time: timestamp(t.create_time),
+    start_time: timestamp(t.start_time || GO_ZERO_TIME),
+    end_time: timestamp(t.end_time || GO_ZERO_TIME),
+    state: t.state === "RUNTIME_STATE_UNSPECIFIED" ? "" : t.state,
+    state_history: toApiHistory(t.state_history),
+    child_tasks: t.child_tasks.map((c) => ({ pod_name: c })),
+  });
+}
+
+/** The inline spec as the server echoes it (`YamlStringToPipelineSpecStruct` of the stored YAML). */
+export function echoInlineSpec(s: Record<string, unknown>): Record<string, unknown> {
+  if (Object.hasOwn(s, "pipeline_spec")) {
+    const ps = asRecord(s.pipeline_spec) ?? {};
+    const plat = asRecord(s.platform_spec);
+    const isK8s = plat && asRecord(plat.platforms) && "kubernetes" in (plat.platforms as object);
+    return isK8s ? { pipeline_spec: ps, platform_spec: plat } : ps;
+  }
+  return s;
+}
+
+export function toApiRun(store: Store, r: RunRecord, api: ApiVersion = "v2beta1"): Record<string, unknown> {
+  const inline = r.has_inline_spec ? runSpecOf(store, r.run_id)?.inline_spec : undefined;
+  const ref =
+    r.pipeline_version_id !== ""
+      ? omitZero({ pipeline_id: r.pipeline_id, pipeline_version_id: r.pipeline_version_id })
+      : undefined;
+  const taskDetails = r.tasks.length > 0 ? r.tasks.map((t) => toApiTask(r.run_id, t)) : undefined;
+  return omitZero({
+    experiment_id: r.experiment_id,
+    run_id: r.run_id,
+    display_name: r.display_name,
+    storage_state: r.storage_state,
+    description: r.description,
+    pipeline_spec: ref ? undefined : inline ? echoInlineSpec(inline) : undefined,
+    pipeline_version_reference: ref,
+    runtime_config:
+      toApiRuntimeConfig(r.runtime_config) ??
+      (r.v1_parameters
+        ? { parameters: Object.fromEntries(r.v1_parameters.map((p) => [p.name, p.value])) }
+        : undefined),
+    service_account: r.service_account,
+    created_at: timestamp(r.created_at),
+    scheduled_at: timestamp(r.scheduled_at),
+    finished_at: timestamp(r.finished_at),
+    state: r.state === "RUNTIME_STATE_UNSPECIFIED" ? "" : r.state,
+    run_details: api === "v2" ? undefined : taskDetails ? { task_details: taskDetails } : undefined,
+    recurring_run_id: r.recurring_run_id,
+    state_history: toApiHistory(r.state_history),
+    plugins_input: r.plugins_input,
+    pipeline_reference: api === "v2" ? ref : undefined,
+  });
+}
+
+/** `RuntimeState.ToV1()`: the v1beta1 `status` string. */
+export function v1Status(s: RuntimeState): string {
+  switch (s) {
+    case "PENDING":
+    case "PAUSED":
+      return "Pending";
+    case "RUNNING":
+      return "Running";
+    case "SUCCEEDED":
+      return "Succeeded";
+    case "SKIPPED":
+      return "Skipped";
+    case "FAILED":
+    case "CANCELED":
+      return "Failed";
+    case "CANCELING":
+      return "Terminating";
+    default:
+      return "Unknown";
+  }
+}
+
+const runIdField = { get: (r: RunRecord) => r.run_id, kind: "string" as const, column: "UUID" };
+const runNameField = {
+  get: (r: RunRecord) => r.display_name,
+  kind: "string" as const,
+  column: "DisplayName",
+};
+
+export const RUN_LIST_SPEC: ListSpec<RunRecord> = {
+  model: "runs",
+  typeName: "Run",
+  fields: {
+    run_id: runIdField,
+    id: runIdField,
+    display_name: runNameField,
+    name: runNameField,
+    created_at: { get: (r) => r.created_at, kind: "timestamp", column: "CreatedAtInSec" },
+    finished_at: { get: (r) => r.finished_at, kind: "timestamp", column: "FinishedAtInSec" },
+    scheduled_at: { get: (r) => r.scheduled_at, kind: "timestamp", column: "ScheduledAtInSec" },
+    description: { get: (r) => r.description, kind: "string", column: "Description" },
+    storage_state: { get: (r) => r.storage_state, kind: "string", column: "StorageState" },
+    status: { get: (r) => v1Status(r.state), kind: "string", column: "Conditions" },
+    namespace: { get: (r) => r.namespace, kind: "string", column: "Namespace" },
+    experiment_id: { get: (r) => r.experiment_id, kind: "string", column: "ExperimentUUID" },
+    state: { get: (r) => r.state, kind: "string", column: "State" },
+    state_history: {
+      get: (r) =>
+        JSON.stringify(r.state_history.map((h) => ({ UpdateTimeInSec: h.update_time, State: h.state }))),
+      kind: "string",
+      column: "StateHistory",
+    },
+    runtime_details: { get: () => "", kind: "string", column: "PipelineRuntimeManifest" },
+    recurring_run_id: { get: (r) => r.recurring_run_id, kind: "string", column: "JobUUID" },
+  },
+  id: (r) => r.run_id,
+  createdAt: (r) => r.created_at,
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Operations shared by v2beta1 and v1beta1
+
+export function getRunRecord(store: Store, id: string): RunRecord {
+  const rec = store.get<RunRecord>(RUNS, id);
+  if (!rec) throw notFound("Run", id).wrap(`Failed to fetch run ${id}`);
+  return rec;
+}
+
+/** `canAccessRun`: no-op in single-user mode; a run's namespace is its own or its experiment's. */
+export function canAccessRun(ctx: RequestContext, runId: string, namespace: string, verb: string): void {
+  if (!ctx.isMultiUser) return;
+  let ns = namespace;
+  let name = "";
+  if (runId !== "") {
+    const rec = ctx.store.get<RunRecord>(RUNS, runId);
+    if (!rec) {
+      throw notFound("Run", runId)
+        .wrap(`Failed to fetch run ${runId}`)
+        .wrap(`Failed to authorize with the run ID ${runId}`);
+    }
+    if (isEmptyNamespace(rec.namespace)) {
+      const exp = ctx.store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
+      if (!exp) {
+        throw invalidInput(
+          `run ${runId} has an empty namespace and the parent experiment ${rec.experiment_id} could not be fetched: ResourceNotFoundError: Experiment ${rec.experiment_id} not found`,
+        );
+      }
+      ns = exp.namespace;
+    } else {
+      ns = rec.namespace;
+    }
+    name = rec.workflow_name;
+  }
+  if (isEmptyNamespace(ns)) throw invalidInput("A run cannot have an empty namespace in multi-user mode");
+  try {
+    ctx.authorize(ns, "runs", verb, name);
+  } catch (err) {
+    throw (err as ApiError).wrap(
+      `Failed to access run ${runId}. Check if you have access to namespace ${ns}`,
+    );
+  }
+}
+
+function authorized(ctx: RequestContext, runId: string, verb: string, prefix: string): void {
+  try {
+    canAccessRun(ctx, runId, "", verb);
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
+  }
+}
+
+export interface RunCreateInput {
+  run_id: string;
+  display_name: string;
+  description: string;
+  experiment_id: string;
+  namespace: string;
+  source: SourceInput;
+  runtime_config?: RuntimeConfigRecord | undefined;
+  service_account: string;
+  plugins_input?: Record<string, unknown> | undefined;
+  recurring_run_id?: string;
+  v1_parameters?: { name: string; value: string }[] | undefined;
+}
+
+/** `BaseRunServer.createRun` + `ResourceManager.CreateRun`; errors are wrapped with `prefix`. */
+export function createRun(ctx: RequestContext, input: RunCreateInput, prefix: string): RunRecord {
+  try {
+    if (input.display_name === "") {
+      throw invalidInput("The run name is empty. Please specify a valid name").wrap(
+        "Failed to create a run due to invalid name",
+      );
+    }
+    let pair: { experimentId: string; namespace: string };
+    try {
+      pair = validExperimentNamespacePair(ctx, input.experiment_id, input.namespace);
+    } catch (err) {
+      throw (err as ApiError).wrap(
+        "Failed to create a run due to invalid experimentId and namespace combination",
+      );
+    }
+    if (ctx.isMultiUser && pair.namespace === "") {
+      throw invalidInput("A run cannot have an empty namespace in multi-user mode");
+    }
+    try {
+      canAccessRun(ctx, "", pair.namespace, "create");
+    } catch (err) {
+      throw (err as ApiError).wrap(
+        `Failed to create a run due to authorization error. Check if you have write permissions to namespace ${pair.namespace}`,
+      );
+    }
+    return createRunCore(ctx.app, {
+      ...input,
+      experiment_id: pair.experimentId,
+      namespace: pair.namespace,
+    });
+  } catch (err) {
+    throw wrapError(err, prefix);
+  }
+}
+
+/** Runs visible to a list call, after namespace/experiment scoping and authorization (FACTS §8). */
+export function runsInScope(
+  ctx: RequestContext,
+  rawNamespace: string | undefined,
+  experimentId: string,
+  prefix: string,
+): RunRecord[] {
+  try {
+    let namespace = replaceNamespace(ctx, rawNamespace);
+    if (experimentId !== "") {
+      try {
+        namespace = namespaceOfExperiment(ctx.store, experimentId);
+      } catch (err) {
+        throw (err as ApiError).wrap(
+          `Failed to list runs due to error fetching namespace for experiment ${experimentId}. Try filtering based on namespace`,
+        );
+      }
+    }
+    try {
+      canAccessRun(ctx, "", namespace, "list");
+    } catch (err) {
+      throw (err as ApiError).wrap(
+        `Failed to list runs due to authorization error. Check if you have permission to access namespace ${namespace}`,
+      );
+    }
+    const all = [...ctx.store.all<RunRecord>(RUNS)];
+    if (experimentId !== "") return all.filter((r) => r.experiment_id === experimentId);
+    if (!ctx.isMultiUser && namespace === "") return all;
+    return all.filter((r) => r.namespace === namespace);
+  } catch (err) {
+    throw wrapError(err, prefix);
+  }
+}
+
+export function fetchRun(ctx: RequestContext, id: string, prefix: string): RunRecord {
+  authorized(ctx, id, "get", prefix);
+  try {
+    return getRunRecord(ctx.store, id);
+  } catch (err) {
+    throw wrapError(err, prefix);
+  }
+}
+
+export function archiveRun(ctx: RequestContext, id: string, prefix: string): void {
+  authorized(ctx, id, "archive", prefix);
+  const store = ctx.store;
+  const rec = store.get<RunRecord>(RUNS, id);
+  if (!rec) {
+    throw notFound("Run", id)
+      .wrap(`Failed to fetch run ${id}`)
+      .wrap(`Failed to archive run ${id} as it failed to be retrieved`)
+      .wrap(prefix);
+  }
+  store.put(RUNS, id, { ...rec, storage_state: "ARCHIVED" });
+}
+
+export function unarchiveRun(ctx: RequestContext, id: string, prefix: string): void {
+  authorized(ctx, id, "unarchive", prefix);
+  const store = ctx.store;
+  const rec = store.get<RunRecord>(RUNS, id);
+  if (!rec) {
+    throw notFound("Run", id)
+      .wrap(`Failed to fetch run ${id}`)
+      .wrap(`Failed to unarchive run ${id} as it does not exist`)
+      .wrap(prefix);
+  }
+  const exp = store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
+  if (!exp) {
+    throw notFound("Experiment", rec.experiment_id)
+      .wrap(`Failed to unarchive run ${id} due to experiment fetching error`)
+      .wrap(prefix);
+  }
+  if (exp.storage_state === "ARCHIVED") {
+    const e = failedPrecondition(
+      `Failed to unarchive run ${id} as experiment ${rec.experiment_id} must be un-archived first`,
+    );
+    e.message += ": Unarchive the experiment first to allow the run to be restored";
+    throw e.wrap(prefix);
+  }
+  store.put(RUNS, id, { ...rec, storage_state: "AVAILABLE" });
+}
+
+export function deleteRun(ctx: RequestContext, id: string, prefix: string): void {
+  authorized(ctx, id, "delete", prefix);
+  const store = ctx.store;
+  const rec = store.get<RunRecord>(RUNS, id);
+  if (!rec) {
+    throw notFound("Run", id)
+      .wrap(`Failed to fetch run ${id}`)
+      .wrap(`Failed to delete run ${id} as it does not exist`)
+      .wrap(prefix);
+  }
+  if (rec.namespace === "") {
+    try {
+      namespaceOfExperiment(store, rec.experiment_id);
+    } catch (err) {
+      throw (err as ApiError)
+        .wrap(`Failed to delete a run ${id} due to namespace fetching error`)
+        .wrap(prefix);
+    }
+  }
+  runEngine(ctx.app).stop(id);
+  store.transaction(() => {
+    store.delete(RUNS, id);
+    store.delete(RUN_SPECS, id);
+  });
+}
+
+export function terminateRun(ctx: RequestContext, id: string, prefix: string): void {
+  authorized(ctx, id, "terminate", prefix);
+  const store = ctx.store;
+  const rec = store.get<RunRecord>(RUNS, id);
+  if (!rec) {
+    throw notFound("Run", id)
+      .wrap(`Failed to fetch run ${id}`)
+      .wrap(`Failed to terminate run ${id} due to error fetching the run`)
+      .wrap(prefix);
+  }
+  try {
+    namespaceOfExperiment(store, rec.experiment_id);
+  } catch (err) {
+    throw (err as ApiError)
+      .wrap(`Failed to fetch namespace from run ${id}`)
+      .wrap(`Failed to terminate run ${id} due to error fetching its namespace`)
+      .wrap(prefix);
+  }
+  if (!["PENDING", "RUNNING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"].includes(rec.state)) {
+    throw invalidInput(`Failed to terminate a run ${id}. Row not found`)
+      .wrap(`Failed to terminate run ${id}`)
+      .wrap(prefix);
+  }
+  // The terminate call sets CANCELING without appending to the history (run_store.TerminateRun).
+  store.put(RUNS, id, { ...rec, state: "CANCELING" });
+  const engine = runEngine(ctx.app);
+  engine.terminate(id);
+  engine.emit("run", store.get<RunRecord>(RUNS, id), rec);
+}
+
+export function retryRun(ctx: RequestContext, id: string, prefix: string): void {
+  authorized(ctx, id, "retry", prefix);
+  const store = ctx.store;
+  const rec = store.get<RunRecord>(RUNS, id);
+  if (!rec) {
+    throw notFound("Run", id)
+      .wrap(`Failed to fetch run ${id}`)
+      .wrap(`Failed to retry run ${id} due to error fetching the run`)
+      .wrap(prefix);
+  }
+  try {
+    namespaceOfExperiment(store, rec.experiment_id);
+  } catch (err) {
+    throw (err as ApiError)
+      .wrap(`Failed to fetch namespace from run ${id}`)
+      .wrap(`Failed to retry run ${id} due to error fetching its namespace`)
+      .wrap(prefix);
+  }
+  if (rec.workflow_phase === undefined) {
+    const e = badRequest(`Failed to retry run ${id} due to error fetching workflow manifest`);
+    e.message += ": Invalid input error: Workflow manifest cannot be empty";
+    throw e.wrap(prefix);
+  }
+  if (rec.workflow_phase !== "Failed") {
+    const e = badRequest("Workflow must be Failed/Error to retry");
+    e.message += ": workflow cannot be retried";
+    throw e.wrap(`Failed to retry run ${id}`).wrap(prefix);
+  }
+  if (!TERMINAL.has(rec.state)) {
+    const e = badRequest(`Cannot claim run ${id} for retry: not in a terminal state`);
+    e.message += `: run is not in a terminal state: State="${rec.state}" Conditions="${v1Status(rec.state)}"`;
+    throw e
+      .wrap(`Failed to retry run ${id}: could not claim database row before workflow operation`)
+      .wrap(prefix);
+  }
+  const engine = runEngine(ctx.app);
+  const now = ctx.now();
+  const next: RunRecord = {
+    ...rec,
+    state: "RUNNING",
+    state_history: appendState(rec.state_history, "RUNNING", now),
+    finished_at: 0,
+    workflow_phase: "Running",
+    retry_generation: rec.retry_generation + 1,
+  };
+  store.put(RUNS, id, next);
+  engine.retry(next);
+  engine.emit("run", next, rec);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Artifact read (plain handler, FACTS §11)
+
+function writeArtifactError(ctx: RequestContext, status: number, message: string, details?: string): void {
+  const esc = (s: string) =>
+    JSON.stringify(s).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+  const body = `{"error_message":${esc(message)},"error_details":${esc(details ?? message)}}`;
+  // The handler calls WriteHeader before setting Content-Type, so Go sniffs the JSON as text.
+  ctx.sendRaw(status, body, "text/plain; charset=utf-8");
+}
+
+/**
+ * `ReadRunLogV1` (`/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log`, and `/apis/v2/.../log` on the
+ * newer server): the node's log as text. Upstream writes the 200 status before reading the log, so
+ * failures arrive as HTTP 200 with a JSON `{error_message, error_details}` body; there is no
+ * authorization check. `node_id` is the pod (node) id shown in `child_tasks`.
+ */
+function readLog(ctx: RequestContext, getOnly: boolean): void {
+  if (getOnly && ctx.method !== "GET") {
+    ctx.markResponded();
+    writeRoutingError(ctx.res, "not-found");
+    return;
+  }
+  const runId = ctx.param("run_id");
+  const nodeId = ctx.param("node_id");
+  const fail = (message: string) => {
+    const esc = (x: string) =>
+      JSON.stringify(x).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+    ctx.sendRaw(
+      200,
+      `{"error_message":${esc(message)},"error_details":${esc(`${message}\n${STACK}`)}}`,
+      "text/plain; charset=utf-8",
+    );
+  };
+  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  if (!rec) {
+    fail(
+      `BadRequestError: Failed to read logs for run ${runId} due to run fetching error: Failed to fetch run ${runId}: ResourceNotFoundError: Run ${runId} not found`,
+    );
+    return;
+  }
+  const row = rec.tasks.find((t) => t.pod_name === nodeId);
+  if (row?.node_type !== "Pod") {
+    fail(
+      `BadRequestError: Failed to read logs for run ${runId}: InternalServerError: Failed to read logs from pod ${nodeId} due to error opening log stream: pods "${nodeId}" not found`,
+    );
+    return;
+  }
+  ctx.sendRaw(200, artifactContent(runId, row!, "main-logs"), "text/plain; charset=utf-8", {
+    "cache-control": "no-cache, private",
+  });
+}
+
+function readArtifact(ctx: RequestContext): void {
+  if (ctx.method !== "GET") {
+    // `.Methods(GET)` on the mux: other methods fall through to the gateway, which knows no such path.
+    ctx.markResponded();
+    writeRoutingError(ctx.res, "not-found");
+    return;
+  }
+  const runId = ctx.param("run_id");
+  const nodeId = ctx.param("node_id");
+  const name = ctx.param("artifact_name");
+  try {
+    canAccessRun(ctx, runId, "", "readArtifact");
+  } catch (err) {
+    const e = (err as ApiError).wrap("Failed to authorize the request");
+    writeArtifactError(ctx, 403, e.message, `${e.message}\n${STACK}`);
+    return;
+  }
+  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  const row = rec?.tasks.find((t) => t.pod_name === nodeId);
+  if (!rec || !row?.artifacts?.includes(name)) {
+    writeArtifactError(ctx, 404, "artifact not found: <nil>");
+    return;
+  }
+  const data = artifactContent(runId, row, name).toString("base64");
+  ctx.sendRaw(200, `{"data":"${data}"}`, "application/json", { "cache-control": "no-cache, private" });
+}
+
+const STACK = [
+  "github.com/kubeflow/pipelines/backend/src/common/util.Wrap",
+  "\t/go/src/github.com/kubeflow/pipelines/backend/src/common/util/error.go",
+  "github.com/kubeflow/pipelines/backend/src/apiserver/server.(*RunArtifactServer).ReadArtifact",
+  "\t/go/src/github.com/kubeflow/pipelines/backend/src/apiserver/server/run_artifact_server.go",
+].join("\n");
+
+// ---------------------------------------------------------------------------------------------------
+// Routes
+
+export function runParamsFromBody(body: Record<string, unknown>): {
+  source: SourceInput;
+  runtime_config?: RuntimeConfigRecord | undefined;
+} {
+  const ref = body.pipeline_version_reference as
+    | { pipeline_id?: string; pipeline_version_id?: string }
+    | undefined;
+  const rc = body.runtime_config as RuntimeConfigRecord | undefined;
+  return {
+    source: {
+      pipeline_spec: body.pipeline_spec as Record<string, unknown> | undefined,
+      pipeline_id: ref?.pipeline_id ?? "",
+      pipeline_version_id: ref?.pipeline_version_id ?? "",
+    },
+    runtime_config: rc
+      ? {
+          ...(rc.parameters ? { parameters: rc.parameters } : {}),
+          ...(rc.pipeline_root ? { pipeline_root: rc.pipeline_root } : {}),
+        }
+      : undefined,
+  };
+}
+
+export function register(app: EmulatorApp): void {
+  const engine = runEngine(app);
+  engine.resumeAll();
+  const r = app.router;
+
+  r.post(ALL_V2, "/runs", (ctx) => {
+    const body = ctx.readJson(ctx.api === "v2" ? RUN_SHAPE_V2 : RUN_SHAPE);
+    checkOneof(
+      body,
+      ["pipeline_version_id", "pipeline_spec", "pipeline_version_reference"],
+      `kubeflow.pipelines.backend.api.${ctx.api}.Run.pipeline_source`,
+      ctx.body,
+    );
+    if (body.plugins_output !== undefined) {
+      const e = badRequest(
+        "plugins_output is server-owned and populated exclusively via plugin lifecycle hooks",
+      );
+      e.message += ": plugins_output must not be set by the client";
+      throw e;
+    }
+    const conv = "CreateJob(job.ToV2())Failed to create a run due to conversion error";
+    const name = String(body.display_name ?? "");
+    if (name === "") {
+      throw internal(
+        "Failed to convert a API run detail to its internal representation",
+        invalidInput("Run name cannot be empty"),
+      ).wrap(conv);
+    }
+    const runId = String(body.run_id ?? "");
+    const experimentId = String(body.experiment_id ?? "");
+    for (const [f, v, max] of [
+      ["UUID", runId, 191],
+      ["ExperimentId", experimentId, 64],
+    ] as const) {
+      if (Buffer.byteLength(v) > max) {
+        throw internal(
+          "Failed to convert API run to its internal representation",
+          invalidInput(`Run.${f} length cannot exceed ${max}`),
+        ).wrap(conv);
+      }
+    }
+    const { source, runtime_config } = runParamsFromBody(body);
+    const rec = createRun(
+      ctx,
+      {
+        run_id: runId,
+        display_name: name,
+        description: String(body.description ?? ""),
+        experiment_id: experimentId,
+        namespace: "",
+        source,
+        runtime_config,
+        service_account: String(body.service_account ?? ""),
+        plugins_input: body.plugins_input as Record<string, unknown> | undefined,
+        recurring_run_id: String(body.recurring_run_id ?? ""),
+      },
+      "Failed to create a new run",
+    );
+    return toApiRun(ctx.store, rec, ctx.api);
+  });
+
+  r.get(ALL_V2, "/runs", (ctx) => {
+    const q = ctx.listQuery();
+    const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
+    // validatedListOptions runs before the scoping and authorization.
+    try {
+      listRows([], q, RUN_LIST_SPEC, api);
+    } catch (err) {
+      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
+    }
+    const rows = runsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list runs");
+    const page = listRows(rows, q, RUN_LIST_SPEC, api);
+    return listResponse(
+      "runs",
+      page.items.map((x) => toApiRun(ctx.store, x, ctx.api)),
+      page.total_size,
+      page.next_page_token,
+    );
+  });
+
+  r.get(ALL_V2, "/runs/{run_id}", (ctx) =>
+    toApiRun(ctx.store, fetchRun(ctx, ctx.param("run_id"), "Failed to get a run"), ctx.api),
+  );
+
+  r.delete(ALL_V2, "/runs/{run_id}", (ctx) => {
+    deleteRun(ctx, ctx.param("run_id"), "Failed to delete a run");
+    return {};
+  });
+
+  r.post(ALL_V2, "/runs/{run_id}:archive", (ctx) => {
+    archiveRun(ctx, ctx.param("run_id"), "Failed to archive a run");
+    return {};
+  });
+
+  r.post(ALL_V2, "/runs/{run_id}:unarchive", (ctx) => {
+    unarchiveRun(ctx, ctx.param("run_id"), "Failed to unarchive a run");
+    return {};
+  });
+
+  r.post(ALL_V2, "/runs/{run_id}:terminate", (ctx) => {
+    terminateRun(ctx, ctx.param("run_id"), "Failed to terminate a run");
+    return {};
+  });
+
+  r.post(ALL_V2, "/runs/{run_id}:retry", (ctx) => {
+    retryRun(ctx, ctx.param("run_id"), "Failed to retry a run");
+    return {};
+  });
+
+  r.plain(
+    ["v1beta1", "v2beta1", "v2"],
+    "/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read",
+    (ctx) => readArtifact(ctx),
+  );
+  r.plain("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx, false));
+  r.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx, true));
+}

@@ -1,0 +1,541 @@
+/**
+ * The emulator's HTTP server.
+ *
+ * ── Framework API for resource modules ────────────────────────────────────────────────────────────
+ *
+ * A resource module (pipelines.ts, experiments.ts, runs.ts, ...) exports
+ *
+ *     export function register(app: EmulatorApp): void
+ *
+ * and is listed in RESOURCE_MODULES below (modules whose file does not exist yet are skipped).
+ * `app` (context.ts) gives: `router`, `store`, `config`, `options` (raw startEmulator options, for
+ * pass-through settings such as `lifecycle`/`runDurations`), `log`, `now()` (unix seconds),
+ * `nowMs()`, `newId()`, `onClose(fn)` (stop timers on close) and `services` (a Map to share
+ * objects between modules, e.g. a scheduler).
+ *
+ * Routes (router.ts):
+ *
+ *     app.router.get(ALL_V2, "/runs/{run_id}", handler)          // /apis/v2beta1/... and /apis/v2/...
+ *     app.router.post(ALL_V2, "/runs/{run_id}:archive", handler)  // custom verb
+ *     app.router.get("v1beta1", "/runs/{run_id}", handlerV1)
+ *     app.router.plain(ALL_V2, "/healthz", handler)               // any method, not behind the gateway
+ *     app.router.get("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", h) // absolute pattern
+ *
+ * A handler `(ctx: RequestContext) => unknown | Promise<unknown>` returns the response object
+ * (sent as 200 JSON; return `{}` for google.protobuf.Empty) or responds itself with `ctx.send(...)`.
+ * Throwing an `ApiError` (errors.ts: invalidInput, notFound, alreadyExists, badRequest,
+ * failedPrecondition, permissionDenied, internal, ...) writes the gateway error body with the
+ * mapped status. `ctx` (context.ts) offers:
+ *   method, path, params / param(name) (percent-decoded), query (URLSearchParams), q(name) (also
+ *   accepts the camelCase spelling), qInt/qBool/qEnum (400 on a bad value like the gateway),
+ *   listQuery() (→ list.ts `listRows`), headers, api ("v1beta1" | "v2beta1" | "v2"), store, config,
+ *   now(), newId(), readJson(shape | allowedKeys) (protojson strictness: unknown field → 400; shapes
+ *   built with body.ts `message/repeated/mapOf/enumOf`), isMultiUser, identity() (401 when none),
+ *   authorize(namespace, resource, verb) (auth.ts; no-op in single-user mode; 401/403 errors carry
+ *   no context prefix, wrap them like upstream), send(status, body), sendRaw(status, body, type).
+ * JSON helpers (encode.ts): timestamp(sec), int64(n), omitZero(msg), listResponse(key, items,
+ * total, next). Storage (store.ts): store.put/get/has/delete/all(kind)/count/transaction(fn) —
+ * records are immutable values, `put` a new object to change one.
+ *
+ * ── Server behaviour ──────────────────────────────────────────────────────────────────────────────
+ * Request flow: match route → fault rules (latency, 503, resets, truncation) → read the whole body
+ * (bounded; oversize bodies are drained and flagged) → handler → inspector record.
+ * Paths outside /apis/ get Go's plain-text 404. Control endpoints, never faulted or recorded:
+ * `/_emulator/faults` (GET list, POST add rules, PUT replace all, DELETE clear; DELETE
+ * `/_emulator/faults/{id}` removes one), `/_emulator/requests` (GET, DELETE), `/_emulator/routes` (GET).
+ */
+
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
+import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
+import {
+  ApiError,
+  GrpcCode,
+  gatewayErrorBody,
+  toApiError,
+  writeGatewayError,
+  writePlainTextError,
+  writeRoutingError,
+} from "./errors.js";
+import { type ActiveFault, type FaultRule, Faults } from "./faults.js";
+import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
+import type { LifecycleOptions } from "./lifecycle.js";
+import { type ApiVersion, Router } from "./router.js";
+import { openStore, type Store } from "./store.js";
+
+export interface EmulatorOptions {
+  /** TCP port (default 0 = any free port). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** SQLite file for persistence; in memory when absent. */
+  db?: string;
+  /** An already opened store (tests); overrides `db`. */
+  store?: Store;
+  /** Multi-user mode: `true` for defaults, or a config (users, tokens, shared read ...). */
+  multiUser?: boolean | MultiUserConfig;
+  /** Clock in milliseconds since the epoch (default Date.now). */
+  clock?: () => number;
+  /** Id generator (default crypto.randomUUID). */
+  idGenerator?: () => string;
+  /** Fault rules active from the start. */
+  faults?: FaultRule[];
+  /** Accept package URLs on loopback/private hosts and any domain (tests). Default false. */
+  allowLoopbackUrls?: boolean;
+  /** Accept http:// package URLs. Default false. */
+  allowHttpUrls?: boolean;
+  /** Allowed package URL domains (default storage.googleapis.com, s3.amazonaws.com, github.com, raw.githubusercontent.com). */
+  allowedUrlDomains?: string[];
+  /** Package download timeout in ms (default 30 000). */
+  urlFetchTimeoutMs?: number;
+  /** Namespaces where v1 (Argo Workflow) pipelines are refused; ["*"] = everywhere. Default none. */
+  blockV1Pipelines?: string[];
+  /** Requests kept by the inspector (default 200; 0 disables). */
+  inspectorSize?: number;
+  /** Logger (default: silent). */
+  logger?: EmulatorLogger;
+  /** Reported by healthz (default "unknown"). */
+  commitSha?: string;
+  tagName?: string;
+  /** Run lifecycle settings, passed through to the run modules. */
+  lifecycle?: LifecycleOptions;
+  /** Service account of runs that name none (the real default is `pipeline-runner`). */
+  defaultServiceAccount?: string;
+  /** Run durations, passed through to the run modules. */
+  runDurations?: unknown;
+}
+
+export interface Emulator {
+  /** Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly faults: Faults;
+  readonly app: EmulatorApp;
+  /** Inspected requests, oldest first (secrets redacted). */
+  requests(): InspectedRequest[];
+  clearRequests(): void;
+  /** Stop listening, close connections, stop background work and close the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * ── REGISTRATION LIST ── Resource modules registered at start, in order. Each exports
+ * `register(app: EmulatorApp)`. Add new resource modules here. A listed module whose source file is
+ * absent is skipped (so the list can name modules before they land); a present module without a
+ * `register` export fails the start loudly.
+ */
+const RESOURCE_MODULES = [
+  "./healthz.js",
+  "./pipelines.js",
+  "./experiments.js",
+  "./runs.js",
+  "./recurring-runs.js",
+  "./v1-runs.js",
+];
+
+const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };
+const MiB = 1024 * 1024;
+
+function moduleExists(spec: string): boolean {
+  const base = spec.replace(/\.js$/, "");
+  return [".js", ".ts"].some((ext) => existsSync(fileURLToPath(new URL(base + ext, import.meta.url))));
+}
+
+export function resolveConfig(opts: EmulatorOptions): EmulatorConfig {
+  return {
+    multiUser: resolveMultiUser(opts.multiUser),
+    allowHttpUrls: opts.allowHttpUrls ?? false,
+    allowLoopbackUrls: opts.allowLoopbackUrls ?? false,
+    allowedUrlDomains: opts.allowedUrlDomains ?? [
+      "storage.googleapis.com",
+      "s3.amazonaws.com",
+      "github.com",
+      "raw.githubusercontent.com",
+    ],
+    urlFetchTimeoutMs: opts.urlFetchTimeoutMs ?? 30_000,
+    maxUploadBytes: 32 * MiB,
+    maxJsonBodyBytes: 32 * MiB,
+    blockV1Pipelines: opts.blockV1Pipelines ?? [],
+    commitSha: opts.commitSha ?? "unknown",
+    tagName: opts.tagName ?? "unknown",
+    pipelineStore: "database",
+  };
+}
+
+/** Build the app (store, router, modules) without listening. */
+export async function createApp(
+  opts: EmulatorOptions = {},
+): Promise<EmulatorApp & { close(): Promise<void> }> {
+  const clock = opts.clock ?? Date.now;
+  const idGen = opts.idGenerator ?? randomUUID;
+  const store = opts.store ?? (await openStore(opts.db));
+  const closers: (() => void | Promise<void>)[] = [];
+  const log = opts.logger ?? SILENT;
+  const app: EmulatorApp & { close(): Promise<void> } = {
+    router: new Router(),
+    store,
+    config: resolveConfig(opts),
+    options: opts as Record<string, unknown>,
+    log,
+    now: () => Math.floor(clock() / 1000),
+    nowMs: () => clock(),
+    newId: () => idGen(),
+    onClose: (fn) => closers.push(fn),
+    services: new Map(),
+    async close() {
+      for (const fn of closers.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          log.error(`emulator: close hook failed: ${(err as Error).message}`);
+        }
+      }
+      store.close();
+    },
+  };
+  try {
+    for (const spec of RESOURCE_MODULES) {
+      if (!moduleExists(spec)) continue;
+      const mod = (await import(spec)) as { register?: (app: EmulatorApp) => void | Promise<void> };
+      if (typeof mod.register !== "function")
+        throw new Error(`emulator module ${spec} does not export register()`);
+      await mod.register(app);
+    }
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
+}
+
+/** Read the whole body; beyond `limit` bytes keep draining but discard. Resolves null if the client went away. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean } | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    let done = false;
+    req.on("data", (c: Buffer) => {
+      if (tooLarge) return;
+      size += c.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => {
+      done = true;
+      resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge });
+    });
+    req.on("error", () => {
+      if (!done) resolve(null);
+    });
+    req.on("close", () => {
+      if (!done && !req.complete) resolve(null);
+    });
+  });
+}
+
+/** Make `res` swallow the response and drop the connection (the request was still processed). */
+function installResetAfterBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onStatus: (s: number) => void,
+): void {
+  const socket = req.socket;
+  res.writeHead = ((status: number) => {
+    onStatus(status);
+    return res;
+  }) as ServerResponse["writeHead"];
+  res.write = (() => true) as ServerResponse["write"];
+  res.end = (() => {
+    socket.destroy();
+    return res;
+  }) as ServerResponse["end"];
+}
+
+/** Make `res` send headers with the full Content-Length but only half of the body, then drop the connection. */
+function installTruncate(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  const origWriteHead = res.writeHead.bind(res) as (s: number, h?: Record<string, unknown>) => ServerResponse;
+  const origWrite = res.write.bind(res) as (c: Buffer, cb?: () => void) => boolean;
+  let status = 200;
+  let headers: Record<string, unknown> = {};
+  const pending: Buffer[] = [];
+  res.writeHead = ((s: number, h?: unknown) => {
+    status = s;
+    if (h && typeof h === "object" && !Array.isArray(h)) headers = { ...(h as Record<string, unknown>) };
+    return res;
+  }) as ServerResponse["writeHead"];
+  res.write = ((chunk: unknown) => {
+    if (chunk !== undefined && chunk !== null) pending.push(Buffer.from(chunk as string));
+    return true;
+  }) as ServerResponse["write"];
+  res.end = ((chunk?: unknown) => {
+    if (chunk !== undefined && chunk !== null && typeof chunk !== "function")
+      pending.push(Buffer.from(chunk as string));
+    const full = Buffer.concat(pending);
+    origWriteHead(status, { ...headers, "content-length": full.length });
+    origWrite(full.subarray(0, Math.floor(full.length / 2)), () => setImmediate(() => socket.destroy()));
+    return res;
+  }) as ServerResponse["end"];
+}
+
+export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const app = await createApp(opts);
+  const faults = new Faults();
+  if (opts.faults?.length) faults.add(opts.faults);
+  const inspector = new Inspector(opts.inspectorSize ?? 200);
+  const sockets = new Set<Socket>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const startedAt = new Date(app.nowMs()).toISOString();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://emulator.invalid");
+    } catch {
+      writeGatewayError(res, badPath());
+      return;
+    }
+    const method = (req.method ?? "GET").toUpperCase();
+    const path = url.pathname;
+
+    if (path === "/_emulator" || path.startsWith("/_emulator/")) {
+      await control(req, res, method, path);
+      return;
+    }
+
+    const match = app.router.match(method, path);
+    const entry: Omit<InspectedRequest, "seq"> = {
+      time: startedAt,
+      method,
+      path,
+      query: redactQuery(url.searchParams),
+      headers: redactHeaders(req.headers),
+      status: 0,
+      duration_ms: 0,
+    };
+    if (match.kind === "found") {
+      entry.api = match.route.api;
+      entry.route = match.route.pattern;
+    }
+    let intendedStatus: number | undefined;
+    let recorded = false;
+    let bodyInfo: { body: Buffer; tooLarge: boolean } | null = null;
+    const record = async () => {
+      if (recorded) return;
+      recorded = true;
+      entry.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+      entry.status = intendedStatus ?? (res.headersSent ? res.statusCode : 0);
+      if (bodyInfo) {
+        const summary = await summarizeBody(
+          req.headers["content-type"],
+          bodyInfo.body,
+          bodyInfo.tooLarge,
+        ).catch(() => undefined);
+        if (summary) entry.body = summary;
+      }
+      inspector.record(entry);
+    };
+    res.on("close", () => void record());
+
+    const fault: ActiveFault | undefined = faults.take(method, path);
+    if (fault) entry.fault = fault.action;
+    if (fault?.latencyMs) await sleep(fault.latencyMs);
+    if (fault?.action === "reset-before-body") {
+      req.socket.destroy();
+      return;
+    }
+
+    const limit =
+      match.kind === "found"
+        ? (match.route.bodyLimit ?? app.config.maxJsonBodyBytes)
+        : app.config.maxJsonBodyBytes;
+    bodyInfo = await readBody(req, limit);
+    if (bodyInfo === null) return; // client went away
+
+    if (fault?.action === "unavailable") {
+      const status = fault.status ?? 503;
+      const err = new ApiError(
+        GrpcCode.Unavailable,
+        "Service Unavailable",
+        "Service Unavailable (injected fault)",
+      );
+      const body = JSON.stringify(gatewayErrorBody(err));
+      const headers: Record<string, string | number> = {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      };
+      const retryAfter = fault.retryAfter ?? 1;
+      if (retryAfter > 0) headers["retry-after"] = String(retryAfter);
+      res.writeHead(status, headers);
+      res.end(body);
+      return;
+    }
+    if (fault?.action === "reset-after-body") {
+      installResetAfterBody(req, res, (s) => {
+        intendedStatus = s;
+      });
+    } else if (fault?.action === "truncate") {
+      installTruncate(req, res);
+    }
+
+    if (match.kind !== "found") {
+      // Outside /apis/ there is no gateway: gorilla/mux answers with Go's http.NotFound.
+      if (!path.startsWith("/apis/")) writePlainTextError(res, 404, "404 page not found");
+      else if (match.kind === "bad-path") writeGatewayError(res, badPath());
+      else writeRoutingError(res, match.kind);
+      return;
+    }
+    const ctx = new RequestContext(app, req, res, {
+      path,
+      params: match.params,
+      query: url.searchParams,
+      api: match.route.api,
+      body: bodyInfo.body,
+      bodyTooLarge: bodyInfo.tooLarge,
+    });
+    try {
+      const result = await match.route.handler(ctx);
+      if (!ctx.responded) ctx.send(200, result === undefined ? {} : result);
+    } catch (err) {
+      const apiErr = toApiError(err);
+      if (!(err instanceof ApiError)) {
+        app.log.error(`emulator: ${method} ${path} failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
+      if (!res.headersSent && !ctx.responded) writeGatewayError(res, apiErr);
+      else if (!res.writableEnded) res.end();
+    }
+    app.log.debug?.(`${method} ${path} ${res.statusCode} ${Math.round(performance.now() - started)}ms`);
+  };
+
+  const control = async (req: IncomingMessage, res: ServerResponse, method: string, path: string) => {
+    const got = await readBody(req, MiB);
+    if (!got) return;
+    const reply = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
+    };
+    const fail = (status: number, message: string) =>
+      reply(status, { code: status === 404 ? 5 : 3, message });
+    if (path === "/_emulator/faults") {
+      if (method === "GET") return reply(200, { faults: faults.list() });
+      if (method === "DELETE") {
+        faults.clear();
+        return reply(200, {});
+      }
+      if (method === "POST" || method === "PUT") {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(got.body.toString("utf8") || "[]");
+        } catch {
+          return fail(400, "body must be a JSON fault rule or a list of rules");
+        }
+        const rules = (parsed as { faults?: unknown })?.faults ?? parsed;
+        try {
+          if (method === "PUT") faults.clear();
+          return reply(200, { faults: faults.add(rules as FaultRule[]) });
+        } catch (err) {
+          return fail(400, (err as Error).message);
+        }
+      }
+      return fail(405, "use GET, POST, PUT or DELETE");
+    }
+    const faultId = /^\/_emulator\/faults\/([^/]+)$/.exec(path);
+    if (faultId && method === "DELETE") {
+      return faults.remove(decodeURIComponent(faultId[1]!))
+        ? reply(200, {})
+        : fail(404, "no such fault rule");
+    }
+    if (path === "/_emulator/requests") {
+      if (method === "GET") return reply(200, { requests: inspector.list() });
+      if (method === "DELETE") {
+        inspector.clear();
+        return reply(200, {});
+      }
+      return fail(405, "use GET or DELETE");
+    }
+    if (path === "/_emulator/routes" && method === "GET") return reply(200, { routes: app.router.list() });
+    return fail(404, "Not Found");
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      app.log.error(`emulator: unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+      if (!res.headersSent) writeGatewayError(res, toApiError(err));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+
+  const host = opts.host ?? "127.0.0.1";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.once("error", onError);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const urlHost =
+    host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    host,
+    port,
+    store: app.store,
+    faults,
+    app,
+    requests: () => inspector.list(),
+    clearRequests: () => inspector.clear(),
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        for (const s of sockets) s.destroy();
+        await closed;
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function badPath(): ApiError {
+  const e = new ApiError(GrpcCode.InvalidArgument, "malformed path");
+  e.bare = true;
+  return e;
+}
+
+export type { ApiVersion, EmulatorApp, EmulatorConfig, EmulatorLogger };

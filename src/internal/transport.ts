@@ -1,0 +1,514 @@
+/**
+ * The HTTP transport: one undici dispatcher, `dispatch()` with a small handler (no fetch, no body
+ * streams), per-attempt timeout, AbortSignal, retries and reconciliation of creates whose outcome is
+ * unknown.
+ *
+ * "Was the request sent?" is answered by undici's `onRequestSent` callback, which fires once the whole
+ * request (headers and body) has been written to the socket. Before that the server cannot hold a
+ * complete request, so nothing was processed and a replayable request may be sent again, whatever its
+ * method. After it, a failure without an answer leaves the outcome of a POST/PATCH unknown: the caller's
+ * `reconcile()` looks the resource up (by name) before anything is sent again.
+ *
+ * Timeouts: `timeout` is the longest wait for the server — connecting, waiting for the response headers,
+ * or any pause while sending or receiving the body (the timer restarts on progress) — per attempt.
+ */
+import type { Dispatcher } from "undici";
+import {
+  AbortError,
+  type ApiError,
+  AuthenticationError,
+  ConnectionError,
+  HTML_LOGIN_HINT,
+  KfpError,
+  looksLikeHtml,
+  makeApiError,
+  TimeoutError,
+  ValidationError,
+} from "../core/errors.js";
+import type { Auth } from "./auth.js";
+import { type Log, type Redactor, redactUrl, SECRET_HEADERS } from "./log.js";
+import { encodeQuery, type Query } from "./path.js";
+import {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  decideOnStatus,
+  isConnectPhaseCode,
+  isPermanentConnectError,
+  parseRetryAfter,
+  sleep,
+} from "./retry.js";
+
+/** A request body that can be handed to undici, possibly more than once. */
+export interface BodySource {
+  contentType: string;
+  /** Byte length when known (sent as Content-Length; undefined → chunked). */
+  length: number | undefined;
+  /** The body for one attempt. */
+  take(): Buffer | AsyncIterable<Uint8Array>;
+  /** Whether `take()` may be called again (false once a one-shot stream was read). */
+  canReplay(): boolean;
+}
+
+/** A JSON body: serialised once, re-sent as is. */
+export function jsonBody(value: unknown): BodySource {
+  const buf = Buffer.from(JSON.stringify(value), "utf8");
+  return { contentType: "application/json", length: buf.length, take: () => buf, canReplay: () => true };
+}
+
+export type ResponseType = "json" | "text" | "buffer";
+
+export interface SendOptions<T> {
+  method: string;
+  /** Path below the host's base path, starting with `/` (e.g. `/apis/v2beta1/runs`). */
+  path: string;
+  query?: Query | undefined;
+  body?: BodySource | undefined;
+  headers?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+  timeout?: number | undefined;
+  maxRetries?: number | undefined;
+  idempotent?: boolean | undefined;
+  /** Called when the outcome of a non-idempotent request is unknown; a value means "it was done". */
+  reconcile?: (() => Promise<T | undefined>) | undefined;
+  responseType?: ResponseType | undefined;
+}
+
+export interface TransportOptions {
+  origin: string;
+  basePath: string;
+  dispatcher: Dispatcher;
+  auth: Auth;
+  headers?: Record<string, string> | undefined;
+  timeout: number;
+  maxRetries: number;
+  log: Log;
+  redactor: Redactor;
+  backoff?: Partial<BackoffOptions> | undefined;
+  userAgent?: string | undefined;
+}
+
+/** Largest response body accepted (a list of 200 pipeline versions with big specs fits easily). */
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+type Attempt =
+  | { ok: true; status: number; rawHeaders: Buffer[] | string[]; body: Buffer }
+  | { ok: false; error: unknown; sent: boolean; timedOut: boolean; aborted: boolean };
+
+class AttemptCancelled extends Error {}
+
+function headerValue(raw: Buffer[] | string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i] as Buffer | string;
+    const key = typeof k === "string" ? k : k.toString("latin1");
+    if (key.length === name.length && key.toLowerCase() === name) {
+      const v = raw[i + 1] as Buffer | string;
+      return typeof v === "string" ? v : v.toString("latin1");
+    }
+  }
+  return undefined;
+}
+
+function headerRecord(raw: Buffer[] | string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = String(raw[i]).toLowerCase();
+    const v = String(raw[i + 1]);
+    out[k] = out[k] === undefined ? v : `${out[k]}, ${v}`;
+  }
+  return out;
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof e?.code === "string" && e.code !== "UND_ERR_SOCKET") return e.code;
+  if (typeof e?.cause?.code === "string") return e.cause.code;
+  return typeof e?.code === "string" ? e.code : undefined;
+}
+
+function describeCause(err: unknown): string {
+  const code = errorCode(err);
+  const msg = err instanceof Error ? err.message : String(err);
+  return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Validate and lower-case extra headers. */
+export function normalizeHeaders(
+  headers: Record<string, string> | undefined,
+  redactor: Redactor,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    if (!HEADER_NAME.test(name)) {
+      throw new ValidationError(`invalid header name ${JSON.stringify(name)}`, { field: "headers" });
+    }
+    const v = String(value);
+    if (/[\r\n\0]/.test(v)) {
+      throw new ValidationError(`header ${name} has a value with CR, LF or NUL`, { field: "headers" });
+    }
+    const key = name.toLowerCase();
+    if (SECRET_HEADERS.has(key) || /token|secret|key|auth|session|password/.test(key)) {
+      redactor.add(v);
+      redactor.add(v.replace(/^bearer\s+/i, ""));
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+export class Transport {
+  readonly origin: string;
+  readonly basePath: string;
+  readonly dispatcher: Dispatcher;
+  readonly auth: Auth;
+  readonly timeout: number;
+  readonly maxRetries: number;
+  readonly log: Log;
+  readonly redactor: Redactor;
+  readonly backoff: BackoffOptions;
+  readonly #baseHeaders: Record<string, string>;
+
+  constructor(o: TransportOptions) {
+    this.origin = o.origin;
+    this.basePath = o.basePath;
+    this.dispatcher = o.dispatcher;
+    this.auth = o.auth;
+    this.timeout = o.timeout;
+    this.maxRetries = o.maxRetries;
+    this.log = o.log;
+    this.redactor = o.redactor;
+    this.backoff = { ...DEFAULT_BACKOFF, ...(o.backoff ?? {}) };
+    const base: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": o.userAgent ?? `kfp-ts node/${process.versions.node}`,
+      ...normalizeHeaders(o.headers, o.redactor),
+    };
+    if (o.auth.cookie) base.cookie = o.auth.cookie;
+    this.#baseHeaders = base;
+  }
+
+  /** The redacted absolute URL of a path+query, for messages. */
+  displayUrl(pathAndQuery: string): string {
+    return this.redactor.scrub(redactUrl(`${this.origin}${pathAndQuery}`));
+  }
+
+  async send<T>(o: SendOptions<T>): Promise<T> {
+    const method = o.method.toUpperCase();
+    if (!o.path.startsWith("/")) throw new KfpError(`request path must start with "/": ${o.path}`);
+    const idempotent =
+      o.idempotent ?? (method === "GET" || method === "DELETE" || method === "PUT" || method === "HEAD");
+    const maxRetries = Math.max(0, o.maxRetries ?? this.maxRetries);
+    const timeout = o.timeout ?? this.timeout;
+    const target = this.basePath + o.path + encodeQuery(o.query);
+    const signal = o.signal;
+    const body = o.body;
+    let retries = 0;
+    let authRetried = false;
+    for (;;) {
+      if (signal?.aborted) throw this.#abortError(signal, method, target);
+      const authz = this.auth.authorization();
+      const authorization = authz === undefined || typeof authz === "string" ? authz : await authz;
+      const headers = this.#headers(authorization, body, o.headers);
+      const started = this.log.enabled("debug") ? performance.now() : 0;
+      if (started)
+        this.log.debug(`→ ${method} ${this.displayUrl(target)}${retries ? ` (retry ${retries})` : ""}`);
+      const r = await this.#attempt(method, target, headers, body, timeout, signal);
+      if (r.ok) {
+        if (started) {
+          this.log.debug(
+            `← ${r.status} ${method} ${this.displayUrl(target)} (${Math.round(performance.now() - started)} ms)`,
+          );
+        }
+        if (r.status >= 200 && r.status < 300)
+          return this.#parse<T>(r, method, target, o.responseType ?? "json");
+        const err = this.#apiError(r, method, target);
+        if (r.status === 401 && this.auth.refreshable && !authRetried && (!body || body.canReplay())) {
+          authRetried = true;
+          this.auth.invalidate();
+          this.log.info(`401 from ${method} ${this.displayUrl(target)}: reading the credentials again`);
+          continue;
+        }
+        const retryAfter = parseRetryAfter(headerValue(r.rawHeaders, "retry-after"));
+        const usableRetryAfter = retryAfter !== undefined && retryAfter <= this.backoff.maxRetryAfter;
+        let decision = decideOnStatus(r.status, idempotent, usableRetryAfter);
+        if (decision === "reconcile") {
+          if (!o.reconcile) throw err;
+          const found = await this.#reconcile(o.reconcile, err);
+          if (found !== undefined) return found;
+          decision = "retry";
+        }
+        if (decision === "retry" && retries < maxRetries && (!body || body.canReplay())) {
+          if (retryAfter !== undefined && !usableRetryAfter) throw err;
+          const delay = usableRetryAfter ? (retryAfter as number) : backoffDelay(retries, this.backoff);
+          this.log.info(`${r.status} from ${method} ${this.displayUrl(target)}; retrying in ${delay} ms`);
+          await this.#sleep(delay, signal, method, target);
+          retries++;
+          continue;
+        }
+        throw err;
+      }
+      // No HTTP answer.
+      if (r.aborted) throw this.#abortError(signal, method, target);
+      if (r.error instanceof KfpError) throw r.error; // from the body source (size limit, unreadable file)
+      const code = errorCode(r.error);
+      const url = this.displayUrl(target);
+      const message = r.timedOut
+        ? `No answer within ${timeout} ms`
+        : `Connection failed: ${this.redactor.scrub(describeCause(r.error))}`;
+      const notSent = !r.sent || isConnectPhaseCode(code);
+      const makeErr = (extra: { outcomeUnknown?: boolean; note?: string } = {}) =>
+        r.timedOut
+          ? new TimeoutError(message, { method, url, cause: r.error, timeout, ...extra })
+          : new ConnectionError(message, { method, url, cause: r.error, ...extra });
+      if (isPermanentConnectError(code)) throw makeErr();
+      const replayable = !body || body.canReplay();
+      if (notSent || idempotent) {
+        if (retries < maxRetries && replayable) {
+          const delay = backoffDelay(retries, this.backoff);
+          this.log.info(`${message} (${method} ${url}); retrying in ${delay} ms`);
+          await this.#sleep(delay, signal, method, target);
+          retries++;
+          continue;
+        }
+        throw makeErr(
+          notSent && !idempotent
+            ? { note: "The request was not fully sent, so the server did not process it." }
+            : !replayable
+              ? {
+                  note: "The request body was a stream that was already read, so it could not be sent again.",
+                }
+              : {},
+        );
+      }
+      // A POST/PATCH was sent and no answer came: the outcome is unknown.
+      if (o.reconcile) {
+        const found = await this.#reconcile(o.reconcile, makeErr({ outcomeUnknown: true }));
+        if (found !== undefined) {
+          this.log.info(`${method} ${url}: no answer, but the resource exists: using it`);
+          return found;
+        }
+        if (retries < maxRetries && replayable) {
+          const delay = backoffDelay(retries, this.backoff);
+          this.log.info(`${message} (${method} ${url}); not created; retrying in ${delay} ms`);
+          await this.#sleep(delay, signal, method, target);
+          retries++;
+          continue;
+        }
+        throw makeErr({
+          note: "The request was sent but no answer came; a lookup afterwards found nothing, so it was not created.",
+        });
+      }
+      throw makeErr({
+        outcomeUnknown: true,
+        note: "The request was sent before the connection failed: the server may or may not have processed it.",
+      });
+    }
+  }
+
+  async #reconcile<T>(reconcile: () => Promise<T | undefined>, original: KfpError): Promise<T | undefined> {
+    try {
+      return await reconcile();
+    } catch (err) {
+      if (err instanceof AbortError) throw err;
+      if (original instanceof ConnectionError) {
+        throw new ConnectionError(original.message.replace(/ \([A-Z]+ [^)]*\).*$/, ""), {
+          method: original.method,
+          url: original.url,
+          cause: err,
+          outcomeUnknown: true,
+          note: `The request was sent but no answer came, and looking the resource up failed too (${err instanceof Error ? err.message : String(err)}): it may or may not exist.`,
+        });
+      }
+      throw original;
+    }
+  }
+
+  async #sleep(ms: number, signal: AbortSignal | undefined, method: string, target: string): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch {
+      throw this.#abortError(signal, method, target);
+    }
+  }
+
+  #abortError(signal: AbortSignal | undefined, method: string, target: string): AbortError {
+    return new AbortError(`The request was aborted (${method} ${this.displayUrl(target)})`, {
+      cause: signal?.reason,
+    });
+  }
+
+  #headers(
+    authorization: string | undefined,
+    body: BodySource | undefined,
+    extra: Record<string, string> | undefined,
+  ): Record<string, string> {
+    if (authorization === undefined && !body && !extra) return this.#baseHeaders;
+    const h: Record<string, string> = { ...this.#baseHeaders };
+    if (extra) for (const k in extra) h[k.toLowerCase()] = extra[k] as string;
+    if (authorization !== undefined) h.authorization = authorization;
+    if (body) {
+      h["content-type"] = body.contentType;
+      if (body.length !== undefined) h["content-length"] = String(body.length);
+    }
+    return h;
+  }
+
+  #attempt(
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body: BodySource | undefined,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt> {
+    return new Promise<Attempt>((resolve) => {
+      let done = false;
+      let sent = false;
+      let timedOut = false;
+      let aborted = false;
+      let abortFn: ((err: Error) => void) | undefined;
+      let pending: Error | undefined;
+      let status = 0;
+      let rawHeaders: Buffer[] | string[] = [];
+      let chunks: Buffer[] | undefined;
+      let single: Buffer | undefined;
+      let size = 0;
+
+      const finish = (a: Attempt) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(a);
+      };
+      const cancel = (why: Error) => {
+        if (abortFn) abortFn(why);
+        else pending = why;
+        // Answer now even if undici has not connected yet; it aborts when it does.
+        finish({ ok: false, error: why, sent, timedOut, aborted });
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        cancel(new AttemptCancelled("timeout"));
+      }, timeout);
+      const onAbort = () => {
+        aborted = true;
+        cancel(new AttemptCancelled("aborted"));
+      };
+      if (signal) signal.addEventListener("abort", onAbort, { once: true });
+
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect(abort: (err?: Error) => void) {
+          if (pending) abort(pending);
+          else abortFn = abort as (err: Error) => void;
+        },
+        onRequestSent() {
+          sent = true;
+          timer.refresh();
+        },
+        onBodySent() {
+          timer.refresh();
+        },
+        onHeaders(statusCode: number, headers: Buffer[] | string[]) {
+          status = statusCode;
+          rawHeaders = headers;
+          sent = true;
+          timer.refresh();
+          return true;
+        },
+        onData(chunk: Buffer) {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            cancel(new KfpError(`response body larger than ${MAX_RESPONSE_BYTES} bytes`));
+            return false;
+          }
+          if (single === undefined && chunks === undefined) single = chunk;
+          else {
+            if (!chunks) chunks = [single as Buffer];
+            chunks.push(chunk);
+          }
+          timer.refresh();
+          return true;
+        },
+        onComplete() {
+          const bodyBuf = chunks ? Buffer.concat(chunks, size) : (single ?? EMPTY);
+          finish({ ok: true, status, rawHeaders, body: bodyBuf });
+        },
+        onError(err: Error) {
+          finish({ ok: false, error: err, sent, timedOut, aborted });
+        },
+      } as unknown as Dispatcher.DispatchHandler;
+
+      let payload: Buffer | AsyncIterable<Uint8Array> | null = null;
+      try {
+        payload = body ? body.take() : null;
+        this.dispatcher.dispatch(
+          {
+            origin: this.origin,
+            path: target,
+            method: method as Dispatcher.HttpMethod,
+            headers,
+            // undici accepts async iterables as bodies (typed as Readable only).
+            body: payload as Buffer | null,
+            headersTimeout: timeout + 1_000,
+            bodyTimeout: timeout + 1_000,
+          },
+          handler,
+        );
+      } catch (err) {
+        finish({ ok: false, error: err, sent: false, timedOut: false, aborted: false });
+      }
+    });
+  }
+
+  #parse<T>(r: Extract<Attempt, { ok: true }>, method: string, target: string, type: ResponseType): T {
+    if (type === "buffer") return r.body as T;
+    const text = r.body.toString("utf8");
+    if (type === "text") return text as T;
+    if (text.length === 0) return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      const ct = headerValue(r.rawHeaders, "content-type") ?? "";
+      if (looksLikeHtml(text) || ct.includes("text/html")) {
+        throw new AuthenticationError({
+          status: r.status,
+          shortMessage: "HTML page instead of JSON",
+          body: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
+          headers: this.#safeHeaders(r.rawHeaders),
+          method,
+          url: this.displayUrl(target),
+          hint: HTML_LOGIN_HINT,
+        });
+      }
+      throw new KfpError(
+        `${r.status} answer is not valid JSON (${method} ${this.displayUrl(target)}): ${text.slice(0, 200)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  #safeHeaders(raw: Buffer[] | string[]): Record<string, string> {
+    const h = headerRecord(raw);
+    delete h["set-cookie"];
+    if (h.location) h.location = this.redactor.scrub(redactUrl(h.location));
+    if (h["www-authenticate"]) h["www-authenticate"] = this.redactor.scrub(h["www-authenticate"]);
+    return h;
+  }
+
+  #apiError(r: Extract<Attempt, { ok: true }>, method: string, target: string): ApiError {
+    return makeApiError({
+      status: r.status,
+      text: this.redactor.scrub(r.body.toString("utf8")),
+      headers: this.#safeHeaders(r.rawHeaders),
+      method,
+      url: this.displayUrl(target),
+    });
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

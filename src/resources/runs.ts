@@ -1,0 +1,326 @@
+/**
+ * Runs: create (from a stored pipeline version or an inline spec/package, parameters checked before
+ * sending), get, list, archive, unarchive, delete, terminate, retry, read an artifact, the task tree,
+ * and `wait` / `createAndWait`.
+ *
+ * Run creation is never retried once the body may have reached the server: runs are not unique by name
+ * and the API has no idempotency key, so an unknown outcome cannot be reconciled. The transport then
+ * raises a ConnectionError with `outcomeUnknown: true`; list the experiment's runs to find out.
+ */
+import type { CallOptions, Kfp } from "../client.js";
+import { ValidationError } from "../core/errors.js";
+import type { FilterBuilder, FilterObject, RunFilterKeys } from "../core/filters.js";
+import type { PagePromise } from "../core/pagination.js";
+import { type TaskTree, taskTree } from "../core/tasks.js";
+import { type WaitOptions, waitForRun } from "../core/wait.js";
+import { path } from "../internal/path.js";
+import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../types/runs.js";
+import { type ResolvedSource, type RunConfigParams, resolveSource, runtimeConfig } from "./run-source.js";
+import {
+  callOpts,
+  checkNamespace,
+  compact,
+  isMultiUser,
+  type ListParams,
+  lazyList,
+  listQuery,
+  optionalString,
+  requireString,
+  resolveApi,
+  resolveNamespace,
+  unsupported,
+} from "./shared.js";
+import { runFromV1, v1References } from "./v1/convert.js";
+
+const V1 = "/apis/v1beta1/runs";
+
+export interface RunCreateParams extends RunConfigParams {
+  /** Required by the server (an empty name is a 500 there). */
+  display_name: string;
+  description?: string;
+  /** Required in multi-user mode (the run's namespace is its experiment's). Else the default experiment. */
+  experiment_id?: string;
+  /** Use (or create) the experiment with this name instead of `experiment_id`. */
+  experiment_name?: string;
+  /** Namespace for `experiment_name` and `pipeline_name` lookups (defaults to the client's). */
+  namespace?: string;
+}
+
+export interface RunListParams
+  extends ListParams<FilterBuilder<RunFilterKeys> | FilterObject<RunFilterKeys>> {
+  /** Multi-user mode needs a namespace or an experiment_id (the namespace is then the experiment's). */
+  namespace?: string;
+  experiment_id?: string;
+  /** v2 only: `FULL` fills `tasks` of each run. */
+  view?: "DEFAULT" | "FULL";
+}
+
+export interface RunGetOptions extends CallOptions {
+  /** v2 only: `FULL` fills `tasks`. Default: FULL on v2 (cheap for one run), ignored elsewhere. */
+  view?: "DEFAULT" | "FULL";
+}
+
+/** An artifact read through the API: the decoded bytes. */
+export interface RunArtifact {
+  data: Buffer;
+  /** The bytes as UTF-8 text. */
+  text(): string;
+}
+
+export class Runs {
+  readonly #client: Kfp;
+  constructor(client: Kfp) {
+    this.#client = client;
+  }
+
+  /**
+   * Create a run. Exactly one pipeline source: `pipeline_id` (+ `pipeline_version_id` | `version_name`, or
+   * alone for the latest version), `pipeline_name` (+ `version_name`), `pipeline_spec`, or `package`.
+   * Parameters are checked against the spec's root inputDefinitions first (ParameterError names each problem).
+   */
+  async create(params: RunCreateParams, opts?: CallOptions): Promise<Run> {
+    const body = await this.#createBody(params, opts);
+    return this.#send(body, opts);
+  }
+
+  /** Create a run, then wait for it (see `wait`). */
+  async createAndWait(params: RunCreateParams, waitOpts?: WaitOptions): Promise<Run> {
+    const callOptions: CallOptions = {};
+    if (waitOpts?.signal) callOptions.signal = waitOpts.signal;
+    const run = await this.create(params, callOptions);
+    return this.wait(run.run_id!, waitOpts);
+  }
+
+  async get(runId: string, opts?: RunGetOptions): Promise<Run> {
+    requireString(runId, "runId", "run id");
+    const api = await resolveApi(this.#client, opts);
+    if (api === "v1beta1") {
+      const d = await this.#client.get<V1RunDetail>(`${V1}${path`/${runId}`}`, callOpts(opts));
+      return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
+    }
+    const query = api === "v2" ? { view: opts?.view ?? "FULL" } : undefined;
+    return this.#client.get<Run>(path`/runs/${runId}`, { ...callOpts(opts), ...(query ? { query } : {}) });
+  }
+
+  /** One page (await) or every run (`for await`). */
+  list(params?: RunListParams, opts?: CallOptions): PagePromise<Run> {
+    return lazyList<Run, unknown>(this.#client, async () => {
+      const experimentId = optionalString(params?.experiment_id, "experiment_id");
+      const namespace = resolveNamespace(this.#client, params?.namespace);
+      checkNamespace(namespace);
+      if (!experimentId && !namespace && (await isMultiUser(this.#client, opts))) {
+        throw new ValidationError(
+          "The server runs in multi-user mode: listing runs needs a namespace or an experiment_id " +
+            "(pass { namespace } or { experiment_id }, or use kfp.withNamespace(ns)).",
+          { field: "namespace" },
+        );
+      }
+      const api = await resolveApi(this.#client, opts);
+      if (api === "v1beta1") {
+        if (params?.view === "FULL") throw unsupported("Listing runs with view=FULL", api, "GET", V1);
+        const key = experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined;
+        const query = listQuery(params, api, "runs", {
+          "resource_reference_key.type": key,
+          "resource_reference_key.id": experimentId ?? namespace,
+        });
+        return {
+          path: V1,
+          query,
+          itemsKey: "runs",
+          map: (raw) => runFromV1(raw as V1Run),
+          opts: callOpts(opts),
+        };
+      }
+      const extra: Record<string, string | undefined> = {
+        experiment_id: experimentId,
+        namespace: experimentId ? undefined : namespace,
+      };
+      if (params?.view) {
+        if (api !== "v2") throw unsupported("Listing runs with `view`", api, "GET", "/runs");
+        extra.view = params.view;
+      }
+      return {
+        path: "/runs",
+        query: listQuery(params, api, "runs", extra),
+        itemsKey: "runs",
+        opts: callOpts(opts),
+      };
+    });
+  }
+
+  /** Archive a run (it stays readable; lists include it unless filtered on storage_state). */
+  async archive(runId: string, opts?: CallOptions): Promise<void> {
+    await this.#action(runId, ":archive", ":archive", opts);
+  }
+
+  /** Unarchive a run (400 from the server when its experiment is archived). */
+  async unarchive(runId: string, opts?: CallOptions): Promise<void> {
+    await this.#action(runId, ":unarchive", ":unarchive", opts);
+  }
+
+  /** Terminate a PENDING/RUNNING/PAUSED run: it becomes CANCELING, then (Argo) FAILED. Else 400. */
+  async terminate(runId: string, opts?: CallOptions): Promise<void> {
+    await this.#action(runId, ":terminate", "/terminate", opts);
+  }
+
+  /** Retry a failed run: it goes back to PENDING and re-runs the failed part. */
+  async retry(runId: string, opts?: CallOptions): Promise<void> {
+    await this.#action(runId, ":retry", "/retry", opts);
+  }
+
+  async delete(runId: string, opts?: CallOptions): Promise<void> {
+    requireString(runId, "runId", "run id");
+    const api = await resolveApi(this.#client, opts);
+    await this.#client.delete(
+      api === "v1beta1" ? `${V1}${path`/${runId}`}` : path`/runs/${runId}`,
+      callOpts(opts),
+    );
+  }
+
+  /**
+   * Read an artifact of a run's node (`GET /runs/{run}/nodes/{node}/artifacts/{name}:read`), decoded
+   * from the server's base64.
+   */
+  async readArtifact(
+    runId: string,
+    nodeId: string,
+    artifactName: string,
+    opts?: CallOptions,
+  ): Promise<RunArtifact> {
+    requireString(runId, "runId", "run id");
+    requireString(nodeId, "nodeId", "node id");
+    requireString(artifactName, "artifactName", "artifact name");
+    const api = await resolveApi(this.#client, opts);
+    const rel = `${path`/runs/${runId}/nodes/${nodeId}/artifacts/${artifactName}`}:read`;
+    const res = await this.#client.get<ReadArtifactResponse>(
+      api === "v1beta1" ? `/apis/v1beta1${rel}` : rel,
+      callOpts(opts),
+    );
+    const data = Buffer.from(res?.data ?? "", "base64");
+    return { data, text: () => data.toString("utf8") };
+  }
+
+  /** The run's tasks as a tree with counts per state (from task_details, v2 tasks, or the v1 workflow). */
+  async tasks(runId: string, opts?: CallOptions): Promise<TaskTree> {
+    return taskTree(await this.get(runId, { ...callOpts(opts), view: "FULL" }));
+  }
+
+  /**
+   * Wait until the run reaches a terminal state (SUCCEEDED, FAILED, SKIPPED, CANCELED) or a state in
+   * `until`. FAILED and CANCELED throw RunFailedError (with the failed tasks) unless
+   * `throwOnFailure: false`; `timeout` → RunWaitTimeoutError; `signal` → AbortError. Transient errors
+   * (connection, per-request timeout, 5xx, 429) are tolerated up to `maxConsecutiveErrors` in a row.
+   */
+  async wait(runId: string, opts?: WaitOptions): Promise<Run> {
+    requireString(runId, "runId", "run id");
+    const api = await resolveApi(this.#client, opts?.signal ? { signal: opts.signal } : undefined);
+    const fetchRun = async (o: { signal?: AbortSignal; timeout: number }): Promise<Run> => {
+      const call: CallOptions = { timeout: o.timeout, maxRetries: 0 };
+      if (o.signal) call.signal = o.signal;
+      if (api === "v1beta1") {
+        const d = await this.#client.get<V1RunDetail>(`${V1}${path`/${runId}`}`, call);
+        return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
+      }
+      return this.#client.get<Run>(path`/runs/${runId}`, {
+        ...call,
+        ...(api === "v2" ? { query: { view: "FULL" } } : {}),
+      });
+    };
+    return waitForRun(runId, fetchRun, opts);
+  }
+
+  async #action(runId: string, v2Suffix: string, v1Suffix: string, opts?: CallOptions): Promise<void> {
+    requireString(runId, "runId", "run id");
+    const api = await resolveApi(this.#client, opts);
+    const p = api === "v1beta1" ? `${V1}${path`/${runId}`}${v1Suffix}` : `${path`/runs/${runId}`}${v2Suffix}`;
+    await this.#client.post(p, callOpts(opts));
+  }
+
+  async #createBody(
+    params: RunCreateParams,
+    opts?: CallOptions,
+  ): Promise<{ api: string; body: Record<string, unknown> }> {
+    if (params === null || typeof params !== "object") {
+      throw new ValidationError("runs.create needs an object of parameters", { field: "params" });
+    }
+    const displayName = requireString(params.display_name, "display_name", "run display_name");
+    const description = optionalString(params.description, "description");
+    const serviceAccount = optionalString(params.service_account, "service_account");
+    const namespace = resolveNamespace(this.#client, params.namespace);
+    checkNamespace(namespace);
+    if (params.experiment_id !== undefined && params.experiment_name !== undefined) {
+      throw new ValidationError("pass experiment_id or experiment_name, not both", {
+        field: "experiment_name",
+      });
+    }
+    let experimentId = optionalString(params.experiment_id, "experiment_id");
+    if (params.experiment_name !== undefined) {
+      const exp = await this.#client.experiments.getOrCreate(
+        compact({ display_name: params.experiment_name, namespace }),
+        callOpts(opts),
+      );
+      experimentId = exp.experiment_id;
+    }
+    if (!experimentId && (await isMultiUser(this.#client, opts))) {
+      throw new ValidationError(
+        "The server runs in multi-user mode: a run needs an experiment (its namespace is the experiment's). " +
+          "Pass experiment_id, or experiment_name with a namespace (e.g. kfp.withNamespace(ns).runs.create({ experiment_name, ... })).",
+        { field: "experiment_id" },
+      );
+    }
+    const api = await resolveApi(this.#client, opts);
+    const resolved = await resolveSource(this.#client, api, params, namespace, opts);
+    const runtime = runtimeConfig(params, resolved);
+    if (api === "v1beta1")
+      return { api, body: v1Body(displayName, description, experimentId, resolved, runtime, serviceAccount) };
+    const body: Record<string, unknown> = compact({
+      display_name: displayName,
+      description,
+      experiment_id: experimentId,
+      pipeline_version_reference: resolved.reference,
+      pipeline_spec: resolved.inline,
+      runtime_config: runtime,
+      service_account: serviceAccount,
+    });
+    return { api, body };
+  }
+
+  async #send(
+    { api, body }: { api: string; body: Record<string, unknown> },
+    opts?: CallOptions,
+  ): Promise<Run> {
+    if (api === "v1beta1") {
+      const d = await this.#client.post<V1RunDetail>(V1, { ...callOpts(opts), body });
+      return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
+    }
+    return this.#client.post<Run>("/runs", { ...callOpts(opts), body });
+  }
+}
+
+function v1Body(
+  name: string,
+  description: string | undefined,
+  experimentId: string | undefined,
+  resolved: ResolvedSource,
+  runtime: ReturnType<typeof runtimeConfig>,
+  serviceAccount: string | undefined,
+): Record<string, unknown> {
+  const pipelineSpec = compact({
+    pipeline_id:
+      resolved.reference && !resolved.reference.pipeline_version_id
+        ? resolved.reference.pipeline_id
+        : undefined,
+    pipeline_manifest: resolved.manifest,
+    runtime_config: runtime,
+  });
+  return compact({
+    name,
+    description,
+    pipeline_spec: Object.keys(pipelineSpec).length > 0 ? pipelineSpec : undefined,
+    resource_references: v1References({
+      experiment_id: experimentId,
+      pipeline_version_id: resolved.reference?.pipeline_version_id,
+    }),
+    service_account: serviceAccount,
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * Helpers shared by the experiment, run and recurring-run resources: namespace resolution, multi-user
+ * checks made before sending, list queries, "not supported by this API version" errors.
+ */
+import type { ApiVersion, CallOptions, Kfp, Query } from "../client.js";
+import { AbortError, NotFoundError, UnsupportedError, ValidationError } from "../core/errors.js";
+import { type FilterLike, type FilterResource, serializeFilter } from "../core/filters.js";
+import { PagePromise } from "../core/pagination.js";
+
+/** Options of every list call. */
+export interface ListParams<F = FilterLike> {
+  /** Items per page (server default 20, max 200). */
+  page_size?: number;
+  page_token?: string;
+  /** `"<field>"`, `"<field> asc"` or `"<field> desc"`. */
+  sort_by?: string;
+  /** A typed builder, a plain-object filter, a `{predicates}` object or raw JSON. */
+  filter?: F | FilterLike;
+}
+
+/** The API version to use for a call. */
+export function resolveApi(client: Kfp, opts?: CallOptions): Promise<ApiVersion> {
+  return client.apiVersion(opts?.signal ? { signal: opts.signal } : undefined);
+}
+
+/**
+ * Whether the server runs in multi-user mode (from healthz, cached by the client). `undefined` when
+ * healthz cannot be read: the checks are then left to the server.
+ */
+export async function isMultiUser(client: Kfp, opts?: CallOptions): Promise<boolean | undefined> {
+  try {
+    const info = await client.serverInfo(opts?.signal ? { signal: opts.signal } : undefined);
+    return info.multiUser;
+  } catch (err) {
+    if (err instanceof AbortError) throw err;
+    return undefined;
+  }
+}
+
+/** A per-call namespace, else the client's. Empty strings count as absent. */
+export function resolveNamespace(client: Kfp, namespace: string | undefined): string | undefined {
+  const ns = namespace ?? client.namespace;
+  return ns === "" ? undefined : ns;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Check a Kubernetes namespace name (≤ 63 characters, DNS label). */
+export function checkNamespace(ns: string | undefined): void {
+  if (ns === undefined) return;
+  if (typeof ns !== "string" || ns.length > 63 || !DNS_LABEL.test(ns)) {
+    throw new ValidationError(
+      `namespace ${JSON.stringify(ns)} is not a valid Kubernetes namespace (lower-case letters, digits and "-", at most 63 characters)`,
+      { field: "namespace" },
+    );
+  }
+}
+
+/** Check a required non-empty string option. */
+export function requireString(value: unknown, field: string, what = field): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ValidationError(`${what} is required (a non-empty string)`, { field });
+  }
+  return value;
+}
+
+/** Optional string option: undefined or a string. */
+export function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new ValidationError(`${field} must be a string`, { field });
+  return value;
+}
+
+/** Build the query of a list call (filter serialized for `api`, empty values left out). */
+export function listQuery(
+  params: ListParams<unknown> | undefined,
+  api: ApiVersion,
+  resource: FilterResource,
+  extra: Query = {},
+): Query {
+  const q: Query = { ...extra };
+  if (!params) return q;
+  if (params.page_size !== undefined) {
+    if (!Number.isInteger(params.page_size) || params.page_size < 0) {
+      throw new ValidationError(
+        `page_size must be a non-negative integer (the server caps it at 200), got ${params.page_size}`,
+        {
+          field: "page_size",
+        },
+      );
+    }
+    q.page_size = params.page_size;
+  }
+  if (params.page_token) q.page_token = params.page_token;
+  if (params.sort_by) q.sort_by = params.sort_by;
+  if (params.filter !== undefined && params.filter !== null && params.filter !== "") {
+    const f = serializeFilter(params.filter as FilterLike, api, resource);
+    if (f) q.filter = f;
+  }
+  return q;
+}
+
+/** A client-side "the resolved API version cannot do this" error (never a bare 404). */
+export function unsupported(
+  feature: string,
+  api: ApiVersion,
+  method: string,
+  url: string,
+  hint?: string,
+): UnsupportedError {
+  return new UnsupportedError({
+    status: 501,
+    shortMessage: `${feature} is not supported by the ${api} API`,
+    method,
+    url,
+    hint:
+      hint ?? "Use a server that speaks /apis/v2beta1 or /apis/v2 (apiVersion: 'auto' picks the newest one).",
+  });
+}
+
+/** A client-side NotFoundError (e.g. a lookup by name that matched nothing). */
+export function notFound(message: string, method: string, url: string): NotFoundError {
+  return new NotFoundError({ status: 404, shortMessage: message, method, url });
+}
+
+/** Call options passed on to the transport (never undefined-valued keys). */
+export function callOpts(opts: CallOptions | undefined): CallOptions {
+  const out: CallOptions = {};
+  if (opts?.signal) out.signal = opts.signal;
+  if (opts?.timeout !== undefined) out.timeout = opts.timeout;
+  if (opts?.maxRetries !== undefined) out.maxRetries = opts.maxRetries;
+  return out;
+}
+
+/** RFC 3339 (whole seconds, UTC) from a Date or a date string; ValidationError when unparsable. */
+export function toRfc3339(value: Date | string, field: string): string {
+  const d = typeof value === "string" ? new Date(value) : value;
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
+    throw new ValidationError(
+      `${field} must be a Date or an RFC 3339 date string, got ${JSON.stringify(value)}`,
+      { field },
+    );
+  }
+  return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** Strip undefined-valued keys (the server rejects nothing for absent keys, but keeps bodies tidy). */
+export function compact<T extends Record<string, unknown>>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+/** What a list call needs once the API version and namespace are known. */
+export interface PreparedList<Item, Raw> {
+  path: string;
+  query: Query;
+  itemsKey: string;
+  map?: (raw: Raw) => Item;
+  opts: CallOptions;
+}
+
+/**
+ * A list whose path and query need async work first (API version, multi-user check). Nothing is sent
+ * until the PagePromise is awaited or iterated; a failed preparation rejects every use.
+ */
+export function lazyList<Item, Raw = Item>(
+  client: Kfp,
+  prepare: () => Promise<PreparedList<Item, Raw>>,
+): PagePromise<Item> {
+  let prepared: Promise<PreparedList<Item, Raw>> | undefined;
+  return new PagePromise<Item>(async (token) => {
+    prepared ??= prepare();
+    const p = await prepared;
+    const query: Query = { ...p.query };
+    if (token) query.page_token = token;
+    const body = await client.get<Record<string, unknown> | undefined>(p.path, { ...p.opts, query });
+    const raw = body?.[p.itemsKey];
+    const rawItems = Array.isArray(raw) ? (raw as Raw[]) : [];
+    const items = p.map ? rawItems.map(p.map) : (rawItems as unknown as Item[]);
+    const total = Number(body?.total_size ?? 0);
+    const next =
+      typeof body?.next_page_token === "string" && body.next_page_token ? body.next_page_token : undefined;
+    return { items, total_size: Number.isFinite(total) ? total : 0, next_page_token: next };
+  });
+}

@@ -1,0 +1,204 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Kfp, type KfpOptions } from "../../src/client.js";
+import { KfpError, NotFoundError, ValidationError } from "../../src/core/errors.js";
+import { type Recorder, startRecorder } from "../helpers/recorder.js";
+
+let rec: Recorder;
+const clients: Kfp[] = [];
+function client(opts: Partial<KfpOptions> = {}): Kfp {
+  const c = new Kfp({
+    host: rec.url,
+    retry: { baseDelay: 1, maxDelay: 5 },
+    logLevel: "off",
+    env: {},
+    ...opts,
+  });
+  clients.push(c);
+  return c;
+}
+beforeEach(async () => {
+  rec = await startRecorder();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await rec.close();
+});
+
+describe("options and environment", () => {
+  it("a missing host is a ValidationError that says how to set it", () => {
+    expect(() => new Kfp({ env: {} })).toThrow(ValidationError);
+    expect(() => new Kfp({ env: {} })).toThrow(/KFP_HOST/);
+  });
+
+  it("falls back to KFP_HOST, then KF_PIPELINES_ENDPOINT, then the in-cluster service", async () => {
+    const a = new Kfp({ env: { KFP_HOST: rec.url, KF_PIPELINES_ENDPOINT: "http://other" } });
+    const b = new Kfp({ env: { KF_PIPELINES_ENDPOINT: "localhost:1234" } });
+    const c = new Kfp({ env: { KUBERNETES_SERVICE_HOST: "10.0.0.1" } });
+    expect(a.host).toBe(rec.url);
+    expect(b.host).toBe("http://localhost:1234");
+    expect(c.host).toBe("http://ml-pipeline.kubeflow.svc.cluster.local:8888");
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  it("takes KFP_TOKEN and KFP_NAMESPACE from the environment; options win", async () => {
+    const c = client({ env: { KFP_TOKEN: "env-token", KFP_NAMESPACE: "env-ns" }, apiVersion: "v2beta1" });
+    expect(c.namespace).toBe("env-ns");
+    await c.pipelines.get("x");
+    expect(rec.requests[0]?.headers.authorization).toBe("Bearer env-token");
+    const d = client({
+      env: { KFP_TOKEN: "env-token" },
+      tokenProvider: () => "opt-token",
+      namespace: "opt-ns",
+      apiVersion: "v2beta1",
+    });
+    await d.pipelines.get("x");
+    expect(rec.requests[1]?.headers.authorization).toBe("Bearer opt-token");
+    expect(d.namespace).toBe("opt-ns");
+  });
+
+  it("validates options", () => {
+    expect(() => client({ timeout: 0 })).toThrow(/timeout/);
+    expect(() => client({ maxRetries: -1 })).toThrow(/maxRetries/);
+    expect(() => client({ logLevel: "loud" as never })).toThrow(/logLevel/);
+    expect(() => client({ apiVersion: "v3" as never })).toThrow(/apiVersion/);
+    expect(() => client({ token: "a", tokenFile: "/x" })).toThrow(/only one of/);
+    expect(() => client({ headers: { "bad header": "x" } })).toThrow(/invalid header name/);
+    expect(() => client({ headers: { "x-a": "b\r\nc: d" } })).toThrow(/CR, LF/);
+    expect(() => client({ ca: "/definitely/not/here.pem" })).toThrow(
+      /ca is neither PEM text nor a readable file/,
+    );
+  });
+});
+
+describe("API version", () => {
+  it("probes /apis/v2, then v2beta1, once, and caches the result", async () => {
+    rec.route("GET /apis/v2/healthz", { status: 404, body: { code: 5, message: "Not Found" } });
+    rec.route("GET /apis/v2beta1/healthz", {
+      body: { multi_user: true, commit_sha: "abc", tag_name: "2.17.0", pipeline_store: "database" },
+    });
+    const c = client();
+    expect(await c.apiVersion()).toBe("v2beta1");
+    expect(await c.serverInfo()).toEqual({
+      apiVersion: "v2beta1",
+      multiUser: true,
+      commitSha: "abc",
+      tagName: "2.17.0",
+      pipelineStore: "database",
+    });
+    await c.pipelines.get("p");
+    await c.pipelines.get("q");
+    expect(rec.requests.map((r) => r.url)).toEqual([
+      "/apis/v2/healthz",
+      "/apis/v2beta1/healthz",
+      "/apis/v2beta1/pipelines/p",
+      "/apis/v2beta1/pipelines/q",
+    ]);
+  });
+
+  it("falls back to v1beta1 and says so when nothing answers", async () => {
+    rec.route("GET /apis/v2/healthz", { status: 404, body: "404 page not found" });
+    rec.route("GET /apis/v2beta1/healthz", { status: 404, body: "404 page not found" });
+    rec.route("GET /apis/v1beta1/healthz", { body: { multi_user: false } });
+    expect(await client().apiVersion()).toBe("v1beta1");
+    rec.route("GET /apis/v1beta1/healthz", { status: 404, body: "" });
+    const err = await client()
+      .apiVersion()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KfpError);
+    expect((err as Error).message).toMatch(/no KFP API found/);
+  });
+
+  it("does not cache a failed probe", async () => {
+    rec.enqueue({ status: 500, body: { code: 13, message: "x" } });
+    rec.route("GET /apis/v2/healthz", { body: { multi_user: false } });
+    const c = client();
+    await expect(c.apiVersion()).rejects.toBeDefined();
+    expect(await c.apiVersion()).toBe("v2");
+  });
+
+  it("one caller aborting does not fail the shared probe for the others", async () => {
+    rec.route("GET /apis/v2/healthz", { delayMs: 200, body: { multi_user: false } });
+    const c = client();
+    const ac = new AbortController();
+    const first = c.apiVersion({ signal: ac.signal });
+    const second = c.apiVersion();
+    ac.abort();
+    await expect(first).rejects.toMatchObject({ name: "AbortError" });
+    expect(await second).toBe("v2");
+    expect(rec.requests).toHaveLength(1);
+  });
+
+  it("uses a configured version without probing; serverInfo asks healthz once", async () => {
+    rec.route("GET /apis/v2beta1/healthz", { body: { multi_user: false } });
+    const c = client({ apiVersion: "v2beta1" });
+    expect(await c.apiVersion()).toBe("v2beta1");
+    expect(rec.requests).toHaveLength(0);
+    await c.serverInfo();
+    await c.serverInfo();
+    expect(await c.healthz.get()).toEqual({ multi_user: false });
+    expect(rec.requests.map((r) => r.url)).toEqual(["/apis/v2beta1/healthz", "/apis/v2beta1/healthz"]);
+  });
+});
+
+describe("derived clients and close()", () => {
+  it("withNamespace/withOptions share the dispatcher and the probe cache", async () => {
+    rec.route("GET /apis/v2/healthz", { body: { multi_user: true } });
+    const root = client({ namespace: "a" });
+    await root.apiVersion();
+    const other = root.withNamespace("b");
+    expect(other.namespace).toBe("b");
+    expect(root.namespace).toBe("a");
+    expect(await other.apiVersion()).toBe("v2");
+    await other.pipelines.get("x");
+    expect(rec.requests.filter((r) => r.url.endsWith("/healthz"))).toHaveLength(1);
+    expect(rec.connections()).toBe(1); // one keep-alive connection for both
+    const withToken = root.withOptions({ token: "derived-token" });
+    await withToken.pipelines.get("y");
+    expect(rec.requests.at(-1)?.headers.authorization).toBe("Bearer derived-token");
+    await other.close(); // does not close the shared dispatcher
+    await root.pipelines.get("z");
+    expect(() => root.withNamespace("")).toThrow(ValidationError);
+  });
+
+  it("a closed client refuses requests; close() is idempotent", async () => {
+    const c = client({ apiVersion: "v2beta1" });
+    await c.close();
+    await c.close();
+    await expect(c.pipelines.get("x")).rejects.toThrow(/closed/);
+  });
+});
+
+describe("generic request helpers", () => {
+  it("resolve paths against the version, pass /apis/ paths through, and list", async () => {
+    rec.route("GET /apis/v2beta1/things", {
+      body: { things: [{ id: 1 }, { id: 2 }], total_size: 3, next_page_token: "t2" },
+    });
+    rec.enqueue({ body: { things: [{ id: 1 }, { id: 2 }], total_size: 3, next_page_token: "t2" } });
+    rec.enqueue({ body: { things: [{ id: 3 }], total_size: 3 } });
+    const c = client({ apiVersion: "v2beta1" });
+    const ids: number[] = [];
+    for await (const t of c.getList<number, { id: number }>("/things", {
+      itemsKey: "things",
+      query: { page_size: 2 },
+      map: (r) => r.id,
+    }))
+      ids.push(t);
+    expect(ids).toEqual([1, 2, 3]);
+    expect(rec.requests.map((r) => r.url)).toEqual([
+      "/apis/v2beta1/things?page_size=2",
+      "/apis/v2beta1/things?page_size=2&page_token=t2",
+    ]);
+    await c.get("/apis/v1beta1/healthz");
+    expect(rec.requests.at(-1)?.url).toBe("/apis/v1beta1/healthz");
+    rec.route("POST /apis/v2beta1/x", { body: {} });
+    await c.post("/x", { body: { a: 1 } });
+    expect(JSON.parse(rec.requests.at(-1)?.body.toString() ?? "")).toEqual({ a: 1 });
+    expect(rec.requests.at(-1)?.headers["content-type"]).toBe("application/json");
+    const empty = await c.getList("/empty", { itemsKey: "things" });
+    expect(empty.items).toEqual([]);
+    expect(empty.total_size).toBe(0);
+    await expect(c.get("relative")).rejects.toBeInstanceOf(ValidationError);
+    rec.route("DELETE /apis/v2beta1/gone", { status: 404, body: { code: 5, message: "x" } });
+    await expect(c.delete("/gone")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

@@ -1,0 +1,96 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../../src/core/errors.js";
+import {
+  contentTypeFor,
+  defaultFilename,
+  FileSource,
+  fromPath,
+  IN_MEMORY_LIMIT,
+  materialize,
+  prepareSource,
+} from "../../src/core/uploads.js";
+import { specObject, specYaml } from "../helpers/specs.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "kfp-ts-src-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("source normalisation", () => {
+  it("content types by file name", () => {
+    expect(contentTypeFor("a.yaml")).toBe("application/x-yaml");
+    expect(contentTypeFor("A.YML")).toBe("application/x-yaml");
+    expect(contentTypeFor("a.json")).toBe("application/json");
+    expect(contentTypeFor("a.zip")).toBe("application/zip");
+    expect(contentTypeFor("a.tar.gz")).toBe("application/gzip");
+    expect(contentTypeFor("a.tgz")).toBe("application/gzip");
+    expect(contentTypeFor("a")).toBe("application/octet-stream");
+  });
+
+  it("default file names by content", () => {
+    expect(defaultFilename(Buffer.from("PK\u0003\u0004"))).toBe("pipeline.zip");
+    expect(defaultFilename(Buffer.from([0x1f, 0x8b, 8]))).toBe("pipeline.tar.gz");
+    expect(defaultFilename(Buffer.from('\n {"a":1}'))).toBe("pipeline.json");
+    expect(defaultFilename(undefined, "\ufeff{}")).toBe("pipeline.json");
+    expect(defaultFilename(Buffer.from("a: 1"))).toBe("pipeline.yaml");
+  });
+
+  it("strings stay text (sizes in UTF-8 bytes)", async () => {
+    const s = await prepareSource("é: ü\n");
+    expect(s).toMatchObject({
+      text: "é: ü\n",
+      data: undefined,
+      size: 7,
+      filename: "pipeline.yaml",
+      reopenable: true,
+    });
+    expect((await materialize(s)).toString()).toBe("é: ü\n");
+  });
+
+  it("spec objects are serialised once and kept for validation", async () => {
+    const obj = specObject();
+    const s = await prepareSource(obj as never);
+    expect(s.spec).toBe(obj);
+    expect(s.filename).toBe("pipeline.yaml");
+    expect(s.text).toContain("pipelineInfo:");
+  });
+
+  it("files: small ones are read, large ones streamed and reopenable; clear errors otherwise", async () => {
+    const small = path.join(dir, "small.yaml");
+    await writeFile(small, specYaml());
+    const s = await prepareSource(fromPath(small));
+    expect(s.data?.toString()).toBe(specYaml());
+    expect(s.filename).toBe("small.yaml");
+    const big = path.join(dir, "big.yaml");
+    await writeFile(big, Buffer.alloc(IN_MEMORY_LIMIT + 1, 0x61));
+    const b = await prepareSource({ path: big });
+    expect(b.data).toBeUndefined();
+    expect(b.size).toBe(IN_MEMORY_LIMIT + 1);
+    expect(b.reopenable).toBe(true);
+    expect((await materialize(b)).length).toBe(IN_MEMORY_LIMIT + 1);
+    expect((await materialize(b)).length).toBe(IN_MEMORY_LIMIT + 1);
+    await expect(prepareSource(fromPath(path.join(dir, "missing.yaml")))).rejects.toThrow(
+      /pipeline file not found/,
+    );
+    await expect(prepareSource(fromPath(dir))).rejects.toThrow(/not a regular file/);
+    expect(() => new FileSource("")).toThrow(ValidationError);
+  });
+
+  it("one-shot streams can be opened once", async () => {
+    const s = await prepareSource(Readable.from(["a"]));
+    expect(s.reopenable).toBe(false);
+    s.open?.();
+    expect(() => s.open?.()).toThrow(/already consumed/);
+  });
+
+  it("refuses a bad filename option", async () => {
+    await expect(prepareSource("x", { filename: " " })).rejects.toThrow(/filename/);
+  });
+});
