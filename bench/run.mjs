@@ -173,7 +173,10 @@ function probePython() {
     ],
     { encoding: "utf8", timeout: 30_000 },
   );
-  if (r.status !== 0) return { python: null, why: `${python} failed: ${r.stderr.trim().slice(0, 200)}` };
+  if (r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr ?? "").trim().slice(0, 200);
+    return { python: null, why: `${python} failed: ${why}` };
+  }
   const mods = JSON.parse(r.stdout.trim());
   return { python, kfp: mods.kfp, aiohttp: mods.aiohttp };
 }
@@ -185,7 +188,8 @@ const VARIANT_LABEL = {
   raw: "raw undici.request (baseline)",
   "kfp-bytes": "kfp-ts, bytes",
   "kfp-path": "kfp-ts, fromPath()",
-  "kfp-bytes-validate": "kfp-ts, bytes, validate on",
+  "kfp-bytes-validate": "kfp-ts, bytes, validate on (same doc)",
+  "kfp-bytes-validate-fresh": "kfp-ts, bytes, validate on (new doc)",
   aiohttp: "python aiohttp, hand-built",
   "kfp-sdk": "python kfp SDK upload_pipeline",
 };
@@ -256,7 +260,8 @@ async function benchUpload(dist) {
     const { port } = await server.next(15_000);
     const base = `http://127.0.0.1:${port}`;
     const nodeVariants = ["raw"];
-    if (dist.client) nodeVariants.push("kfp-bytes", "kfp-path", "kfp-bytes-validate");
+    if (dist.client)
+      nodeVariants.push("kfp-bytes", "kfp-path", "kfp-bytes-validate", "kfp-bytes-validate-fresh");
     else skip("kfp-ts upload variants", dist.clientWhy);
     const py = probePython();
     const pyVariants = [];
@@ -407,39 +412,29 @@ async function measureMemory(base, variants, bytes) {
   const out = { bytes, rows: [] };
   for (let round = 0; round < cfg.memory.rounds; round++) {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]);
-    // gcEvery 0: natural GC (the target figure); 20: a full GC every 20 ms (retention figure).
-    for (const gcEvery of [0, 20]) {
-      for (const v of order) {
-        await serverReset(base);
-        const r = await runChild(
-          process.execPath,
-          [
-            "--expose-gc",
-            join(BENCH_DIR, "clients/memory-node.mjs"),
-            "--variant",
-            v,
-            "--base",
-            base,
-            "--bytes",
-            String(bytes),
-            "--gc-every",
-            String(gcEvery),
-          ],
-          { cpu: CLIENT_CPU, label: `memory ${v}`, timeoutMs: 300_000 },
-        );
-        if (r.refused) return { ...out, refused: r.refused };
-        const st = await serverStats(base);
-        if (st.errors !== 0 || st.uploads !== 1 || st.fileBytes !== bytes) {
-          throw new Error(
-            `memory ${v}: server saw ${JSON.stringify(st)}, expected one file of ${bytes} bytes`,
-          );
-        }
-        out.rows.push({ round, ...r });
-        progress(
-          `round ${round + 1} ${v}${gcEvery ? ` (gc every ${gcEvery} ms)` : ""}: peak RSS ${fmtBytes(r.peakRss)}` +
-            `${r.peakLive === null ? "" : `, peak live ${fmtBytes(r.peakLive)}`}, ${fmtNum(r.mibPerSec)} MiB/s`,
-        );
+    for (const v of order) {
+      await serverReset(base);
+      const r = await runChild(
+        process.execPath,
+        [
+          "--expose-gc",
+          join(BENCH_DIR, "clients/memory-node.mjs"),
+          "--variant",
+          v,
+          "--base",
+          base,
+          "--bytes",
+          String(bytes),
+        ],
+        { cpu: CLIENT_CPU, label: `memory ${v}`, timeoutMs: 300_000 },
+      );
+      if (r.refused) return { ...out, refused: r.refused };
+      const st = await serverStats(base);
+      if (st.errors !== 0 || st.uploads !== 1 || st.fileBytes !== bytes) {
+        throw new Error(`memory ${v}: server saw ${JSON.stringify(st)}, expected one file of ${bytes} bytes`);
       }
+      out.rows.push({ round, ...r });
+      progress(`round ${round + 1} ${v}: peak RSS ${fmtBytes(r.peakRss)}, ${fmtNum(r.mibPerSec)} MiB/s`);
     }
   }
   return out;
@@ -469,8 +464,7 @@ async function benchMemory(dist) {
   }
   if (out.refused) throw new Error(`kfp-ts refused even ${CLIENT_LIMIT} bytes: ${out.refused}`);
   out.summary = [];
-  const nat = out.rows.filter((r) => !r.gcEvery);
-  const gcd = out.rows.filter((r) => r.gcEvery);
+  const nat = out.rows;
   const pairedRatio = (rows, v, key) =>
     median(
       rows
@@ -482,7 +476,6 @@ async function benchMemory(dist) {
   const rows = [];
   for (const v of variants) {
     const rs = nat.filter((r) => r.variant === v);
-    const gs = gcd.filter((r) => r.variant === v);
     const s = {
       variant: v,
       baseRss: median(rs.map((r) => r.baseRss)),
@@ -491,9 +484,12 @@ async function benchMemory(dist) {
       growth: median(rs.map((r) => r.growth)),
       mibPerSec: median(rs.map((r) => r.mibPerSec)),
       peakVsRaw: pairedRatio(nat, v, "peakRss"),
-      gcPeakRss: median(gs.map((r) => r.peakRss)),
-      gcPeakVsRaw: pairedRatio(gcd, v, "peakRss"),
-      liveGrowth: median(gs.map((r) => r.liveGrowth)),
+      peakVsRawPerRound: nat
+        .filter((r) => r.variant === v)
+        .map(
+          (r) =>
+            r.peakRss / (nat.find((x) => x.variant === "raw" && x.round === r.round)?.peakRss ?? Number.NaN),
+        ),
     };
     out.summary.push(s);
     rows.push([
@@ -507,27 +503,10 @@ async function benchMemory(dist) {
       fmtRatio(s.peakVsRaw),
       fmtBytes(s.growth),
       fmtNum(s.mibPerSec),
-      fmtBytes(s.gcPeakRss),
-      fmtRatio(s.gcPeakVsRaw),
-      fmtBytes(s.liveGrowth),
+      v === "raw" ? "" : s.peakVsRawPerRound.map((x) => x.toFixed(2)).join(" "),
     ]);
   }
-  log(
-    table(
-      [
-        "variant",
-        "RSS before",
-        "peak RSS",
-        "vs raw",
-        "growth",
-        "MiB/s",
-        "peak RSS, GC/20ms",
-        "vs raw",
-        "live growth",
-      ],
-      rows,
-    ),
-  );
+  log(table(["variant", "RSS before", "peak RSS", "vs raw", "growth", "MiB/s", "vs raw, each round"], rows));
   log("\ntargets:");
   for (const s of out.summary.filter((x) => x.variant !== "raw")) {
     const p = check(`memory ${s.variant} peak RSS vs raw`, s.peakVsRaw, "<=", 1.1);

@@ -1,14 +1,13 @@
 // One streamed upload of a large generated body in a fresh process, reporting the process's peak RSS.
 //
 //   node --expose-gc bench/clients/memory-node.mjs --variant raw|kfp-stream|kfp-webstream
-//     --base http://127.0.0.1:PORT --bytes 209715200 [--gc-every 20]
+//     --base http://127.0.0.1:PORT --bytes 209715200
 //
 // The source is a Readable that produces `bytes` of YAML-ish text in fresh 64 KiB chunks (nothing on
 // disk). raw: undici.request with an async-iterable multipart body (chunked transfer encoding), the
 // baseline. kfp-stream: kfp.pipelines.upload(readable, { validate: false }). kfp-webstream: the same
 // source as a web ReadableStream. Peak RSS is sampled every 10 ms (process.memoryUsage.rss()) and also
-// read from /proc/self/status (VmHWM) at the end. With --gc-every MS the sampler runs a full GC every
-// MS ms instead and records peak live memory (heapUsed + external): retention without the garbage.
+// read from /proc/self/status (VmHWM) at the end.
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
@@ -28,7 +27,6 @@ const args = parseArgs(process.argv.slice(2));
 const variant = String(args.variant);
 const base = String(args.base);
 const total = num(args.bytes, 200 * 1024 * 1024);
-const gcEvery = num(args["gc-every"], 0);
 const name = `bench-mem-${process.pid}`;
 
 let run;
@@ -89,12 +87,11 @@ if (variant === "raw") {
 // The baseline RSS: after imports and client construction, after a full GC when --expose-gc is on.
 globalThis.gc?.();
 const baseRss = process.memoryUsage.rss();
-const baseLive = process.memoryUsage().heapUsed + process.memoryUsage().external;
-const sampler = gcEvery > 0 ? rssSampler(gcEvery, true) : rssSampler(10);
+const sampler = rssSampler(10);
 const t0 = performance.now();
 await run();
 const elapsedMs = performance.now() - t0;
-const { peakRss, vmHwm, peakLive } = sampler.stop();
+const { peakRss, vmHwm } = sampler.stop();
 await close();
 report({
   variant,
@@ -105,8 +102,4 @@ report({
   peakRss,
   vmHwm,
   growth: peakRss - baseRss,
-  gcEvery,
-  baseLive,
-  peakLive,
-  liveGrowth: peakLive === null ? null : peakLive - baseLive,
 });

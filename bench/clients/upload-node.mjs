@@ -1,6 +1,6 @@
 // One upload client variant in a fresh process (so process.cpuUsage() covers only this variant).
 //
-//   node bench/clients/upload-node.mjs --variant raw|kfp-bytes|kfp-path|kfp-bytes-validate
+//   node bench/clients/upload-node.mjs --variant raw|kfp-bytes|kfp-path|kfp-bytes-validate|kfp-bytes-validate-fresh
 //     --base http://127.0.0.1:PORT --file /tmp/.../pipeline.yaml --concurrency 32
 //     --warmup 5000 --warmup-ms 20000
 //
@@ -54,11 +54,22 @@ if (variant === "raw") {
 } else if (variant.startsWith("kfp-")) {
   const mod = await import(pathToFileURL(resolve(REPO_ROOT, "dist/index.js")).href);
   const kfp = new mod.Kfp({ host: base, maxRetries: 0, logLevel: "off" });
-  const validate = variant.endsWith("-validate");
+  const validate = variant.includes("-validate");
   const fromPath = variant.startsWith("kfp-path");
+  // "-fresh": every upload is a different document of the same size (the first 12 bytes of the
+  // leading comment line carry the upload's number), so nothing can be remembered between uploads.
+  const fresh = variant.endsWith("-fresh");
+  if (fresh && bytes.subarray(0, 12).toString() !== "# Generated ") {
+    throw new Error("the -fresh variant needs the generated pipeline (first line '# Generated ...')");
+  }
   const pathSource = () => (typeof mod.fromPath === "function" ? mod.fromPath(file) : { path: file });
   upload = async (i) => {
-    const source = fromPath ? pathSource() : bytes;
+    let source = bytes;
+    if (fromPath) source = pathSource();
+    else if (fresh) {
+      source = Buffer.from(bytes);
+      source.write(`#${String(i).padStart(11, "0")}`, 0, "latin1");
+    }
     const p = await kfp.pipelines.upload(source, { name: `bench-${tag}-${i}`, validate });
     if (!p?.pipeline_id) throw new Error(`kfp-ts upload returned no pipeline_id: ${JSON.stringify(p)}`);
     return p;

@@ -326,20 +326,10 @@ export function yamlishStream(totalBytes, chunkBytes = 64 * 1024) {
   });
 }
 
-/**
- * Peak-RSS sampler: `process.memoryUsage.rss()` every `everyMs`, plus VmHWM from /proc at the end.
- * With `forceGc` (needs --expose-gc) each tick first runs a full GC and also records the peak of live
- * memory (heapUsed + external after that GC): what the process really holds, without garbage.
- */
-export function rssSampler(everyMs = 10, forceGc = false) {
+/** Peak-RSS sampler: `process.memoryUsage.rss()` every `everyMs`, plus VmHWM from /proc at the end. */
+export function rssSampler(everyMs = 10) {
   let peak = process.memoryUsage.rss();
-  let peakLive = 0;
   const timer = setInterval(() => {
-    if (forceGc && globalThis.gc) {
-      globalThis.gc();
-      const m = process.memoryUsage();
-      if (m.heapUsed + m.external > peakLive) peakLive = m.heapUsed + m.external;
-    }
     const r = process.memoryUsage.rss();
     if (r > peak) peak = r;
   }, everyMs);
@@ -348,7 +338,7 @@ export function rssSampler(everyMs = 10, forceGc = false) {
       clearInterval(timer);
       const r = process.memoryUsage.rss();
       if (r > peak) peak = r;
-      return { peakRss: peak, vmHwm: readVmHwm(), peakLive: forceGc ? peakLive : null };
+      return { peakRss: peak, vmHwm: readVmHwm() };
     },
   };
 }

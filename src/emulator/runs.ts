@@ -10,6 +10,11 @@
  * The response is the stored run: `PENDING`, one history entry, `scheduled_at` = `created_at`,
  * `finished_at` at the epoch, `service_account` defaulting to `pipeline-runner`.
  *
+ * On `/apis/v2` (FACTS.md §S.2) runs carry `task_count`, `view=FULL` fills `tasks` (v2-tasks.ts builds
+ * them from the node rows) and caps list pages at 100, `skip_count=true` reports `total_size` -1, and
+ * the read-only task API (`GET /runs/{id}/tasks`, `GET /runs/{id}/tasks/{task_id}`) is served; the
+ * task writes and the ArtifactService answer 501 (not emulated). /apis/v2beta1 keeps `task_details`.
+ *
  * The `RunEngine` (service "runs") starts a lifecycle `Simulation` per run, stores every report
  * (state, history, finished_at, task rows) and emits a `"run"` event after each change, so tests can
  * wait for states without sleeping (`engine.waitFor(runId, predicate)`).
@@ -24,6 +29,7 @@ import {
   ApiError,
   badRequest,
   failedPrecondition,
+  GrpcCode,
   gatewayInvalid,
   internal,
   invalidInput,
@@ -69,6 +75,7 @@ import {
 import { ALL_V2, type ApiVersion } from "./router.js";
 import { parseTemplate, type Template, templateStruct } from "./spec.js";
 import type { Store } from "./store.js";
+import { apiTask, buildRunTasks, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
 
 export const RUNS = "runs";
 export const RUN_ENGINE = "runs";
@@ -892,20 +899,78 @@ export function echoInlineSpec(s: Record<string, unknown>): Record<string, unkno
   return s;
 }
 
-export function toApiRun(store: Store, r: RunRecord, api: ApiVersion = "v2beta1"): Record<string, unknown> {
+/** How a run is rendered on `/apis/v2` (`GetRunRequest.view` / `ListRunsRequest.view`). */
+export interface V2RunView {
+  /** `view=FULL`: fill `tasks`. */
+  full: boolean;
+  /** Lifecycle option `loopCount` (iterations of loops whose items are unknown before run time). */
+  loopCount: number;
+  /**
+   * GetRun with FULL: upstream prefers an embedded `pipeline_spec` when the run stores a pipeline
+   * manifest (every v2 run does), so runtime clients need no GetPipelineVersion call; the
+   * `pipeline_version_reference` of the oneof is then absent.
+   */
+  preferEmbeddedSpec?: boolean;
+}
+
+const TASK_ID_NAMESPACE = "6f1d2a3b-7c4e-4d5f-9a8b-1c2d3e4f5a6b";
+
+/** The run's `/apis/v2` tasks (v2-tasks.ts), rebuilt from its node rows and spec. */
+export function v2TasksOf(store: Store, rec: RunRecord, loopCount: number): V2Task[] {
+  if (rec.tasks.length === 0) return [];
+  const stored = runSpecOf(store, rec.run_id);
+  if (!stored) return [];
+  return buildRunTasks({
+    runId: rec.run_id,
+    namespace: rec.namespace,
+    workflowName: rec.workflow_name,
+    spec: rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec),
+    parameters: rec.runtime_config?.parameters,
+    rows: rec.tasks,
+    terminated: rec.state === "CANCELING" || rec.state_history.some((h) => h.state === "CANCELING"),
+    loopCount,
+    id: (key) => uuidV5(TASK_ID_NAMESPACE, `${rec.run_id}/${key}`),
+  });
+}
+
+/** The spec a FULL GetRun embeds: the stored manifest (the version's package when it still exists). */
+function embeddedSpec(store: Store, r: RunRecord): Record<string, unknown> | undefined {
+  if (r.template_type !== "v2") return undefined;
+  const version = r.pipeline_version_id !== "" ? getVersionRecord(store, r.pipeline_version_id) : undefined;
+  if (version) return echoInlineSpec(templateStruct(version.template));
+  return runSpecOf(store, r.run_id)?.spec;
+}
+
+export function toApiRun(
+  store: Store,
+  r: RunRecord,
+  api: ApiVersion = "v2beta1",
+  view?: V2RunView,
+): Record<string, unknown> {
   const inline = r.has_inline_spec ? runSpecOf(store, r.run_id)?.inline_spec : undefined;
-  const ref =
+  let ref =
     r.pipeline_version_id !== ""
       ? omitZero({ pipeline_id: r.pipeline_id, pipeline_version_id: r.pipeline_version_id })
       : undefined;
-  const taskDetails = r.tasks.length > 0 ? r.tasks.map((t) => toApiTask(r.run_id, t)) : undefined;
+  const pipelineReference = ref;
+  let spec = ref ? undefined : inline ? echoInlineSpec(inline) : undefined;
+  if (api === "v2" && view?.preferEmbeddedSpec && !inline) {
+    const embedded = embeddedSpec(store, r);
+    if (embedded && Object.keys(embedded).length > 0) {
+      spec = embedded;
+      ref = undefined;
+    }
+  }
+  const taskDetails =
+    api !== "v2" && r.tasks.length > 0 ? r.tasks.map((t) => toApiTask(r.run_id, t)) : undefined;
+  const v2Tasks = api === "v2" ? v2TasksOf(store, r, view?.loopCount ?? 2) : [];
   return omitZero({
     experiment_id: r.experiment_id,
     run_id: r.run_id,
     display_name: r.display_name,
     storage_state: r.storage_state,
     description: r.description,
-    pipeline_spec: ref ? undefined : inline ? echoInlineSpec(inline) : undefined,
+    pipeline_spec: spec,
     pipeline_version_reference: ref,
     runtime_config:
       toApiRuntimeConfig(r.runtime_config) ??
@@ -917,11 +982,13 @@ export function toApiRun(store: Store, r: RunRecord, api: ApiVersion = "v2beta1"
     scheduled_at: timestamp(r.scheduled_at),
     finished_at: timestamp(r.finished_at),
     state: r.state === "RUNTIME_STATE_UNSPECIFIED" ? "" : r.state,
-    run_details: api === "v2" ? undefined : taskDetails ? { task_details: taskDetails } : undefined,
+    run_details: taskDetails ? { task_details: taskDetails } : undefined,
     recurring_run_id: r.recurring_run_id,
     state_history: toApiHistory(r.state_history),
     plugins_input: r.plugins_input,
-    pipeline_reference: api === "v2" ? ref : undefined,
+    pipeline_reference: api === "v2" ? pipelineReference : undefined,
+    task_count: v2Tasks.length,
+    tasks: view?.full ? v2Tasks.map(apiTask) : undefined,
   });
 }
 
@@ -1449,7 +1516,12 @@ export function register(app: EmulatorApp): void {
   });
 
   r.get(ALL_V2, "/runs", (ctx) => {
+    // The gateway parses typed query parameters before the handler; `view` and `skip_count` exist on
+    // /apis/v2 only (unknown query parameters are ignored on v2beta1).
+    const full = ctx.api === "v2" && ctx.qEnum("view", VIEW_MODES) === "FULL";
+    const skipCount = ctx.api === "v2" && ctx.qBool("skip_count") === true;
     const q = ctx.listQuery();
+    if (full) q.page_size = String(fullViewPageSize(q.page_size));
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
     // validatedListOptions runs before the scoping and authorization.
     try {
@@ -1459,17 +1531,24 @@ export function register(app: EmulatorApp): void {
     }
     const rows = runsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list runs");
     const page = listRows(rows, q, RUN_LIST_SPEC, api);
+    const view = { full, loopCount: runEngine(ctx.app).options.loopCount };
     return listResponse(
       "runs",
-      page.items.map((x) => toApiRun(ctx.store, x, ctx.api)),
-      page.total_size,
+      page.items.map((x) => toApiRun(ctx.store, x, ctx.api, view)),
+      skipCount ? -1 : page.total_size,
       page.next_page_token,
     );
   });
 
-  r.get(ALL_V2, "/runs/{run_id}", (ctx) =>
-    toApiRun(ctx.store, fetchRun(ctx, ctx.param("run_id"), "Failed to get a run"), ctx.api),
-  );
+  r.get(ALL_V2, "/runs/{run_id}", (ctx) => {
+    const full = ctx.api === "v2" && ctx.qEnum("view", VIEW_MODES) === "FULL";
+    const rec = fetchRun(ctx, ctx.param("run_id"), "Failed to get a run");
+    return toApiRun(ctx.store, rec, ctx.api, {
+      full,
+      loopCount: runEngine(ctx.app).options.loopCount,
+      preferEmbeddedSpec: full,
+    });
+  });
 
   r.delete(ALL_V2, "/runs/{run_id}", (ctx) => {
     deleteRun(ctx, ctx.param("run_id"), "Failed to delete a run");
@@ -1503,4 +1582,110 @@ export function register(app: EmulatorApp): void {
   );
   r.plain("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx, false));
   r.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx, true));
+  registerV2Tasks(app);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// /apis/v2 view modes and the task API (FACTS.md §S.2; upstream run_server.go ListTasks/GetTask)
+
+const VIEW_MODES = ["DEFAULT", "FULL"] as const;
+const DEFAULT_PAGE_SIZE = 20;
+const FULL_VIEW_MAX_PAGE_SIZE = 100;
+
+/** `listRunsPageSizeForView` with FULL: 0 → 20, negative unchanged (400 later), capped at 100. */
+function fullViewPageSize(raw: string | undefined): number {
+  const n = raw === undefined || raw === "" ? 0 : Number(raw);
+  const size = n === 0 ? DEFAULT_PAGE_SIZE : n;
+  return size < 0 ? size : Math.min(size, FULL_VIEW_MAX_PAGE_SIZE);
+}
+
+function tasksOfRunId(ctx: RequestContext, runId: string): V2Task[] {
+  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  return rec ? v2TasksOf(ctx.store, rec, runEngine(ctx.app).options.loopCount) : [];
+}
+
+/** Whether another run has a task with this id (upstream task ids are global). */
+function taskOfOtherRun(ctx: RequestContext, runId: string, taskId: string): boolean {
+  const loopCount = runEngine(ctx.app).options.loopCount;
+  for (const rec of ctx.store.all<RunRecord>(RUNS)) {
+    if (rec.run_id === runId || rec.tasks.length === 0) continue;
+    if (v2TasksOf(ctx.store, rec, loopCount).some((t) => t.task_id === taskId)) return true;
+  }
+  return false;
+}
+
+function unimplemented(operation: string, route: string): ApiError {
+  const msg = `${operation} (${route}) is not implemented by the kfp-ts emulator`;
+  return new ApiError(GrpcCode.Unimplemented, msg, msg);
+}
+
+function registerV2Tasks(app: EmulatorApp): void {
+  const r = app.router;
+
+  r.get("v2", "/runs/{run_id}/tasks", (ctx) => {
+    const q = ctx.listQuery();
+    // ListTasksRequest has `order_by` (no `sort_by`: the gateway ignores it).
+    const orderBy = ctx.q("order_by");
+    const listQuery = { ...q, sort_by: orderBy ?? null };
+    const runId = ctx.param("run_id");
+    const parentId = ctx.q("parent_id") ?? "";
+    try {
+      canAccessRun(ctx, runId, "", "get");
+    } catch (err) {
+      throw err instanceof ApiError ? err.wrap("Failed to authorize task listing") : err;
+    }
+    const tasks = tasksOfRunId(ctx, runId);
+    if (parentId !== "" && !tasks.some((t) => t.task_id === parentId)) {
+      if (taskOfOtherRun(ctx, runId, parentId)) {
+        throw invalidInput("parent_task_id must belong to the same run as run_id");
+      }
+      throw notFound("task", parentId).wrap("Failed to get parent task for authorization");
+    }
+    try {
+      listRows([], listQuery, TASK_LIST_SPEC, "v2");
+    } catch (err) {
+      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
+    }
+    const scoped = parentId === "" ? tasks : tasks.filter((t) => t.parent_task_id === parentId);
+    const page = listRows(scoped, listQuery, TASK_LIST_SPEC, "v2");
+    return listResponse("tasks", page.items.map(apiTask), page.total_size, page.next_page_token);
+  });
+
+  r.get("v2", "/runs/{run_id}/tasks/{task_id}", (ctx) => {
+    const runId = ctx.param("run_id");
+    const taskId = ctx.param("task_id");
+    const task = tasksOfRunId(ctx, runId).find((t) => t.task_id === taskId);
+    if (!task) {
+      if (taskOfOtherRun(ctx, runId, taskId)) {
+        throw invalidInput("Task run_id in path parameter does not match the existing task run_id");
+      }
+      throw notFound("task", taskId).wrap("Failed to get task");
+    }
+    try {
+      canAccessRun(ctx, runId, "", "get");
+    } catch (err) {
+      throw err instanceof ApiError ? err.wrap("Failed to authorize task access") : err;
+    }
+    return apiTask(task);
+  });
+
+  // Declared in the v2 swagger but not emulated (driver/launcher-facing writes, the artifact store).
+  const notEmulated: [string, string, string][] = [
+    ["POST", "/runs/{run_id}/tasks", "create_task"],
+    ["PATCH", "/runs/{run_id}/tasks/{task_id}", "update_task"],
+    ["POST", "/runs/{run_id}/tasks:batchUpdate", "batch_update_tasks"],
+    ["POST", "/tasks:findCached", "find_cached_task"],
+    ["GET", "/artifacts", "list_artifacts"],
+    ["POST", "/artifacts", "create_artifact"],
+    ["GET", "/artifacts/{artifact_id}", "get_artifact"],
+    ["POST", "/artifacts:batchCreate", "batch_create_artifacts"],
+    ["GET", "/artifact_tasks", "list_artifact_tasks"],
+    ["POST", "/artifact_tasks", "create_artifact_task"],
+    ["POST", "/artifact_tasks:batchCreate", "batch_create_artifact_tasks"],
+  ];
+  for (const [method, pattern, op] of notEmulated) {
+    r.add(method, "v2", pattern, () => {
+      throw unimplemented(op, `${method} /apis/v2${pattern}`);
+    });
+  }
 }

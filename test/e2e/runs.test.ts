@@ -13,8 +13,11 @@ const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
 const haveShared = existsSync(valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 
-interface StoredRun {
+/** What the emulator stores of a run: its record ("runs") and its specs ("run_specs"). */
+interface StoredRunSpecs {
   inline_spec?: Record<string, unknown>;
+}
+interface StoredRun {
   tasks: Array<{ pod_name: string; display_name: string; artifacts?: string[] }>;
 }
 
@@ -137,7 +140,7 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
       parameters: { param2: "f" },
       enable_caching: false,
     });
-    const stored = emu.store.get<StoredRun>("runs", fromFile.run_id!)!;
+    const stored = emu.store.get<StoredRunSpecs>("run_specs", fromFile.run_id!)!;
     type Root = { dag: { tasks: Record<string, { cachingOptions?: { enableCache?: boolean } }> } };
     const tasks = (stored.inline_spec!.root as Root).dag.tasks;
     expect(Object.values(tasks).map((t) => t.cachingOptions?.enableCache)).toEqual([false]);

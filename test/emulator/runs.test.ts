@@ -397,18 +397,24 @@ describe.skipIf(!hasShared)("terminate and retry", () => {
   });
 
   it("a run can't be retried before its workflow is reported (409)", async () => {
-    const p = await uploadPipeline(slow, specText("two_step_pipeline.yaml"), "two-step-r");
-    const r = (
-      await api(slow).post("/apis/v2beta1/runs", {
-        display_name: "early",
-        pipeline_version_reference: { pipeline_id: p.pipelineId },
-      })
-    ).body;
-    const rt = await api(slow).post(`/apis/v2beta1/runs/${r.run_id}:retry`);
-    expect(rt.status).toBe(409);
-    expect(detail(rt)).toBe(`Failed to retry run ${r.run_id} due to error fetching workflow manifest`);
-    await api(slow).post(`/apis/v2beta1/runs/${r.run_id}:terminate`);
-    await waitFinished(slow, r.run_id);
+    // The workflow is never reported here (startTicks is out of reach), so the run stays PENDING
+    // with no workflow whatever the machine's speed.
+    const unreported = await startEmulator({ lifecycle: { tickMs: 1_000, startTicks: 1_000_000 } });
+    try {
+      const p = await uploadPipeline(unreported, specText("two_step_pipeline.yaml"), "two-step-r");
+      const r = (
+        await api(unreported).post("/apis/v2beta1/runs", {
+          display_name: "early",
+          pipeline_version_reference: { pipeline_id: p.pipelineId },
+        })
+      ).body;
+      const rt = await api(unreported).post(`/apis/v2beta1/runs/${r.run_id}:retry`);
+      expect(rt.status).toBe(409);
+      expect(detail(rt)).toBe(`Failed to retry run ${r.run_id} due to error fetching workflow manifest`);
+      expect((await api(unreported).get(`/apis/v2beta1/runs/${r.run_id}`)).body.state).toBe("PENDING");
+    } finally {
+      await unreported.close();
+    }
   });
 
   it("failure injection then retry: FAILED → RUNNING → SUCCEEDED, succeeded tasks kept", async () => {
