@@ -30,7 +30,13 @@ import {
 import { isLogLevel, Log, type Logger, type LogLevel, Redactor } from "./internal/log.js";
 import type { Query } from "./internal/path.js";
 import type { BackoffOptions } from "./internal/retry.js";
-import { type BodySource, jsonBody, type SendOptions, Transport } from "./internal/transport.js";
+import {
+  type BodySource,
+  jsonBody,
+  type ReconcileContext,
+  type SendOptions,
+  Transport,
+} from "./internal/transport.js";
 import { Experiments } from "./resources/experiments.js";
 import { Healthz } from "./resources/healthz.js";
 import { Pipelines } from "./resources/pipelines.js";
@@ -40,6 +46,7 @@ import type { HealthzResponse } from "./types/common.js";
 
 export type { Logger, LogLevel } from "./internal/log.js";
 export type { Query } from "./internal/path.js";
+export type { ReconcileContext } from "./internal/transport.js";
 
 export type ApiVersion = "v2beta1" | "v1beta1" | "v2";
 
@@ -66,7 +73,7 @@ export interface KfpOptions {
   maxRetries?: number;
   /** CA certificate(s) for TLS: PEM text, a Buffer, or a path to a PEM file. */
   ca?: string | Buffer;
-  /** Skip TLS certificate verification (never in production). */
+  /** Skip TLS certificate verification (never in production). Cannot be combined with `ca`. */
   insecure?: boolean;
   /** Where log lines go (default: console). Every line is redacted. */
   logger?: Logger;
@@ -107,8 +114,12 @@ export interface RequestOptions<T> extends CallOptions {
   body?: unknown;
   /** Default: GET/DELETE/PUT true, POST/PATCH false. */
   idempotent?: boolean;
-  /** For creates: called when the outcome is unknown, before any retry; a value means "already done". */
-  reconcile?: () => Promise<T | undefined>;
+  /**
+   * For creates: called when the outcome is unknown, before any retry; a value means "already done".
+   * `ctx.sentAt` is when the request was first sent: a found resource older than that (less a second
+   * for whole-second timestamps) was not created by this request.
+   */
+  reconcile?: (ctx: ReconcileContext) => Promise<T | undefined>;
 }
 
 export interface ListCallOptions<Item, Raw> extends CallOptions {
@@ -164,6 +175,12 @@ function checkOptions(o: KfpOptions): void {
   }
   if (o.headers !== undefined && (typeof o.headers !== "object" || o.headers === null)) {
     throw new ValidationError("headers must be an object of header name → value", { field: "headers" });
+  }
+  if (o.insecure === true && o.ca !== undefined) {
+    throw new ValidationError(
+      "pass either ca or insecure, not both: insecure turns certificate verification off, so ca would be ignored. Keep ca to verify the server against it, or drop it to skip verification",
+      { field: "insecure" },
+    );
   }
   const creds = [o.token !== undefined, o.tokenProvider !== undefined, o.tokenFile !== undefined].filter(
     Boolean,
@@ -296,6 +313,9 @@ export class Kfp {
       if (opts.tokenProvider === undefined) delete merged.tokenProvider;
       if (opts.tokenFile === undefined) delete merged.tokenFile;
     }
+    // Likewise a new TLS choice replaces the parent's (ca and insecure cannot be combined).
+    if (opts.insecure === true && opts.ca === undefined) delete merged.ca;
+    if (opts.ca !== undefined && opts.insecure === undefined) delete merged.insecure;
     if (merged.host === undefined) merged.host = this.host;
     inheritedShared = this.#shared;
     try {
@@ -411,14 +431,22 @@ export class Kfp {
 
   post<T>(
     path: string,
-    opts: CallOptions & { query?: Query; body?: unknown; reconcile?: () => Promise<T | undefined> } = {},
+    opts: CallOptions & {
+      query?: Query;
+      body?: unknown;
+      reconcile?: (ctx: ReconcileContext) => Promise<T | undefined>;
+    } = {},
   ): Promise<T> {
     return this.request<T>({ ...opts, method: "POST", path });
   }
 
   patch<T>(
     path: string,
-    opts: CallOptions & { query?: Query; body?: unknown; reconcile?: () => Promise<T | undefined> } = {},
+    opts: CallOptions & {
+      query?: Query;
+      body?: unknown;
+      reconcile?: (ctx: ReconcileContext) => Promise<T | undefined>;
+    } = {},
   ): Promise<T> {
     return this.request<T>({ ...opts, method: "PATCH", path });
   }

@@ -18,6 +18,7 @@ export {
   type Logger,
   type LogLevel,
   type Query,
+  type ReconcileContext,
   type RequestOptions,
   type ServerInfo,
 } from "./client.js";

@@ -145,8 +145,14 @@ export function addDemoCommand(program: Command): void {
             | { requests?: InspectedRequest[] }
             | InspectedRequest[];
           const requests = Array.isArray(seen) ? seen : (seen.requests ?? []);
-          for (const r of requests) {
-            line(`    ${r.status ?? "   "} ${r.method.padEnd(6)} ${r.path}`);
+          for (const [i, r] of requests.entries()) {
+            const text = `    ${r.status ?? "   "} ${r.method.padEnd(6)} ${r.path}`;
+            const prev = requests[i - 1];
+            const repeat = prev && prev.method === r.method && prev.path === r.path && prev.status === r.status;
+            if (repeat && !r.body?.parts?.length) continue;
+            let times = 1;
+            while (requests[i + times]?.method === r.method && requests[i + times]?.path === r.path) times++;
+            line(times > 1 ? `${text} ${pc.dim(`(×${times})`)}` : text);
             for (const part of r.body?.parts ?? []) {
               line(
                 pc.dim(

@@ -15,7 +15,9 @@
  *
  * Filenames: the server picks YAML/JSON by the part's filename and zip/tar.gz by magic bytes
  * (FACTS.md §4.1). In-memory content gets `pipeline.yaml`, `pipeline.json` (content starting with `{`),
- * `pipeline.zip` or `pipeline.tar.gz`; streams get `pipeline.yaml` unless the caller sets `filename`.
+ * `pipeline.zip` or `pipeline.tar.gz`; streams get their file's name (an `fs.ReadStream`) or the caller's
+ * `filename`, else `pipeline.zip` / `pipeline.tar.gz` when their first bytes are an archive's magic (the
+ * first chunk is read ahead and sent first) and `pipeline.yaml` otherwise.
  * Sizes are checked against the server's 32 MiB limit before sending when known, and while streaming
  * otherwise.
  */
@@ -252,7 +254,123 @@ function once<T>(fn: () => T, description: string): () => T {
   };
 }
 
-/** Normalise a source. Reads small files and Blobs into memory; never reads streams. */
+/** Bytes needed to tell a zip (`PK`) or gzip (0x1f 0x8b) archive from text. */
+const MAGIC_BYTES = 2;
+
+/**
+ * A one-shot stream. Without a filename, its first bytes are read (only until the archive magic can be
+ * judged: usually the first chunk) to pick `pipeline.zip` / `pipeline.tar.gz` — the server detects
+ * archives by magic bytes only when the filename is not .yaml/.yml/.json — or `pipeline.yaml`. The bytes
+ * read are sent first, then the rest of the stream as it comes; nothing else is buffered.
+ */
+async function streamSource(
+  stream: AsyncIterable<Uint8Array | string>,
+  filename: string | undefined,
+  opts: PrepareOptions,
+  description: string,
+): Promise<PreparedSource> {
+  let chunks: AsyncIterable<Uint8Array | string> = stream;
+  if (filename === undefined) {
+    const peeked = await peek(stream, description);
+    chunks = peeked.chunks;
+    filename = peeked.filename;
+  }
+  const name = checkFilename(filename);
+  return {
+    filename: name,
+    contentType: opts.contentType ?? contentTypeFor(name),
+    size: undefined,
+    data: undefined,
+    text: undefined,
+    spec: undefined,
+    open: once(() => chunks, description),
+    reopenable: false,
+    description,
+  };
+}
+
+async function peek(
+  stream: AsyncIterable<Uint8Array | string>,
+  description: string,
+): Promise<{ filename: string; chunks: AsyncIterable<Uint8Array | string> }> {
+  const it = stream[Symbol.asyncIterator]();
+  const head: Array<Uint8Array | string> = [];
+  let bytes = 0;
+  let text = false;
+  let done = false;
+  try {
+    while (bytes < MAGIC_BYTES) {
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      const c = r.value;
+      if (typeof c === "string") {
+        if (c.length === 0) continue;
+        head.push(c);
+        // Strings are text (a package given as text is YAML or JSON, never an archive).
+        if (bytes === 0) text = true;
+        bytes += Buffer.byteLength(c, "utf8");
+      } else {
+        if (c.byteLength === 0) continue;
+        head.push(c);
+        bytes += c.byteLength;
+      }
+    }
+  } catch (err) {
+    await it.return?.().catch(() => undefined);
+    throw new ValidationError(
+      `could not read the pipeline ${description}: ${err instanceof Error ? err.message : String(err)}`,
+      { field: "source", cause: err },
+    );
+  }
+  let filename = "pipeline.yaml";
+  if (!text && head.length > 0) {
+    const first = head[0] as Uint8Array;
+    const magic =
+      first.byteLength >= MAGIC_BYTES || head.length === 1
+        ? first
+        : Buffer.concat(head.map((c) => (typeof c === "string" ? Buffer.from(c, "utf8") : c)));
+    const kind = archiveKind(magic);
+    if (kind === "zip") filename = "pipeline.zip";
+    else if (kind === "gzip") filename = "pipeline.tar.gz";
+  }
+  return { filename, chunks: replay(head, done ? undefined : it) };
+}
+
+/** The peeked chunks, then the rest of the iterator (closed when the consumer stops early). */
+async function* replay(
+  head: Array<Uint8Array | string>,
+  it: AsyncIterator<Uint8Array | string> | undefined,
+): AsyncGenerator<Uint8Array | string> {
+  let finished = it === undefined;
+  try {
+    for (const c of head) yield c;
+    if (!it) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!finished && it) {
+      try {
+        await it.return?.();
+      } catch {
+        // Closing a stream that failed: its own error is the one that counts.
+      }
+    }
+  }
+}
+
+/**
+ * Normalise a source. Reads small files and Blobs into memory; of a stream without a filename, reads
+ * only its first bytes (to tell an archive from text), which are sent first.
+ */
 export async function prepareSource(
   source: PipelineSource,
   opts: PrepareOptions = {},
@@ -278,54 +396,21 @@ export async function prepareSource(
   }
   if (isNodeReadable(source)) {
     const p = (source as { path?: unknown }).path;
-    const filename = checkFilename(
+    const named =
       opts.filename ??
-        (typeof p === "string" && p
-          ? basename(p)
-          : Buffer.isBuffer(p)
-            ? basename(p.toString())
-            : "pipeline.yaml"),
-    );
-    const stream = source;
-    return {
-      filename,
-      contentType: opts.contentType ?? contentTypeFor(filename),
-      size: undefined,
-      data: undefined,
-      text: undefined,
-      spec: undefined,
-      open: once(() => stream as AsyncIterable<Uint8Array | string>, "stream"),
-      reopenable: false,
-      description: "stream",
-    };
+      (typeof p === "string" && p ? basename(p) : Buffer.isBuffer(p) ? basename(p.toString()) : undefined);
+    // A legacy stream without async iteration is wrapped (a modern Readable is used as is).
+    const iterable =
+      typeof (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === "function"
+        ? (source as AsyncIterable<Uint8Array | string>)
+        : new Readable().wrap(source as NodeJS.ReadableStream);
+    return streamSource(iterable, named, opts, "stream");
   }
   if (isWebStream(source)) {
-    const filename = checkFilename(opts.filename ?? "pipeline.yaml");
-    return {
-      filename,
-      contentType: opts.contentType ?? contentTypeFor(filename),
-      size: undefined,
-      data: undefined,
-      text: undefined,
-      spec: undefined,
-      open: once(() => webStreamChunks(source), "ReadableStream"),
-      reopenable: false,
-      description: "ReadableStream",
-    };
+    return streamSource(webStreamChunks(source), opts.filename, opts, "ReadableStream");
   }
   if (isAsyncIterable(source)) {
-    const filename = checkFilename(opts.filename ?? "pipeline.yaml");
-    return {
-      filename,
-      contentType: opts.contentType ?? contentTypeFor(filename),
-      size: undefined,
-      data: undefined,
-      text: undefined,
-      spec: undefined,
-      open: once(() => source, "async iterable"),
-      reopenable: false,
-      description: "async iterable",
-    };
+    return streamSource(source, opts.filename, opts, "async iterable");
   }
   if (isPlainObject(source)) {
     const o = source as Record<string, unknown>;

@@ -239,6 +239,11 @@ export class RequestContext {
     this.res.end(text);
   }
 
+  /** Send JSON that is already serialised (e.g. assembled from `JsonCache` fragments). */
+  sendJson(status: number, json: string | Buffer): void {
+    this.sendRaw(status, json, "application/json");
+  }
+
   /** Send a non-JSON body. */
   sendRaw(
     status: number,

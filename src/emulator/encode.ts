@@ -10,8 +10,16 @@
 /** Whole-second RFC 3339 UTC for unix seconds; 0/undefined gives the epoch, like `timestamppb.New(time.Unix(0, 0))`. */
 export function timestamp(unixSeconds: number | undefined | null): string {
   const s = Number.isFinite(unixSeconds) ? Math.trunc(unixSeconds as number) : 0;
-  return new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (s === lastStampSec && lastStamp !== "") return lastStamp;
+  const iso = new Date(s * 1000).toISOString();
+  // Years 0000–9999 format as `YYYY-MM-DDTHH:MM:SS.sssZ`; others carry a sign and six year digits.
+  const out = iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, "Z");
+  lastStampSec = s;
+  lastStamp = out;
+  return out;
 }
+let lastStampSec = 0;
+let lastStamp = "";
 
 /** int64 as a JSON string; the zero value is omitted (undefined). */
 export function int64(v: number | bigint | string | undefined | null): string | undefined {
@@ -53,6 +61,53 @@ export function listResponse(
   nextPageToken?: string,
 ): Record<string, unknown> {
   return omitZero({ [key]: items, total_size: totalSize, next_page_token: nextPageToken ?? "" });
+}
+
+const COMMA = Buffer.from(",");
+
+/**
+ * `JSON.stringify(listResponse(key, items, totalSize, nextPageToken))` as UTF-8 bytes, for items that
+ * are already serialised (see `JsonCache`).
+ */
+export function listResponseJson(
+  key: string,
+  itemsJson: readonly Buffer[],
+  totalSize: number,
+  nextPageToken?: string,
+): Buffer {
+  const tail: string[] = [];
+  if (totalSize !== 0) tail.push(`"total_size":${JSON.stringify(totalSize)}`);
+  if (nextPageToken) tail.push(`"next_page_token":${JSON.stringify(nextPageToken)}`);
+  if (itemsJson.length === 0) return Buffer.from(`{${tail.join(",")}}`);
+  const chunks: Buffer[] = [Buffer.from(`{${JSON.stringify(key)}:[`)];
+  for (let i = 0; i < itemsJson.length; i++) {
+    if (i > 0) chunks.push(COMMA);
+    chunks.push(itemsJson[i]!);
+  }
+  chunks.push(Buffer.from(tail.length > 0 ? `],${tail.join(",")}}` : "]}"));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * UTF-8 JSON of response messages rendered from immutable records (store records are never changed
+ * in place: a change `put`s a new object), per variant (API version, view...). An entry lives as long
+ * as its record object, so a stored change or a deletion drops it.
+ */
+export class JsonCache<K extends object> {
+  private readonly map = new WeakMap<K, Map<string, Buffer>>();
+
+  get(record: K, variant: string, render: () => unknown): Buffer {
+    let byVariant = this.map.get(record);
+    const hit = byVariant?.get(variant);
+    if (hit !== undefined) return hit;
+    const bytes = Buffer.from(JSON.stringify(render()));
+    if (!byVariant) {
+      byVariant = new Map();
+      this.map.set(record, byVariant);
+    }
+    byVariant.set(variant, bytes);
+    return bytes;
+  }
 }
 
 /** `lowerCamelCase` → `snake_case` (protojson JSON name → proto field name). */

@@ -1401,18 +1401,31 @@ export function listRows<Row>(
       }
     : undefined;
 
+  // Sort values only (no tie-break), in the requested direction.
+  const cmpValues = (a: Row, b: Row): number => {
+    const bv = sget(b);
+    return scmp(sget(a), bv === undefined ? (sortCol.spec.kind === "string" ? "" : 0) : bv) * dir;
+  };
+
   let total = 0;
   const candidates: Row[] = [];
   let ascending = true; // candidates already in the requested order
   let descending = true; // candidates in the exact reverse order
+  // The same, by sort value only: rows created in the same second come in insertion order, not in
+  // the primary key order that breaks the tie, so a list by creation time is usually only this sorted.
+  let valuesAscending = true;
+  let valuesDescending = true;
   let prev: Row | undefined;
   const nPreds = preds.length;
   outer: for (const row of rows) {
     for (let i = 0; i < nPreds; i++) if (!preds[i]!(row)) continue outer;
     total++;
     if (afterCursor && !afterCursor(row)) continue;
-    if (prev !== undefined && (ascending || descending)) {
-      const c = cmpRows(prev, row);
+    if (prev !== undefined && (valuesAscending || valuesDescending)) {
+      const v = cmpValues(prev, row);
+      if (v > 0) valuesAscending = false;
+      if (v < 0) valuesDescending = false;
+      const c = v !== 0 ? v : cmpRows(prev, row);
       if (c > 0) ascending = false;
       if (c < 0) descending = false;
     }
@@ -1424,7 +1437,22 @@ export function listRows<Row>(
   let page: Row[];
   if (ascending) page = candidates.slice(0, want);
   else if (descending) page = candidates.slice(Math.max(0, candidates.length - want)).reverse();
-  else page = smallestK(candidates, want, cmpRows);
+  else if (valuesAscending || valuesDescending) {
+    // The first `want` rows by sort value, extended by the rows tied with the last of them; only the
+    // order inside ties is left to settle.
+    const n = candidates.length;
+    let subset: Row[];
+    if (valuesAscending) {
+      let end = Math.min(want, n);
+      while (end < n && cmpValues(candidates[end - 1]!, candidates[end]!) === 0) end++;
+      subset = candidates.slice(0, end);
+    } else {
+      let start = Math.max(0, n - want);
+      while (start > 0 && cmpValues(candidates[start]!, candidates[start - 1]!) === 0) start--;
+      subset = candidates.slice(start);
+    }
+    page = smallestK(subset, want, cmpRows);
+  } else page = smallestK(candidates, want, cmpRows);
 
   const out: { items: Row[]; total_size: number; next_page_token?: string } = {
     items: page,

@@ -24,7 +24,7 @@ import { EventEmitter } from "node:events";
 import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
-import { listResponse, omitZero, timestamp } from "./encode.js";
+import { JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
 import {
   ApiError,
   badRequest,
@@ -992,6 +992,20 @@ export function toApiRun(
   });
 }
 
+const RUN_JSON = new JsonCache<RunRecord>();
+
+/**
+ * `JSON.stringify(toApiRun(store, r, api, view))` as UTF-8, cached per record object and variant (lists render
+ * the same settled runs over and over). Everything it reads besides the record is immutable for the
+ * run's lifetime (its stored specs); `preferEmbeddedSpec` also reads the pipeline version and is not
+ * cached.
+ */
+export function toApiRunJson(store: Store, r: RunRecord, api: ApiVersion, view?: V2RunView): Buffer {
+  if (view?.preferEmbeddedSpec) return Buffer.from(JSON.stringify(toApiRun(store, r, api, view)));
+  const variant = `${api}/${view?.full ? "full" : "default"}/${view?.loopCount ?? 2}`;
+  return RUN_JSON.get(r, variant, () => toApiRun(store, r, api, view));
+}
+
 /** `RuntimeState.ToV1()`: the v1beta1 `status` string. */
 export function v1Status(s: RuntimeState): string {
   switch (s) {
@@ -1153,13 +1167,20 @@ export function createRun(ctx: RequestContext, input: RunCreateInput, prefix: st
   }
 }
 
-/** Runs visible to a list call, after namespace/experiment scoping and authorization (FACTS §8). */
+function* filtered<T>(rows: Iterable<T>, keep: (row: T) => boolean): Generator<T> {
+  for (const row of rows) if (keep(row)) yield row;
+}
+
+/**
+ * Runs visible to a list call, after namespace/experiment scoping and authorization (FACTS §8): a
+ * lazy view of the store, to be consumed at once (before the store changes).
+ */
 export function runsInScope(
   ctx: RequestContext,
   rawNamespace: string | undefined,
   experimentId: string,
   prefix: string,
-): RunRecord[] {
+): Iterable<RunRecord> {
   try {
     let namespace = replaceNamespace(ctx, rawNamespace);
     if (experimentId !== "") {
@@ -1178,10 +1199,10 @@ export function runsInScope(
         `Failed to list runs due to authorization error. Check if you have permission to access namespace ${namespace}`,
       );
     }
-    const all = [...ctx.store.all<RunRecord>(RUNS)];
-    if (experimentId !== "") return all.filter((r) => r.experiment_id === experimentId);
+    const all = ctx.store.all<RunRecord>(RUNS);
+    if (experimentId !== "") return filtered(all, (r) => r.experiment_id === experimentId);
     if (!ctx.isMultiUser && namespace === "") return all;
-    return all.filter((r) => r.namespace === namespace);
+    return filtered(all, (r) => r.namespace === namespace);
   } catch (err) {
     throw wrapError(err, prefix);
   }
@@ -1532,11 +1553,14 @@ export function register(app: EmulatorApp): void {
     const rows = runsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list runs");
     const page = listRows(rows, q, RUN_LIST_SPEC, api);
     const view = { full, loopCount: runEngine(ctx.app).options.loopCount };
-    return listResponse(
-      "runs",
-      page.items.map((x) => toApiRun(ctx.store, x, ctx.api, view)),
-      skipCount ? -1 : page.total_size,
-      page.next_page_token,
+    ctx.sendJson(
+      200,
+      listResponseJson(
+        "runs",
+        page.items.map((x) => toApiRunJson(ctx.store, x, ctx.api, view)),
+        skipCount ? -1 : page.total_size,
+        page.next_page_token,
+      ),
     );
   });
 

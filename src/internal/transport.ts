@@ -7,7 +7,13 @@
  * request (headers and body) has been written to the socket. Before that the server cannot hold a
  * complete request, so nothing was processed and a replayable request may be sent again, whatever its
  * method. After it, a failure without an answer leaves the outcome of a POST/PATCH unknown: the caller's
- * `reconcile()` looks the resource up (by name) before anything is sent again.
+ * `reconcile()` looks the resource up (by name) before anything is sent again; it gets the time the
+ * request was first sent, so that it can tell a resource this request created from one that was there
+ * before (resources/shared.ts `reconcileByName`).
+ *
+ * An idempotent DELETE is retried after a lost answer; when the retry answers 404 and an earlier attempt
+ * was sent (or a gateway answered 502/504), the earlier attempt deleted it: the call succeeds (logged at
+ * info). A 404 to a first attempt is a NotFoundError as usual.
  *
  * Timeouts: `timeout` is the longest wait for the server — connecting, waiting for the response headers,
  * or any pause while sending or receiving the body (the timer restarts on progress) — per attempt.
@@ -17,6 +23,7 @@ import {
   AbortError,
   type ApiError,
   AuthenticationError,
+  ConflictError,
   ConnectionError,
   HTML_LOGIN_HINT,
   KfpError,
@@ -58,6 +65,18 @@ export function jsonBody(value: unknown): BodySource {
 
 export type ResponseType = "json" | "text" | "buffer";
 
+/** What a `reconcile` callback learns about the request whose outcome is unknown. */
+export interface ReconcileContext {
+  /**
+   * Client clock (ms since the epoch) just before the first attempt was sent: a resource this request
+   * created cannot be older (allow for whole-second server timestamps).
+   */
+  sentAt: number;
+  /** The request method and its redacted URL, for error messages. */
+  method: string;
+  url: string;
+}
+
 export interface SendOptions<T> {
   method: string;
   /** Path below the host's base path, starting with `/` (e.g. `/apis/v2beta1/runs`). */
@@ -70,7 +89,7 @@ export interface SendOptions<T> {
   maxRetries?: number | undefined;
   idempotent?: boolean | undefined;
   /** Called when the outcome of a non-idempotent request is unknown; a value means "it was done". */
-  reconcile?: (() => Promise<T | undefined>) | undefined;
+  reconcile?: ((ctx: ReconcileContext) => Promise<T | undefined>) | undefined;
   responseType?: ResponseType | undefined;
 }
 
@@ -208,6 +227,10 @@ export class Transport {
     const body = o.body;
     let retries = 0;
     let authRetried = false;
+    // Set once an attempt may have been processed without the answer reaching us (see the DELETE case).
+    let outcomeUnknown = false;
+    // For `reconcile`: a resource this request created cannot be older than this.
+    const sentAt = o.reconcile ? Date.now() : 0;
     for (;;) {
       if (signal?.aborted) throw this.#abortError(signal, method, target);
       const authz = this.auth.authorization();
@@ -225,6 +248,13 @@ export class Transport {
         }
         if (r.status >= 200 && r.status < 300)
           return this.#parse<T>(r, method, target, o.responseType ?? "json");
+        if (r.status === 404 && outcomeUnknown && method === "DELETE") {
+          // An earlier attempt was sent and its answer lost: that attempt most likely deleted it.
+          this.log.info(
+            `${method} ${this.displayUrl(target)}: 404 on retry ${retries} after an attempt whose answer was lost; the earlier attempt deleted it: success`,
+          );
+          return this.#parse<T>({ ...r, status: 200, body: EMPTY }, method, target, o.responseType ?? "json");
+        }
         const err = this.#apiError(r, method, target);
         if (r.status === 401 && this.auth.refreshable && !authRetried && (!body || body.canReplay())) {
           authRetried = true;
@@ -237,12 +267,14 @@ export class Transport {
         let decision = decideOnStatus(r.status, idempotent, usableRetryAfter);
         if (decision === "reconcile") {
           if (!o.reconcile) throw err;
-          const found = await this.#reconcile(o.reconcile, err);
+          const found = await this.#reconcile(o.reconcile, { sentAt, method, url: err.url }, err);
           if (found !== undefined) return found;
           decision = "retry";
         }
         if (decision === "retry" && retries < maxRetries && (!body || body.canReplay())) {
           if (retryAfter !== undefined && !usableRetryAfter) throw err;
+          // A gateway that gave up (502/504) may have forwarded the request.
+          if (r.status === 502 || r.status === 504) outcomeUnknown = true;
           const delay = usableRetryAfter ? (retryAfter as number) : backoffDelay(retries, this.backoff);
           this.log.info(`${r.status} from ${method} ${this.displayUrl(target)}; retrying in ${delay} ms`);
           await this.#sleep(delay, signal, method, target);
@@ -268,6 +300,7 @@ export class Transport {
       const replayable = !body || body.canReplay();
       if (notSent || idempotent) {
         if (retries < maxRetries && replayable) {
+          if (!notSent) outcomeUnknown = true;
           const delay = backoffDelay(retries, this.backoff);
           this.log.info(`${message} (${method} ${url}); retrying in ${delay} ms`);
           await this.#sleep(delay, signal, method, target);
@@ -286,7 +319,11 @@ export class Transport {
       }
       // A POST/PATCH was sent and no answer came: the outcome is unknown.
       if (o.reconcile) {
-        const found = await this.#reconcile(o.reconcile, makeErr({ outcomeUnknown: true }));
+        const found = await this.#reconcile(
+          o.reconcile,
+          { sentAt, method, url },
+          makeErr({ outcomeUnknown: true }),
+        );
         if (found !== undefined) {
           this.log.info(`${method} ${url}: no answer, but the resource exists: using it`);
           return found;
@@ -309,11 +346,16 @@ export class Transport {
     }
   }
 
-  async #reconcile<T>(reconcile: () => Promise<T | undefined>, original: KfpError): Promise<T | undefined> {
+  async #reconcile<T>(
+    reconcile: (ctx: ReconcileContext) => Promise<T | undefined>,
+    ctx: ReconcileContext,
+    original: KfpError,
+  ): Promise<T | undefined> {
     try {
-      return await reconcile();
+      return await reconcile(ctx);
     } catch (err) {
-      if (err instanceof AbortError) throw err;
+      // A ConflictError is a definite answer: the name was taken before this request was sent.
+      if (err instanceof AbortError || err instanceof ConflictError) throw err;
       if (original instanceof ConnectionError) {
         throw new ConnectionError(original.message.replace(/ \([A-Z]+ [^)]*\).*$/, ""), {
           method: original.method,

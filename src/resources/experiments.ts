@@ -19,6 +19,7 @@ import {
   listQuery,
   notFound,
   optionalString,
+  reconcileByName,
   requireString,
   resolveApi,
   resolveNamespace,
@@ -68,15 +69,17 @@ export class Experiments {
     const description = optionalString(params.description, "description");
     const namespace = await this.#namespaceFor("create an experiment", params.namespace, opts);
     const api = await resolveApi(this.#client, opts);
-    const reconcile = async () => this.findByName(name, { ...callOpts(opts), namespace });
+    const reconcile = reconcileByName("experiment", name, () =>
+      this.findByName(name, { ...callOpts(opts), namespace }),
+    );
     if (api === "v1beta1") {
       const body = compact({ name, description, resource_references: v1References({ namespace }) });
       // A reconciled answer is already in the v2beta1 shape; tag it so it is not converted again.
       const raw = await this.#client.post<V1Experiment | { reconciled: Experiment }>(V1, {
         ...callOpts(opts),
         body,
-        reconcile: async () => {
-          const found = await reconcile();
+        reconcile: async (ctx) => {
+          const found = await reconcile(ctx);
           return found ? { reconciled: found } : undefined;
         },
       });

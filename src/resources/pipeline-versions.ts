@@ -29,6 +29,7 @@ import type {
 } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
+import { reconcileByName } from "./shared.js";
 
 export interface ListPipelineVersionsOptions extends CallOptions {
   page_token?: string;
@@ -228,7 +229,9 @@ export class PipelineVersions extends APIResource {
     const api = await this.#version(opts.signal);
     const lookupName = body.name ?? body.display_name;
     const reconcile = lookupName
-      ? () => this.findByName(pipelineId, lookupName, { ...callOpts(opts) })
+      ? reconcileByName("pipeline version", lookupName, () =>
+          this.findByName(pipelineId, lookupName, { ...callOpts(opts) }),
+        )
       : undefined;
     if (api === "v1beta1") {
       if (body.tags) throw unsupported("version tags", "POST", "/apis/v1beta1/pipeline_versions");

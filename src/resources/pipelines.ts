@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import type { ApiVersion, CallOptions, Kfp } from "../client.js";
+import type { ApiVersion, CallOptions, Kfp, ReconcileContext } from "../client.js";
 import { ConflictError, KfpError, NotFoundError, ValidationError } from "../core/errors.js";
 import { type FilterLike, serializeFilter } from "../core/filters.js";
 import { PagePromise } from "../core/pagination.js";
@@ -49,6 +49,7 @@ import {
   unsupported,
   versionFromV1,
 } from "./pipeline-versions.js";
+import { pipelineByName, reconcileByName } from "./shared.js";
 
 /** Options shared by both upload calls. Wire parameters keep their server names. */
 export interface UploadOptions extends CallOptions {
@@ -227,7 +228,7 @@ export class Pipelines extends APIResource {
     query: Query,
     opts: CallOptions & { maxSize?: number },
     api: ApiVersion,
-    reconcile: () => Promise<Raw | undefined>,
+    reconcile: (ctx: ReconcileContext) => Promise<Raw | undefined>,
   ): Promise<Raw> {
     const max = opts.maxSize ?? Number.POSITIVE_INFINITY;
     const body = multipartBody(src, max, sizeError(max));
@@ -266,14 +267,7 @@ export class Pipelines extends APIResource {
       code_source_url: opts.code_source_url,
     };
     const lookup = serverName(opts.name, opts.display_name, src.filename);
-    const reconcile = async () => {
-      try {
-        return await this.getByName(lookup, { ...callOpts(opts), namespace: namespace ?? null });
-      } catch (err) {
-        if (err instanceof NotFoundError) return undefined;
-        throw err;
-      }
-    };
+    const reconcile = reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts));
     const raw = await this.#sendUpload<Pipeline | V1Pipeline>("upload", src, query, opts, api, reconcile);
     return api === "v1beta1" && !("pipeline_id" in raw)
       ? pipelineFromV1(raw as V1Pipeline)
@@ -299,11 +293,10 @@ export class Pipelines extends APIResource {
     const src = await this.#prepare(source, opts);
     const api = await this.#api(opts.signal);
     if (pipelineId === undefined) {
-      const p = await this.getByName(opts.pipeline_name as string, {
-        ...callOpts(opts),
-        namespace: opts.namespace,
-      });
-      pipelineId = p.pipeline_id;
+      // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
+      const namespace = this.#ns(opts.namespace);
+      pipelineId = (await pipelineByName(this._client, opts.pipeline_name as string, namespace, opts))
+        .pipeline_id;
     }
     const pid = pipelineId;
     const query: Query = {
@@ -315,7 +308,9 @@ export class Pipelines extends APIResource {
       code_source_url: opts.code_source_url,
     };
     const lookup = serverName(opts.name, opts.display_name, src.filename);
-    const reconcile = () => this.versions.findByName(pid, lookup, callOpts(opts));
+    const reconcile = reconcileByName("pipeline version", lookup, () =>
+      this.versions.findByName(pid, lookup, callOpts(opts)),
+    );
     const raw = await this.#sendUpload<PipelineVersion | V1PipelineVersion>(
       "upload_version",
       src,
@@ -352,7 +347,7 @@ export class Pipelines extends APIResource {
     return this._client.post<Pipeline>("/pipelines", {
       ...opts,
       body: payload,
-      reconcile: () => this.#findByName(lookup, namespace, opts),
+      reconcile: reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts)),
     });
   }
 
@@ -376,7 +371,9 @@ export class Pipelines extends APIResource {
     const api = await this.#api(opts.signal);
     const namespace = this.#ns(pipeline.namespace);
     const lookup = pipeline.name || pipeline.display_name;
-    const reconcile = lookup ? () => this.#findByName(lookup, namespace, opts) : undefined;
+    const reconcile = lookup
+      ? reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts))
+      : undefined;
     if (api === "v1beta1") {
       if (pipeline.tags || version.tags) throw unsupported("tags", "POST", "/apis/v1beta1/pipelines");
       const v1: Record<string, unknown> = {

@@ -6,7 +6,7 @@
  * caching override for inline specs.
  */
 import type { ApiVersion, CallOptions, Kfp } from "../client.js";
-import { NotFoundError, ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/errors.js";
 import { checkRunParameters } from "../core/params.js";
 import {
   archiveKind,
@@ -20,7 +20,7 @@ import {
 import { type FileSource, materialize, prepareSource } from "../core/uploads.js";
 import type { PipelineVersion } from "../types/pipelines.js";
 import type { JsonValue, PipelineVersionReference, RuntimeConfig } from "../types/runs.js";
-import { callOpts, notFound, optionalString, requireString } from "./shared.js";
+import { callOpts, notFound, optionalString, pipelineByName, requireString } from "./shared.js";
 
 /** The pipeline of a run: give exactly one of the groups. */
 export interface PipelineSourceParams {
@@ -186,7 +186,8 @@ export async function resolveSource(
       { field: "enable_caching" },
     );
   }
-  const pipelineId = src.pipeline_id ?? (await pipelineIdByName(client, src.pipeline_name!, namespace, opts));
+  const pipelineId =
+    src.pipeline_id ?? (await pipelineByName(client, src.pipeline_name!, namespace, opts)).pipeline_id;
   requireString(pipelineId, "pipeline_id");
   let version: PipelineVersion | undefined;
   let versionId = src.pipeline_version_id;
@@ -204,32 +205,6 @@ export async function resolveSource(
     if (spec !== undefined) out.checkSpec = spec;
   }
   return out;
-}
-
-async function pipelineIdByName(
-  client: Kfp,
-  name: string,
-  namespace: string | undefined,
-  opts: CallOptions | undefined,
-): Promise<string> {
-  if (typeof name !== "string" || name === "") {
-    throw new ValidationError("pipeline_name must be a non-empty string", { field: "pipeline_name" });
-  }
-  // The namespace's own pipeline first, then a shared one (multi-user servers keep both kinds).
-  const scopes: Array<string | null> = namespace ? [namespace, null] : [null];
-  for (const ns of scopes) {
-    try {
-      const p = await client.pipelines.getByName(name, { ...callOpts(opts), namespace: ns });
-      if (p.pipeline_id) return p.pipeline_id;
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
-  }
-  throw notFound(
-    `Pipeline named ${JSON.stringify(name)} not found${namespace ? ` in namespace "${namespace}" or among shared pipelines` : ""}`,
-    "GET",
-    "/pipelines/names/{name}",
-  );
 }
 
 async function versionByName(

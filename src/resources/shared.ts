@@ -2,10 +2,17 @@
  * Helpers shared by the experiment, run and recurring-run resources: namespace resolution, multi-user
  * checks made before sending, list queries, "not supported by this API version" errors.
  */
-import type { ApiVersion, CallOptions, Kfp, Query } from "../client.js";
-import { AbortError, NotFoundError, UnsupportedError, ValidationError } from "../core/errors.js";
+import type { ApiVersion, CallOptions, Kfp, Query, ReconcileContext } from "../client.js";
+import {
+  AbortError,
+  ConflictError,
+  NotFoundError,
+  UnsupportedError,
+  ValidationError,
+} from "../core/errors.js";
 import { type FilterLike, type FilterResource, serializeFilter } from "../core/filters.js";
 import { PagePromise } from "../core/pagination.js";
+import type { Pipeline } from "../types/pipelines.js";
 
 /** Options of every list call. */
 export interface ListParams<F = FilterLike> {
@@ -183,4 +190,76 @@ export function lazyList<Item, Raw = Item>(
       typeof body?.next_page_token === "string" && body.next_page_token ? body.next_page_token : undefined;
     return { items, total_size: Number.isFinite(total) ? total : 0, next_page_token: next };
   });
+}
+
+/** Server timestamps have whole-second resolution (truncated): allow this much before the send time. */
+const TIMESTAMP_SLACK_MS = 1_000;
+
+/**
+ * The `reconcile` of a create whose resource is unique by name (pipelines, pipeline versions,
+ * experiments), used when the answer to the create was lost. `lookup` finds the resource by the name
+ * the server would have given it.
+ *
+ * - Nothing found → `undefined` (the create did not happen; the transport may send it again).
+ * - Found, created at or after the first send (less 1 s for whole-second timestamps) → it is the one
+ *   this request created, returned as the create's answer.
+ * - Found, but older → the name was taken before this request was sent, so the server refused (or would
+ *   have refused) it: a ConflictError, as the server answers a duplicate name (409). Returning the old
+ *   resource would turn a conflict into a silent success.
+ *
+ * A resource without a readable `created_at` (KFP always sends it) is accepted. If this machine's clock
+ * runs more than a second ahead of the server's, a resource this request did create looks older: the
+ * ConflictError then says so.
+ */
+export function reconcileByName<T extends { created_at?: string | undefined }>(
+  kind: string,
+  name: string,
+  lookup: () => Promise<T | undefined>,
+): (ctx: ReconcileContext) => Promise<T | undefined> {
+  return async (ctx) => {
+    const found = await lookup();
+    if (found === undefined) return undefined;
+    const created = found.created_at === undefined ? Number.NaN : Date.parse(found.created_at);
+    if (Number.isNaN(created) || created >= ctx.sentAt - TIMESTAMP_SLACK_MS) return found;
+    const sent = new Date(ctx.sentAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+    throw new ConflictError({
+      status: 409,
+      grpcCode: 6,
+      shortMessage: `${kind} ${JSON.stringify(name)} already existed before this request was sent (created_at ${found.created_at}, request sent ${sent}): the name is taken, so this request did not create it`,
+      method: ctx.method,
+      url: ctx.url,
+      hint: "The answer was lost on the way back, and looking the name up found the older resource. (If this machine's clock runs ahead of the server's, it may be the resource this request created: check its created_at.)",
+    });
+  };
+}
+
+/**
+ * A pipeline by its `name` (not display_name): the namespace's own pipeline first, then a shared one
+ * (multi-user servers keep both kinds; single-user servers ignore namespaces). `namespace` undefined
+ * looks among shared pipelines only. NotFoundError when neither exists.
+ */
+export async function pipelineByName(
+  client: Kfp,
+  name: string,
+  namespace: string | undefined,
+  opts: CallOptions | undefined,
+  field = "pipeline_name",
+): Promise<Pipeline> {
+  if (typeof name !== "string" || name === "") {
+    throw new ValidationError(`${field} must be a non-empty string`, { field });
+  }
+  const scopes: Array<string | null> = namespace ? [namespace, null] : [null];
+  for (const ns of scopes) {
+    try {
+      const p = await client.pipelines.getByName(name, { ...callOpts(opts), namespace: ns });
+      if (p.pipeline_id) return p;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  throw notFound(
+    `Pipeline named ${JSON.stringify(name)} not found${namespace ? ` in namespace "${namespace}" or among shared pipelines` : ""}`,
+    "GET",
+    "/pipelines/names/{name}",
+  );
 }

@@ -103,7 +103,7 @@ describe("kfp-ts emulator", () => {
 
 describe("kfp-ts demo (the README's main job)", () => {
   it("publishes, runs and follows the example pipeline to SUCCEEDED", async () => {
-    const child = spawn(process.execPath, [BIN, "demo", "--tick-ms", "2"], {
+    const child = spawn(process.execPath, [BIN, "demo", "--tick-ms", "30"], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1" },
     });
@@ -116,6 +116,9 @@ describe("kfp-ts demo (the README's main job)", () => {
     expect(out).toContain("unchanged: nothing uploaded");
     expect(out).toMatch(/ParameterError: .*report_title|report_title.*required/s);
     expect(out).toContain("outcome: SUCCEEDED");
+    // Task progress is reported while the run goes on, and every task ends SUCCEEDED.
+    expect(out).toMatch(/RUNNING — \d+ tasks?: .*RUNNING/);
+    expect(out).toMatch(/SUCCEEDED — (\d+) tasks: \1 SUCCEEDED/);
     expect(out).toMatch(/part name=uploadfile filename=word-count\.yaml type=application\/x-yaml \d+ bytes/);
   });
 });

@@ -7,9 +7,11 @@ import { type Emulator, startEmulator } from "../../src/testing/index.js";
 describe("experiments (single-user emulator over HTTP)", () => {
   let emu: Emulator;
   let kfp: Kfp;
+  /** Added to the emulator's clock (to make resources that were created in the past). */
+  let past = 0;
 
   beforeAll(async () => {
-    emu = await startEmulator();
+    emu = await startEmulator({ clock: () => Date.now() + past });
     kfp = new Kfp({ host: emu.url, logLevel: "off" });
   });
   afterAll(async () => {
@@ -56,6 +58,28 @@ describe("experiments (single-user emulator over HTTP)", () => {
     expect(posts.map((r) => r.fault)).toEqual(["reset-after-body"]);
     const page = await kfp.experiments.list({ filter: { display_name: "exp-lost-answer" } });
     expect(page.items.map((x) => x.experiment_id)).toEqual([e.experiment_id]);
+  });
+
+  it("a lost answer for a name taken before the send is a ConflictError, not the old experiment", async () => {
+    past = -60_000; // made a minute ago by the emulator's clock
+    const old = await kfp.experiments.create({ display_name: "exp-taken" }).finally(() => {
+      past = 0;
+    });
+    emu.faults.add({
+      method: "POST",
+      path: "^/apis/v2(beta1)?/experiments$",
+      action: "reset-after-body",
+      times: 1,
+    });
+    const err = (await kfp.experiments
+      .create({ display_name: "exp-taken" })
+      .catch((e: unknown) => e)) as ConflictError;
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toMatch(/experiment "exp-taken" already existed before this request was sent/);
+    // getOrCreate still ends with the existing one.
+    expect((await kfp.experiments.getOrCreate({ display_name: "exp-taken" })).experiment_id).toBe(
+      old.experiment_id,
+    );
   });
 
   it("lists one page or every item across pages, with typed filters and sorting", async () => {

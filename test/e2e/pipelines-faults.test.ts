@@ -4,19 +4,22 @@
  */
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionError, Kfp, ServerError } from "../../src/index.js";
+import { ConflictError, ConnectionError, Kfp, NotFoundError, ServerError } from "../../src/index.js";
 import { type Emulator, startEmulator } from "../../src/testing/index.js";
 import { specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;
 let kfp: Kfp;
+/** Added to the emulator's clock (to make resources that were created in the past). */
+let past = 0;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ clock: () => Date.now() + past });
   kfp = new Kfp({ host: emu.url, env: {}, logLevel: "off", retry: { baseDelay: 1, maxDelay: 5 } });
   await kfp.apiVersion();
 });
 afterEach(() => {
+  past = 0;
   emu.faults.clear();
 });
 afterAll(async () => {
@@ -64,6 +67,24 @@ describe("lost answers on creates", () => {
     expect(p.name).toBe("lost-create");
   });
 
+  it("a name taken before the send: the lost answer becomes the ConflictError, not the old pipeline", async () => {
+    // Made a minute ago by the emulator's clock.
+    past = -60_000;
+    const old = await kfp.pipelines.upload(specYaml(), { name: "taken-before" });
+    past = 0;
+    emu.faults.add({ method: "POST", path: "/pipelines/upload$", action: "reset-after-body", times: 1 });
+    emu.faults.add({ method: "POST", path: "/pipelines$", action: "reset-after-body", times: 1 });
+    emu.clearRequests();
+    const err = (await kfp.pipelines
+      .upload(specYaml("echo", "2"), { name: "taken-before" })
+      .catch((e: unknown) => e)) as ConflictError;
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toMatch(/already existed before this request was sent/);
+    expect(posts("/pipelines/upload")).toBe(1);
+    await expect(kfp.pipelines.create({ name: "taken-before" })).rejects.toBeInstanceOf(ConflictError);
+    expect((await kfp.pipelines.get(old.pipeline_id)).name).toBe("taken-before");
+  });
+
   it("nothing was created (reset before the body) → sent again, created once", async () => {
     emu.faults.add({ method: "POST", path: "/pipelines/upload$", action: "reset-before-body", times: 1 });
     emu.clearRequests();
@@ -96,6 +117,20 @@ describe("lost answers on creates", () => {
     const b = await kfp.pipelines.publish("faulty-pub", specYaml());
     expect(b.version.pipeline_version_id).toBe(a.version.pipeline_version_id);
     expect((await kfp.pipelines.versions.list(a.pipeline.pipeline_id)).total_size).toBe(1);
+  });
+});
+
+describe("deletes", () => {
+  it("a DELETE whose answer was lost: the retry's 404 means it was deleted → success", async () => {
+    const p = await kfp.pipelines.upload(specYaml(), { name: "lost-delete" });
+    emu.faults.add({ method: "DELETE", path: "/pipelines/[^/]+$", action: "reset-after-body", times: 1 });
+    emu.clearRequests();
+    await kfp.pipelines.delete(p.pipeline_id, { cascade: true });
+    const deletes = emu.requests().filter((r) => r.method === "DELETE");
+    expect(deletes.map((r) => r.fault ?? null)).toEqual(["reset-after-body", null]);
+    await expect(kfp.pipelines.get(p.pipeline_id)).rejects.toBeInstanceOf(NotFoundError);
+    // Deleting it again (a first attempt answered 404) is still a NotFoundError.
+    await expect(kfp.pipelines.delete(p.pipeline_id)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 

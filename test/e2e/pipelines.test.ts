@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BadRequestError,
@@ -19,7 +20,7 @@ import {
 } from "../../src/index.js";
 import { type Emulator, startEmulator } from "../../src/testing/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
-import { hasShared, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
+import { hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;
 let kfp: Kfp;
@@ -111,6 +112,29 @@ describe("upload from every source kind", () => {
     await writeFile(f, `${yaml}# ${"z".repeat(5 * 1024 * 1024)}\n`);
     const p = await kfp.pipelines.upload(fromPath(f), { name: unique("large") });
     expect(specsEqual(await storedSpec(p), specObject())).toBe(true);
+  });
+
+  it("a tar.gz (and a zip) streamed without a filename is recognised by its magic bytes", async () => {
+    const tgz = gzipSync(makeTar([["pipeline.yaml", specYaml("echo", "7")]]));
+    const name = unique("tgz-stream");
+    const p = await kfp.pipelines.upload(Readable.from([tgz.subarray(0, 64), tgz.subarray(64)]), { name });
+    expect(specsEqual(await storedSpec(p), specObject("echo", "7"))).toBe(true);
+    // Unnamed: the server names it after the file, as kfp-ts reconciles it.
+    const unnamed = await kfp.pipelines.upload(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new Uint8Array(tgz));
+          c.close();
+        },
+      }),
+    );
+    expect(unnamed.name).toBe("pipeline.tar.gz");
+    await kfp.pipelines.delete(unnamed.pipeline_id, { cascade: true });
+    if (hasShared) {
+      const zip = readFileSync(path.join(sharedPipelines, "valid/arguments_parameters.zip"));
+      const z = await kfp.pipelines.upload(Readable.from([zip]), { name: unique("zip-stream") });
+      expect(await storedSpec(z)).toBeDefined();
+    }
   });
 
   it.skipIf(!hasShared)("a zip package and a platform-spec package from the corpus", async () => {
@@ -409,6 +433,12 @@ describe("multi-user mode", () => {
         name: "nsp-v2",
       });
       expect(v.pipeline_id).toBe(mine.pipeline_id);
+      // pipeline_name falls back to a shared pipeline when the namespace has none of that name.
+      const sv = await bob.pipelines.uploadVersion(specYaml("echo", "3"), {
+        pipeline_name: "shared-p",
+        name: "shared-v2",
+      });
+      expect(sv.pipeline_id).toBe(shared.pipeline_id);
       const names = (await alice.pipelines.list()).items.map((p) => p.name);
       expect(names).toContain("nsp");
       const pub = await alice.withNamespace("team-a").pipelines.publish("nsp-pub", specYaml());

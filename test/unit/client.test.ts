@@ -68,6 +68,25 @@ describe("options and environment", () => {
       /ca is neither PEM text nor a readable file/,
     );
   });
+
+  it("refuses ca together with insecure (insecure would silently ignore the CA)", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let err: unknown;
+    try {
+      client({ ca: pem, insecure: true });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe("insecure");
+    expect((err as Error).message).toMatch(/either ca or insecure.*ca would be ignored/);
+    // insecure: false with a CA is fine; a derived client's new TLS choice replaces the parent's.
+    const verified = client({ ca: pem, insecure: false });
+    expect(() => clients.push(verified.withOptions({ insecure: true }))).not.toThrow();
+    const lax = client({ insecure: true });
+    expect(() => clients.push(lax.withOptions({ ca: pem }))).not.toThrow();
+    expect(() => lax.withOptions({ ca: pem, insecure: true })).toThrow(ValidationError);
+  });
 });
 
 describe("API version", () => {

@@ -3,14 +3,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Kfp, type KfpOptions } from "../../src/client.js";
-import { ConnectionError, ValidationError } from "../../src/core/errors.js";
+import { ConflictError, ConnectionError, NotFoundError, ValidationError } from "../../src/core/errors.js";
 import { SpecValidationError } from "../../src/core/spec.js";
 import { fromPath, MAX_UPLOAD_BYTES } from "../../src/core/uploads.js";
 import { checkFraming, parseMultipart } from "../helpers/multipart.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
-import { hasShared, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
+import { hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
 
 let rec: Recorder;
 let dir: string;
@@ -53,6 +54,9 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await rec.close();
 });
+
+/** The current second as the server writes timestamps (whole seconds, truncated). */
+const nowStamp = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
 async function lastUpload() {
   const r = rec.requests.filter((x) => x.method === "POST").at(-1);
@@ -250,6 +254,67 @@ describe("every source kind", () => {
     expect(file?.data.equals(zip)).toBe(true);
   });
 
+  describe("streams without a filename: archives are recognised by their first bytes", () => {
+    const tgz = gzipSync(makeTar([["pipeline.yaml", specYaml()]]));
+    it.each([
+      ["Node Readable", () => Readable.from([tgz.subarray(0, 100), tgz.subarray(100)])],
+      [
+        "web ReadableStream",
+        () =>
+          new ReadableStream<Uint8Array>({
+            start(c) {
+              c.enqueue(new Uint8Array(tgz.subarray(0, 100)));
+              c.enqueue(new Uint8Array(tgz.subarray(100)));
+              c.close();
+            },
+          }),
+      ],
+      [
+        "AsyncIterable whose first chunk is one byte",
+        () =>
+          (async function* () {
+            yield tgz.subarray(0, 1);
+            yield tgz.subarray(1, 2);
+            yield tgz.subarray(2);
+          })(),
+      ],
+    ])("%s of a tar.gz → pipeline.tar.gz, every byte sent once, in order", async (_kind, make) => {
+      await client().pipelines.upload(make() as never, { name: "echo" });
+      const { r, file } = await lastUpload();
+      expect(r.headers["transfer-encoding"]).toBe("chunked");
+      expect(file?.filename).toBe("pipeline.tar.gz");
+      expect(file?.mimeType).toBe("application/gzip");
+      expect(file?.data.equals(tgz)).toBe(true);
+    });
+
+    it.skipIf(!hasShared)("a Node Readable of a zip → pipeline.zip", async () => {
+      const zip = readFileSync(path.join(sharedPipelines, "valid/arguments_parameters.zip"));
+      await client().pipelines.upload(Readable.from([zip.subarray(0, 3), zip.subarray(3)]), { name: "echo" });
+      const { file } = await lastUpload();
+      expect(file?.filename).toBe("pipeline.zip");
+      expect(file?.mimeType).toBe("application/zip");
+      expect(file?.data.equals(zip)).toBe(true);
+    });
+
+    it("a stream of text stays pipeline.yaml; a caller's filename is not second-guessed", async () => {
+      await client().pipelines.upload(Readable.from([Buffer.from(specYaml())]), { name: "echo" });
+      expect((await lastUpload()).file?.filename).toBe("pipeline.yaml");
+      await client().pipelines.upload(Readable.from([tgz]), { name: "echo", filename: "pkg.bin" });
+      const { file } = await lastUpload();
+      expect(file?.filename).toBe("pkg.bin");
+      expect(file?.data.equals(tgz)).toBe(true);
+    });
+
+    it("with no name, the upload is reconciled under the name the server gives it (pipeline.tar.gz)", async () => {
+      rec.route("POST /apis/v2beta1/pipelines/upload", { destroy: "after-body" });
+      rec.route("GET /apis/v2beta1/pipelines/names/pipeline.tar.gz", {
+        body: { ...PIPELINE, name: "pipeline.tar.gz", created_at: nowStamp() },
+      });
+      const p = await client().pipelines.upload(Readable.from([tgz]));
+      expect(p.name).toBe("pipeline.tar.gz");
+    });
+  });
+
   it("the caller sets filename and content type", async () => {
     await client().pipelines.upload(specYaml(), {
       name: "echo",
@@ -372,15 +437,59 @@ describe("retries of uploads", () => {
 
   it("an upload whose answer was lost is found by name, not repeated", async () => {
     rec.route("POST /apis/v2beta1/pipelines/upload", { destroy: "after-body" });
-    rec.route("GET /apis/v2beta1/pipelines/names/echo", { body: PIPELINE });
+    // Created in the current second (timestamps are whole seconds: it may read as before the send).
+    const created = { ...PIPELINE, created_at: nowStamp() };
+    rec.route("GET /apis/v2beta1/pipelines/names/echo", { body: created });
     const p = await client().pipelines.upload(specYaml(), { name: "echo" });
-    expect(p).toEqual(PIPELINE);
+    expect(p).toEqual(created);
     expect(rec.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
+  it("a lost answer for a name taken before the send is a ConflictError, not the old pipeline", async () => {
+    rec.route("POST /apis/v2beta1/pipelines/upload", { destroy: "after-body" });
+    // PIPELINE was created long before this request.
+    rec.route("GET /apis/v2beta1/pipelines/names/echo", { body: PIPELINE });
+    const err = (await client()
+      .pipelines.upload(specYaml(), { name: "echo" })
+      .catch((e: unknown) => e)) as ConflictError;
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.status).toBe(409);
+    expect(err.method).toBe("POST");
+    expect(err.message).toMatch(/pipeline "echo" already existed before this request was sent/);
+    expect(err.message).toContain("2026-01-01T00:00:00Z");
+    expect(rec.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
+  it("uploadVersion and a 504 on create: an older version/pipeline of that name is a ConflictError too", async () => {
+    rec.route("POST /apis/v2beta1/pipelines/upload_version", { destroy: "after-body" });
+    rec.route("GET /apis/v2beta1/pipelines/pid-1/versions", {
+      body: {
+        pipeline_versions: [
+          {
+            pipeline_id: "pid-1",
+            pipeline_version_id: "old",
+            name: "v1",
+            created_at: "2025-05-05T00:00:00Z",
+          },
+        ],
+        total_size: 1,
+      },
+    });
+    await expect(
+      client().pipelines.uploadVersion(specYaml(), { pipeline_id: "pid-1", name: "v1" }),
+    ).rejects.toThrow(/pipeline version "v1" already existed before this request was sent/);
+
+    rec.route("POST /apis/v2beta1/pipelines", { status: 504, body: "upstream timed out" });
+    rec.route("GET /apis/v2beta1/pipelines/names/echo", { body: PIPELINE });
+    await expect(client().pipelines.create({ name: "echo" })).rejects.toBeInstanceOf(ConflictError);
+    expect(rec.requests.filter((r) => r.method === "POST")).toHaveLength(2);
   });
 
   it("reconciles with the name the server would have used (the filename when no name is given)", async () => {
     rec.route("POST /apis/v2beta1/pipelines/upload", { destroy: "after-body" });
-    rec.route("GET /apis/v2beta1/pipelines/names/pipeline.yaml", { body: PIPELINE });
+    rec.route("GET /apis/v2beta1/pipelines/names/pipeline.yaml", {
+      body: { ...PIPELINE, created_at: nowStamp() },
+    });
     await client().pipelines.upload(specYaml());
     expect(rec.requests.map((r) => r.url.split("?")[0])).toContain(
       "/apis/v2beta1/pipelines/names/pipeline.yaml",
@@ -426,6 +535,37 @@ describe("uploadVersion", () => {
     expect(get?.url).toBe("/apis/v2beta1/pipelines/names/echo?namespace=team-b");
     const { query } = await lastUpload();
     expect(query.get("pipelineid")).toBe("by-name");
+  });
+
+  it("by pipeline name: falls back to a shared pipeline (like runs.create)", async () => {
+    rec.route("GET /apis/v2beta1/pipelines/names/echo", (r) =>
+      r.url.includes("namespace=")
+        ? { status: 404, body: { code: 5, message: "Pipeline echo not found" } }
+        : { body: { ...PIPELINE, pipeline_id: "shared-id" } },
+    );
+    await client({ namespace: "team-b" }).pipelines.uploadVersion(specYaml(), {
+      pipeline_name: "echo",
+      name: "v2",
+    });
+    expect(rec.requests.filter((r) => r.method === "GET").map((r) => r.url)).toEqual([
+      "/apis/v2beta1/pipelines/names/echo?namespace=team-b",
+      "/apis/v2beta1/pipelines/names/echo",
+    ]);
+    const { query } = await lastUpload();
+    expect(query.get("pipelineid")).toBe("shared-id");
+  });
+
+  it("by pipeline name: NotFoundError naming both places when neither has it", async () => {
+    rec.route("GET /apis/v2beta1/pipelines/names/nope", {
+      status: 404,
+      body: { code: 5, message: "Pipeline nope not found" },
+    });
+    const err = await client({ namespace: "team-b" })
+      .pipelines.uploadVersion(specYaml(), { pipeline_name: "nope" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toMatch(/in namespace "team-b" or among shared pipelines/);
+    expect(rec.requests.filter((r) => r.method === "POST")).toHaveLength(0);
   });
 
   it("needs exactly one of pipeline_id and pipeline_name", async () => {

@@ -17,7 +17,7 @@ import {
   specsEqual,
   specToYaml,
 } from "../../src/core/spec.js";
-import { corpusFiles, hasShared, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
+import { corpusFiles, hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
 
 function reason(fn: () => unknown): string | undefined {
   try {
@@ -316,28 +316,3 @@ describe("comparing and hashing specs", () => {
     });
   });
 });
-
-/** A minimal ustar archive. */
-function makeTar(files: [string, string][]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, content] of files) {
-    const data = Buffer.from(content);
-    const h = Buffer.alloc(512);
-    h.write(name, 0);
-    h.write("0000644\0", 100);
-    h.write("0000000\0", 108);
-    h.write("0000000\0", 116);
-    h.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124);
-    h.write("00000000000\0", 136);
-    h.write("        ", 148);
-    h.write("0", 156);
-    h.write("ustar\0", 257);
-    h.write("00", 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
-    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}

@@ -40,6 +40,9 @@ afterEach(async () => {
   await rec.close();
 });
 
+/** The current second as the server writes timestamps (whole seconds, truncated). */
+const nowStamp = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+
 const gatewayError = (code: number, short: string, long?: string) => ({
   code,
   message: long ?? `Failed: ${short}`,
@@ -191,6 +194,38 @@ describe("retries", () => {
     expect(rec.requests.map((r) => r.method)).toEqual(["DELETE", "DELETE"]);
   });
 
+  it("a DELETE whose answer was lost and whose retry gets 404 succeeds (the first attempt deleted it)", async () => {
+    const { lines, logger } = captureLogger();
+    rec.enqueue({ destroy: "after-body" }, { status: 404, body: gatewayError(5, "Pipeline p not found") });
+    await expect(client({ logger, logLevel: "info" }).pipelines.delete("p")).resolves.toBeUndefined();
+    expect(rec.requests.map((r) => r.method)).toEqual(["DELETE", "DELETE"]);
+    expect(lines.some((l) => /404 on retry 1 after an attempt whose answer was lost/.test(l))).toBe(true);
+
+    // The same after a gateway 504 (it may have forwarded the request).
+    rec.enqueue({ status: 504, body: "upstream timed out" }, { status: 404, body: gatewayError(5, "nf") });
+    const r = await client().request({ method: "DELETE", path: "/runs/r1" });
+    expect(r).toEqual({});
+  });
+
+  it("a DELETE answered 404 on its first attempt is a NotFoundError; so is a 404 after a 503", async () => {
+    rec.enqueue({ status: 404, body: gatewayError(5, "Pipeline p not found") });
+    await expect(client().pipelines.delete("p")).rejects.toBeInstanceOf(NotFoundError);
+    expect(rec.requests).toHaveLength(1);
+    // 503 + Retry-After: the server did not process the first attempt.
+    rec.enqueue(
+      { status: 503, headers: { "retry-after": "0" }, body: gatewayError(14, "unavailable") },
+      { status: 404, body: gatewayError(5, "Pipeline p not found") },
+    );
+    await expect(client().pipelines.delete("p")).rejects.toBeInstanceOf(NotFoundError);
+    expect(rec.requests).toHaveLength(3);
+  });
+
+  it("a GET answered 404 after a lost answer is still a NotFoundError", async () => {
+    rec.enqueue({ destroy: "after-body" }, { status: 404, body: gatewayError(5, "Pipeline p not found") });
+    await expect(client().pipelines.get("p")).rejects.toBeInstanceOf(NotFoundError);
+    expect(rec.requests).toHaveLength(2);
+  });
+
   it("gives up after maxRetries", async () => {
     rec.fallback({ status: 503, body: gatewayError(14, "unavailable") });
     const err = await client({ maxRetries: 2 })
@@ -289,7 +324,7 @@ describe("creates whose outcome is unknown", () => {
   it("reconciles by name: the create happened, so it is returned and not sent again", async () => {
     rec.route("POST /apis/v2beta1/pipelines", { destroy: "after-body" });
     rec.route("GET /apis/v2beta1/pipelines/names/my-pipe", {
-      body: { pipeline_id: "created-id", name: "my-pipe", display_name: "my-pipe" },
+      body: { pipeline_id: "created-id", name: "my-pipe", display_name: "my-pipe", created_at: nowStamp() },
     });
     const p = await client().pipelines.create({ name: "my-pipe" });
     expect(p.pipeline_id).toBe("created-id");
@@ -312,6 +347,40 @@ describe("creates whose outcome is unknown", () => {
     expect(rec.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST"]);
   });
 
+  it("a found resource created before the request was sent is a ConflictError (the name was taken)", async () => {
+    rec.route("POST /apis/v2beta1/pipelines", { destroy: "after-body" });
+    const old = new Date(Date.now() - 5_000).toISOString();
+    rec.route("GET /apis/v2beta1/pipelines/names/my-pipe", {
+      body: { pipeline_id: "old-id", name: "my-pipe", created_at: old },
+    });
+    const err = (await client()
+      .pipelines.create({ name: "my-pipe" })
+      .catch((e: unknown) => e)) as ConflictError;
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.status).toBe(409);
+    expect(err.url).toBe(`${rec.url}/apis/v2beta1/pipelines`);
+    expect(err.message).toMatch(/already existed before this request was sent/);
+    expect(rec.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
+  it("a raw request's reconcile gets the send time", async () => {
+    rec.fallback({ destroy: "after-body" });
+    const before = Date.now();
+    let seen: number | undefined;
+    const r = await client().request<{ ok: boolean }>({
+      method: "POST",
+      path: "/experiments",
+      body: { display_name: "e" },
+      reconcile: async (ctx) => {
+        seen = ctx.sentAt;
+        return { ok: true };
+      },
+    });
+    expect(r).toEqual({ ok: true });
+    expect(seen).toBeGreaterThanOrEqual(before);
+    expect(seen).toBeLessThanOrEqual(Date.now());
+  });
+
   it("without reconcile: ConnectionError with outcomeUnknown, sent once", async () => {
     rec.fallback({ destroy: "after-body" });
     const err = (await client()
@@ -325,7 +394,9 @@ describe("creates whose outcome is unknown", () => {
 
   it("a gateway 504 on a create is reconciled too", async () => {
     rec.enqueue({ status: 504, body: "upstream timed out" });
-    rec.route("GET /apis/v2beta1/pipelines/names/p504", { body: { pipeline_id: "p504id" } });
+    rec.route("GET /apis/v2beta1/pipelines/names/p504", {
+      body: { pipeline_id: "p504id", created_at: nowStamp() },
+    });
     const p = await client().pipelines.create({ name: "p504" });
     expect(p.pipeline_id).toBe("p504id");
     expect(rec.requests.filter((r) => r.method === "POST")).toHaveLength(1);

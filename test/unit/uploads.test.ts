@@ -90,6 +90,67 @@ describe("source normalisation", () => {
     expect(() => s.open?.()).toThrow(/already consumed/);
   });
 
+  it("a stream without a filename: only its first chunk is read ahead (for the archive magic), then replayed", async () => {
+    let pulled = 0;
+    let closed = false;
+    const gz = Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]);
+    const chunks = [gz.subarray(0, 4), gz.subarray(4, 6), gz.subarray(6)];
+    const source = (async function* () {
+      try {
+        for (const c of chunks) {
+          pulled++;
+          yield c;
+        }
+      } finally {
+        closed = true;
+      }
+    })();
+    const s = await prepareSource(source);
+    expect(s.filename).toBe("pipeline.tar.gz");
+    expect(s.contentType).toBe("application/gzip");
+    expect(pulled).toBe(1);
+    expect((await materialize(s)).equals(gz)).toBe(true);
+    expect(closed).toBe(true);
+
+    // With a filename nothing is read ahead.
+    let touched = false;
+    const named = await prepareSource(
+      (async function* () {
+        touched = true;
+        yield gz;
+      })(),
+      { filename: "x.tgz" },
+    );
+    expect(named.filename).toBe("x.tgz");
+    expect(touched).toBe(false);
+
+    // An empty stream is a (YAML) empty package; a failing one is a ValidationError.
+    expect((await prepareSource(Readable.from([]))).filename).toBe("pipeline.yaml");
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error("disk gone"));
+      },
+    });
+    await expect(prepareSource(failing)).rejects.toThrow(/could not read the pipeline stream: disk gone/);
+  });
+
+  it("a consumer that stops early closes the underlying stream", async () => {
+    let closed = false;
+    const source = (async function* () {
+      try {
+        yield Buffer.from("PK\x03\x04");
+        yield Buffer.from("rest");
+        yield Buffer.from("more");
+      } finally {
+        closed = true;
+      }
+    })();
+    const s = await prepareSource(source);
+    expect(s.filename).toBe("pipeline.zip");
+    for await (const _ of s.open?.() ?? []) break;
+    expect(closed).toBe(true);
+  });
+
   it("refuses a bad filename option", async () => {
     await expect(prepareSource("x", { filename: " " })).rejects.toThrow(/filename/);
   });
