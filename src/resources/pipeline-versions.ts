@@ -6,7 +6,7 @@
  * PIPELINE reference, `display_name` = `name`), and `get()` fills `pipeline_spec` from the version's
  * template. What v1 cannot do (update) throws UnsupportedError.
  */
-import type { ApiVersion, CallOptions } from "../client.js";
+import type { ApiVersion, CallOptions, Query } from "../client.js";
 import { NotFoundError, UnsupportedError, ValidationError } from "../core/errors.js";
 import { type FilterLike, serializeFilter } from "../core/filters.js";
 import { PagePromise } from "../core/pagination.js";
@@ -29,7 +29,7 @@ import type {
 } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
-import { reconcileByName } from "./shared.js";
+import { pageQuery, reconcileByName } from "./shared.js";
 
 export interface ListPipelineVersionsOptions extends CallOptions {
   page_token?: string;
@@ -123,12 +123,9 @@ export class PipelineVersions extends APIResource {
       const api = await this.#version(opts.signal);
       const filter =
         opts.filter === undefined ? undefined : serializeFilter(opts.filter, api, "pipeline_versions");
-      const common = {
-        page_token: pageToken ?? opts.page_token,
-        page_size: opts.page_size,
-        sort_by: opts.sort_by,
-        filter: filter || undefined,
-      };
+      const first: Query = { page_size: opts.page_size, sort_by: opts.sort_by, filter: filter || undefined };
+      const token = pageToken ?? opts.page_token;
+      const common = token ? pageQuery(first, token) : first;
       if (api === "v1beta1") {
         const raw = await this._client.get<{
           versions?: V1PipelineVersion[];

@@ -49,7 +49,7 @@ import {
   unsupported,
   versionFromV1,
 } from "./pipeline-versions.js";
-import { pipelineByName, reconcileByName } from "./shared.js";
+import { pageQuery, pipelineByName, reconcileByName } from "./shared.js";
 
 /** Options shared by both upload calls. Wire parameters keep their server names. */
 export interface UploadOptions extends CallOptions {
@@ -449,12 +449,9 @@ export class Pipelines extends APIResource {
     return new PagePromise<Pipeline>(async (pageToken) => {
       const api = await this.#api(opts.signal);
       const filter = opts.filter === undefined ? undefined : serializeFilter(opts.filter, api, "pipelines");
-      const common: Query = {
-        page_token: pageToken ?? opts.page_token,
-        page_size: opts.page_size,
-        sort_by: opts.sort_by,
-        filter: filter || undefined,
-      };
+      const first: Query = { page_size: opts.page_size, sort_by: opts.sort_by, filter: filter || undefined };
+      const token = pageToken ?? opts.page_token;
+      const common = token ? pageQuery(first, token) : first;
       if (api === "v1beta1") {
         const query: Query = { ...common };
         if (namespace) {

@@ -98,12 +98,12 @@ export function listQuery(
     }
     q.page_size = params.page_size;
   }
-  if (params.page_token) q.page_token = params.page_token;
   if (params.sort_by) q.sort_by = params.sort_by;
   if (params.filter !== undefined && params.filter !== null && params.filter !== "") {
     const f = serializeFilter(params.filter as FilterLike, api, resource);
     if (f) q.filter = f;
   }
+  if (params.page_token) return pageQuery(q, params.page_token);
   return q;
 }
 
@@ -168,6 +168,26 @@ export interface PreparedList<Item, Raw> {
 }
 
 /**
+ * The query of a page after the first. The page token carries the sort and the filter, and the server
+ * compares any sort_by/filter sent with a token against the token's copy only after a JSON round trip,
+ * so numeric, timestamp and IN filters resent with a token never match (400). `tags.<key>` predicates
+ * are the exception: they are applied apart from the token and must be sent on every page (FACTS.md
+ * §6, §6.1). So: drop sort_by, and keep only the tag predicates of the filter.
+ */
+export function pageQuery(first: Query, token: string): Query {
+  const { sort_by: _sort, filter, ...rest } = first;
+  const q: Query = { ...rest, page_token: token };
+  if (typeof filter === "string" && filter.includes("tags.")) {
+    const parsed = JSON.parse(decodeURIComponent(filter)) as { predicates?: { key?: unknown }[] };
+    const tags = (parsed.predicates ?? []).filter(
+      (p) => typeof p.key === "string" && p.key.startsWith("tags."),
+    );
+    if (tags.length > 0) q.filter = encodeURIComponent(JSON.stringify({ predicates: tags }));
+  }
+  return q;
+}
+
+/**
  * A list whose path and query need async work first (API version, multi-user check). Nothing is sent
  * until the PagePromise is awaited or iterated; a failed preparation rejects every use.
  */
@@ -179,8 +199,7 @@ export function lazyList<Item, Raw = Item>(
   return new PagePromise<Item>(async (token) => {
     prepared ??= prepare();
     const p = await prepared;
-    const query: Query = { ...p.query };
-    if (token) query.page_token = token;
+    const query: Query = token ? pageQuery(p.query, token) : p.query;
     const body = await client.get<Record<string, unknown> | undefined>(p.path, { ...p.opts, query });
     const raw = body?.[p.itemsKey];
     const rawItems = Array.isArray(raw) ? (raw as Raw[]) : [];
