@@ -22,9 +22,23 @@
  * full parse, which gives the exact verdict and message.
  */
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { gunzipSync, inflateRawSync } from "node:zlib";
-import { parseAllDocuments, stringify } from "yaml";
+import type * as Yaml from "yaml";
 import { ValidationError } from "./errors.js";
+
+/**
+ * The `yaml` library, loaded on first use: most calls (uploads with `validate: false`, streams, text the
+ * fast scan accepts, every non-pipeline resource) never parse or write YAML, and loading it adds ~1 MB of
+ * long-lived heap to every process that imports kfp-ts (enough, measured, to make V8 double its young
+ * generation during a first large upload). `require` keeps the first use synchronous (the package ships
+ * CommonJS for Node).
+ */
+let yamlLib: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  yamlLib ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
+  return yamlLib;
+}
 
 /** Raised when a package fails a client-side check. `reason` is the server's wording. */
 export class SpecValidationError extends ValidationError {
@@ -241,10 +255,10 @@ export function indentQuotedContinuations(text: string): string {
   return lines.join("\n");
 }
 
-type YamlDocs = ReturnType<typeof parseAllDocuments>;
+type YamlDocs = ReturnType<typeof Yaml.parseAllDocuments>;
 
 function parseAll(src: string): YamlDocs {
-  return parseAllDocuments(src, { uniqueKeys: true, prettyErrors: false, merge: true });
+  return yaml().parseAllDocuments(src, { uniqueKeys: true, prettyErrors: false, merge: true });
 }
 
 function hasErrors(docs: YamlDocs): boolean {
@@ -662,6 +676,7 @@ function extractTarGz(buf: Buffer): { name: string; text: string } | undefined {
 /** Serialise a spec object to YAML (a second document for the platform spec, as the compiler does). */
 export function specToYaml(spec: unknown): string {
   const { pipelineSpec, platformSpec } = splitSpecObject(spec);
+  const { stringify } = yaml();
   const main = stringify(pipelineSpec, { lineWidth: 0 });
   return platformSpec ? `${main}---\n${stringify(platformSpec, { lineWidth: 0 })}` : main;
 }

@@ -13,6 +13,7 @@ import {
 } from "./auth.js";
 import { decodeJsonBody, type MessageShape } from "./body.js";
 import { ApiError, GrpcCode, gatewayInvalid } from "./errors.js";
+import type { PartSummary } from "./inspector.js";
 import type { ApiVersion, Router } from "./router.js";
 import type { Store } from "./store.js";
 
@@ -79,6 +80,11 @@ export class RequestContext {
   /** The body exceeded the route's limit and was discarded. */
   readonly bodyTooLarge: boolean;
   private _responded = false;
+  /**
+   * The request inspector's part summaries of a multipart body, when the handler already parsed it
+   * the way the inspector would (see inspector.ts `watchParts`).
+   */
+  inspectedParts: PartSummary[] | undefined;
 
   constructor(
     readonly app: EmulatorApp,
@@ -239,9 +245,13 @@ export class RequestContext {
     this.res.end(text);
   }
 
-  /** Send JSON that is already serialised (e.g. assembled from `JsonCache` fragments). */
-  sendJson(status: number, json: string | Buffer): void {
-    this.sendRaw(status, json, "application/json");
+  /** Send JSON that is already serialised, as one piece or as chunks sent in order (`JsonCache`). */
+  sendJson(status: number, json: string | Buffer | readonly Buffer[]): void {
+    if (typeof json === "string" || Buffer.isBuffer(json)) {
+      this.sendRaw(status, json, "application/json");
+      return;
+    }
+    this.sendRaw(status, Buffer.concat(json as Buffer[]), "application/json");
   }
 
   /** Send a non-JSON body. */

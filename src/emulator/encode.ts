@@ -66,26 +66,26 @@ export function listResponse(
 const COMMA = Buffer.from(",");
 
 /**
- * `JSON.stringify(listResponse(key, items, totalSize, nextPageToken))` as UTF-8 bytes, for items that
- * are already serialised (see `JsonCache`).
+ * `JSON.stringify(listResponse(key, items, totalSize, nextPageToken))` as UTF-8 chunks (to be sent
+ * in order), for items that are already serialised (see `JsonCache`).
  */
 export function listResponseJson(
   key: string,
   itemsJson: readonly Buffer[],
   totalSize: number,
   nextPageToken?: string,
-): Buffer {
+): Buffer[] {
   const tail: string[] = [];
   if (totalSize !== 0) tail.push(`"total_size":${JSON.stringify(totalSize)}`);
   if (nextPageToken) tail.push(`"next_page_token":${JSON.stringify(nextPageToken)}`);
-  if (itemsJson.length === 0) return Buffer.from(`{${tail.join(",")}}`);
+  if (itemsJson.length === 0) return [Buffer.from(`{${tail.join(",")}}`)];
   const chunks: Buffer[] = [Buffer.from(`{${JSON.stringify(key)}:[`)];
   for (let i = 0; i < itemsJson.length; i++) {
     if (i > 0) chunks.push(COMMA);
     chunks.push(itemsJson[i]!);
   }
   chunks.push(Buffer.from(tail.length > 0 ? `],${tail.join(",")}}` : "]}"));
-  return Buffer.concat(chunks);
+  return chunks;
 }
 
 /**
@@ -94,18 +94,24 @@ export function listResponseJson(
  * as its record object, so a stored change or a deletion drops it.
  */
 export class JsonCache<K extends object> {
-  private readonly map = new WeakMap<K, Map<string, Buffer>>();
+  private readonly byVariant = new Map<string, WeakMap<K, Buffer>>();
 
-  get(record: K, variant: string, render: () => unknown): Buffer {
-    let byVariant = this.map.get(record);
-    const hit = byVariant?.get(variant);
+  /** A cache for one variant, to look many records up with (one map lookup per record). */
+  variant(variant: string): WeakMap<K, Buffer> {
+    let map = this.byVariant.get(variant);
+    if (!map) {
+      map = new WeakMap();
+      this.byVariant.set(variant, map);
+    }
+    return map;
+  }
+
+  /** The cached JSON of `record` in `map` (from `variant`), rendered on a miss. */
+  static lookup<K extends object>(map: WeakMap<K, Buffer>, record: K, render: () => unknown): Buffer {
+    const hit = map.get(record);
     if (hit !== undefined) return hit;
     const bytes = Buffer.from(JSON.stringify(render()));
-    if (!byVariant) {
-      byVariant = new Map();
-      this.map.set(record, byVariant);
-    }
-    byVariant.set(variant, bytes);
+    map.set(record, bytes);
     return bytes;
   }
 }

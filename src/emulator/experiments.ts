@@ -304,17 +304,16 @@ export function fetchExperiment(ctx: RequestContext, id: string, prefix: string)
 }
 
 /** Rows visible to a list call in `namespace` (already authorized). */
-export function experimentsInScope(ctx: RequestContext, namespace: string): ExperimentRecord[] {
-  const all = [...ctx.store.all<ExperimentRecord>(EXPERIMENTS)];
-  if (!ctx.isMultiUser && namespace === "") return all;
-  return all.filter((e) => e.namespace === namespace);
+export function experimentsInScope(ctx: RequestContext, namespace: string): readonly ExperimentRecord[] {
+  if (!ctx.isMultiUser && namespace === "") return ctx.store.snapshot<ExperimentRecord>(EXPERIMENTS);
+  return ctx.store.find<ExperimentRecord>(EXPERIMENTS, "namespace", namespace);
 }
 
 export function listExperimentsScoped(
   ctx: RequestContext,
   rawNamespace: string | undefined,
   prefix: string,
-): ExperimentRecord[] {
+): readonly ExperimentRecord[] {
   const namespace = replaceNamespace(ctx, rawNamespace);
   try {
     canAccessExperiment(ctx, "", namespace, "list");
@@ -358,10 +357,12 @@ export function archiveExperiment(ctx: RequestContext, id: string, prefix: strin
     hooks?.disableRecurringRuns?.(id);
     const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
     if (rec) store.put(EXPERIMENTS, id, { ...rec, storage_state: "ARCHIVED" });
-    for (const run of [
-      ...store.all<{ run_id: string; experiment_id: string; storage_state: string }>("runs"),
-    ]) {
-      if (run.experiment_id === id && run.storage_state !== "ARCHIVED") {
+    for (const run of store.find<{ run_id: string; experiment_id: string; storage_state: string }>(
+      "runs",
+      "experiment_id",
+      id,
+    )) {
+      if (run.storage_state !== "ARCHIVED") {
         store.put("runs", run.run_id, { ...run, storage_state: "ARCHIVED" });
       }
     }

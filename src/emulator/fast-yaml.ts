@@ -79,11 +79,6 @@ function indentOf(line: string): number {
   return i;
 }
 
-function isBlankOrComment(line: string): boolean {
-  const i = indentOf(line);
-  return i === line.length || line.charCodeAt(i) === 35; // '#'
-}
-
 /** `rest` after a scalar: nothing, spaces, or spaces then a comment. */
 function onlyTrailingComment(rest: string): boolean {
   const t = rest.trimStart();
@@ -115,6 +110,10 @@ class Parser {
 
   constructor(
     private readonly lines: string[],
+    /** Leading spaces of each line. */
+    private readonly indents: Int32Array,
+    /** 1 for blank and comment lines. */
+    private readonly blank: Uint8Array,
     private readonly end: number,
     start: number,
   ) {
@@ -123,14 +122,14 @@ class Parser {
 
   /** Skip blank and comment lines; returns false at the end of the document. */
   private skipBlank(): boolean {
-    while (this.i < this.end && isBlankOrComment(this.lines[this.i]!)) this.i++;
+    while (this.i < this.end && this.blank[this.i] === 1) this.i++;
     return this.i < this.end;
   }
 
   document(): unknown {
     if (!this.skipBlank()) bail();
     const line = this.lines[this.i]!;
-    const indent = indentOf(line);
+    const indent = this.indents[this.i]!;
     let value: unknown;
     if (isSeqLine(line, indent)) value = this.seq(indent);
     else if (keyEnd(line, indent) >= 0) value = this.map(indent);
@@ -152,7 +151,7 @@ class Parser {
     for (;;) {
       if (!this.skipBlank()) return out;
       const line = this.lines[this.i]!;
-      const ind = indentOf(line);
+      const ind = this.indents[this.i]!;
       if (ind < indent) return out;
       if (ind > indent) bail();
       if (isSeqLine(line, ind)) bail();
@@ -197,7 +196,7 @@ class Parser {
       this.i++;
       if (!this.skipBlank()) return null;
       const next = this.lines[this.i]!;
-      const ni = indentOf(next);
+      const ni = this.indents[this.i]!;
       if (ni > parentIndent) return this.node(ni);
       if (inMap && ni === parentIndent && isSeqLine(next, ni)) return this.seq(ni);
       return null;
@@ -220,7 +219,7 @@ class Parser {
     for (;;) {
       if (!this.skipBlank()) return out;
       const line = this.lines[this.i]!;
-      const ind = indentOf(line);
+      const ind = this.indents[this.i]!;
       if (ind < indent) return out;
       if (ind > indent) bail();
       if (!isSeqLine(line, ind)) return out; // e.g. the next key of a mapping holding this sequence
@@ -233,6 +232,7 @@ class Parser {
         const q = rest[0];
         if (q === "'" || q === '"' || badPlainStart(rest)) bail();
         this.lines[this.i] = " ".repeat(p) + rest;
+        this.indents[this.i] = p;
         out.push(this.map(p));
         continue;
       }
@@ -255,18 +255,20 @@ class Parser {
     let multi = false;
     for (;;) {
       let empties = 0;
-      while (j < this.end && this.lines[j]!.trim() === "") {
+      while (j < this.end && this.indents[j] === this.lines[j]!.length) {
         empties++;
         j++;
       }
       if (j >= this.end) break;
       const next = this.lines[j]!;
-      const ni = indentOf(next);
+      const ni = this.indents[j]!;
       if (ni <= parentIndent) break;
       const content = next.slice(ni);
       if (content[0] === "#") break; // a comment ends the scalar; what follows is checked by the caller
       if (commented) bail();
-      if ("-?:,[]{}#&*!|>'\"%@`".includes(content[0]!)) bail();
+      // Any non-space character may start a continuation line but `:` and `- ` / `? ` (indicators).
+      const c0 = content[0];
+      if (c0 === ":" || ((c0 === "-" || c0 === "?") && (content.length === 1 || content[1] === " "))) bail();
       let t = content;
       const h = t.indexOf(" #");
       if (h >= 0) bail();
@@ -290,7 +292,7 @@ class Parser {
       return one.value;
     }
     // Multi-line: fold line breaks (one break → space, n empty lines → n newlines).
-    const lineIndent = indentOf(line);
+    const lineIndent = this.indents[this.i]!;
     const base = Math.max(parentIndent, lineIndent);
     let out = one.value;
     let escapedBreak = one.escapedBreak;
@@ -298,14 +300,14 @@ class Parser {
     let empties = 0;
     for (let j = this.i + 1; j < this.end; j++) {
       const raw = this.lines[j]!;
-      const ind = indentOf(raw);
+      const ind = this.indents[j]!;
       if (ind === raw.length) {
         if (escapedBreak) bail();
         empties++;
         continue;
       }
       if (ind <= base) bail();
-      const seg = q === "'" ? singleQuotedLine(raw, ind - 1, true) : doubleQuotedLine(raw, ind - 1, true);
+      const seg = q === "'" ? singleQuotedLine(raw, ind - 1) : doubleQuotedLine(raw, ind - 1);
       if (escapedBreak) out += seg.value;
       else out += (empties === 0 ? " " : "\n".repeat(empties)) + seg.value;
       empties = 0;
@@ -335,7 +337,7 @@ class Parser {
     while (j < this.end && this.lines[j] === "") j++;
     if (j >= this.end) bail();
     const first = this.lines[j]!;
-    const m = indentOf(first);
+    const m = this.indents[j]!;
     if (m <= parentIndent || m === first.length) bail();
     const leading = j - this.i;
     const content: string[] = [];
@@ -346,7 +348,7 @@ class Parser {
         content.push("");
         continue;
       }
-      const ind = indentOf(l);
+      const ind = this.indents[j]!;
       if (ind === l.length) bail(); // whitespace-only line
       if (ind < m) break;
       content.push(l.slice(m));
@@ -355,7 +357,7 @@ class Parser {
     let last = content.length;
     while (last > 0 && content[last - 1] === "") last--;
     // Trailing empty lines belong to the block; the next node must start at a lower indentation.
-    if (j < this.end && indentOf(this.lines[j]!) > parentIndent && !isBlankOrComment(this.lines[j]!)) {
+    if (j < this.end && this.indents[j]! > parentIndent && this.blank[j] === 0) {
       bail();
     }
     const body = content.slice(0, last).join("\n");
@@ -422,8 +424,11 @@ function trimEndTo(s: string, keep: number): string {
   return e === s.length ? s : s.slice(0, e);
 }
 
-/** A single-quoted scalar's part on one line; `from` is the quote (or, for continuation lines, one before the text). */
-function singleQuotedLine(line: string, from: number, continuation = false): QuotedLine {
+/**
+ * A single-quoted scalar's part on one line, from just after `from` (the opening quote, or for a
+ * continuation line the character before its text).
+ */
+function singleQuotedLine(line: string, from: number): QuotedLine {
   let out = "";
   let p = from + 1;
   for (;;) {
@@ -438,13 +443,12 @@ function singleQuotedLine(line: string, from: number, continuation = false): Quo
       p = k + 2;
       continue;
     }
-    void continuation;
     return { value: out, end: k + 1, protectedLen: out.length, escapedBreak: false };
   }
 }
 
 /** A double-quoted scalar's part on one line (escapes decoded). */
-function doubleQuotedLine(line: string, from: number, _continuation = false): QuotedLine {
+function doubleQuotedLine(line: string, from: number): QuotedLine {
   let out = "";
   let protectedLen = 0;
   let p = from + 1;
@@ -457,7 +461,8 @@ function doubleQuotedLine(line: string, from: number, _continuation = false): Qu
     }
     out += line.slice(p, k);
     if (k >= line.length) return { value: out, end: -1, protectedLen, escapedBreak: false };
-    if (line.charCodeAt(k) === 34) return { value: out, end: k + 1, protectedLen: out.length, escapedBreak: false };
+    if (line.charCodeAt(k) === 34)
+      return { value: out, end: k + 1, protectedLen: out.length, escapedBreak: false };
     // Backslash.
     const e = line[k + 1];
     if (e === undefined) return { value: out, end: -1, protectedLen: out.length, escapedBreak: true };
@@ -506,6 +511,14 @@ export function parseBlockYaml(text: string): unknown[] | undefined {
   }
   starts.push(segStart);
   ends.push(lines.length);
+  const indents = new Int32Array(lines.length);
+  const blank = new Uint8Array(lines.length);
+  for (let k = 0; k < lines.length; k++) {
+    const l = lines[k]!;
+    const ind = indentOf(l);
+    indents[k] = ind;
+    blank[k] = ind === l.length || l.charCodeAt(ind) === 35 ? 1 : 0;
+  }
   const docs: unknown[] = [];
   try {
     for (let d = 0; d < starts.length; d++) {
@@ -513,7 +526,7 @@ export function parseBlockYaml(text: string): unknown[] | undefined {
       const e = ends[d]!;
       let empty = true;
       for (let k = s; k < e; k++) {
-        if (!isBlankOrComment(lines[k]!)) {
+        if (blank[k] === 0) {
           empty = false;
           break;
         }
@@ -524,11 +537,11 @@ export function parseBlockYaml(text: string): unknown[] | undefined {
         if (d === 0 && sawMarker) continue;
         return undefined;
       }
-      docs.push(new Parser(lines, e, s).document());
+      docs.push(new Parser(lines, indents, blank, e, s).document());
     }
-  } catch (err) {
-    if (err instanceof Bail) return undefined;
-    throw err;
+  } catch {
+    // Bail, or anything unexpected (e.g. a stack overflow on absurd nesting): the general parser decides.
+    return undefined;
   }
   return docs;
 }

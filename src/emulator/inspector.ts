@@ -3,7 +3,8 @@
  * `GET /_emulator/requests` and `emu.requests()`. Credentials never enter the buffer: headers such
  * as Authorization, Cookie, X-Auth-Token or any header/query name that looks like a secret are
  * replaced by "[redacted]" before an entry is stored, and bodies are summarised (multipart parts by
- * name/filename/type/size/first 64 bytes; JSON by size and a prefix).
+ * name/filename/type/size/first 64 bytes, which are "[redacted]" for secret-looking part names;
+ * JSON by size and a prefix).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import busboy from "busboy";
@@ -69,18 +70,22 @@ export function redactQuery(query: URLSearchParams): Record<string, string | str
   return out;
 }
 
-/** Summarise a request body (synchronously for JSON/text; multipart parsing is async). */
+/**
+ * Summarise a request body (synchronously for JSON/text; multipart parsing is async). `knownParts`:
+ * the part summaries of a handler that already parsed the multipart body the same way (`watchParts`).
+ */
 export async function summarizeBody(
   contentType: string | undefined,
   body: Buffer,
   truncated: boolean,
+  knownParts?: PartSummary[],
 ): Promise<BodySummary | undefined> {
   if (body.length === 0 && !truncated) return undefined;
   const summary: BodySummary = { size: body.length };
   if (contentType) summary.content_type = contentType;
   if (truncated) summary.truncated = true;
   if (contentType && /^multipart\/form-data/i.test(contentType) && !truncated) {
-    const parts = await multipartParts(contentType, body);
+    const parts = knownParts ?? (await multipartParts(contentType, body));
     if (parts) {
       summary.parts = parts;
       return summary;
@@ -88,6 +93,39 @@ export async function summarizeBody(
   }
   summary.prefix = body.subarray(0, 256).toString("utf8");
   return summary;
+}
+
+/**
+ * Summaries of the parts `bb` emits, filled in as it parses (complete once it closes). Handlers that
+ * parse a multipart body anyway use it to spare the inspector a second parse (`ctx.inspectedParts`).
+ */
+export function watchParts(bb: busboy.Busboy): PartSummary[] {
+  const parts: PartSummary[] = [];
+  bb.on("file", (name, stream, info) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let headLen = 0;
+    stream.on("data", (c: Buffer) => {
+      size += c.length;
+      if (headLen < 64) {
+        chunks.push(c.subarray(0, 64 - headLen));
+        headLen += Math.min(c.length, 64 - headLen);
+      }
+    });
+    stream.on("end", () => {
+      const head = SECRET_QUERY.test(name) ? REDACTED : Buffer.concat(chunks).toString("utf8");
+      const p: PartSummary = { name, size, head };
+      if (info.filename !== undefined) p.filename = info.filename;
+      if (info.mimeType) p.content_type = info.mimeType;
+      parts.push(p);
+    });
+  });
+  bb.on("field", (name, value) => {
+    const size = Buffer.byteLength(value);
+    const p: PartSummary = { name, size, head: SECRET_QUERY.test(name) ? REDACTED : value.slice(0, 64) };
+    parts.push(p);
+  });
+  return parts;
 }
 
 function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[] | undefined> {
@@ -99,30 +137,7 @@ function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[
       resolve(undefined);
       return;
     }
-    const parts: PartSummary[] = [];
-    bb.on("file", (name, stream, info) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let headLen = 0;
-      stream.on("data", (c: Buffer) => {
-        size += c.length;
-        if (headLen < 64) {
-          chunks.push(c.subarray(0, 64 - headLen));
-          headLen += Math.min(c.length, 64 - headLen);
-        }
-      });
-      stream.on("end", () => {
-        const p: PartSummary = { name, size, head: Buffer.concat(chunks).toString("utf8") };
-        if (info.filename !== undefined) p.filename = info.filename;
-        if (info.mimeType) p.content_type = info.mimeType;
-        parts.push(p);
-      });
-    });
-    bb.on("field", (name, value) => {
-      const size = Buffer.byteLength(value);
-      const p: PartSummary = { name, size, head: SECRET_QUERY.test(name) ? REDACTED : value.slice(0, 64) };
-      parts.push(p);
-    });
+    const parts = watchParts(bb);
     bb.on("close", () => resolve(parts));
     bb.on("error", () => resolve(parts.length ? parts : undefined));
     bb.end(body);

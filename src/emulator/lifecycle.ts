@@ -20,7 +20,7 @@
  * Pure except for timers, which come from an injectable `Timers` and are unref'd by default.
  */
 import { createHash } from "node:crypto";
-import { field } from "./params.js";
+import { field, selectParameter } from "./params.js";
 
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Omitted";
 export type NodeType = "DAG" | "Pod" | "TaskGroup";
@@ -510,17 +510,25 @@ export class Simulation {
     return scope;
   }
 
-  /** Values of a task's component inputs, resolved from the enclosing scope where possible. */
+  /**
+   * Values of a task's component inputs, resolved from the enclosing scope where possible; a
+   * `parameterExpressionSelector` is applied to a known value, anything else is unknown.
+   */
   private childScope(task: unknown, scope: Scope): Scope {
     const out: Scope = new Map();
     const params = asRecord(field(field(task, "inputs"), "parameters")) ?? {};
     for (const [name, spec] of Object.entries(params)) {
       const cip = field(spec, "componentInputParameter");
       const rv = field(spec, "runtimeValue");
-      if (typeof cip === "string") out.set(name, scope.has(cip) ? scope.get(cip) : UNKNOWN);
-      else if (rv !== undefined)
-        out.set(name, field(rv, "constant") ?? field(rv, "constantValue") ?? UNKNOWN);
-      else out.set(name, UNKNOWN);
+      let v: unknown = UNKNOWN;
+      if (typeof cip === "string") v = scope.has(cip) ? scope.get(cip) : UNKNOWN;
+      else if (rv !== undefined) v = field(rv, "constant") ?? field(rv, "constantValue") ?? UNKNOWN;
+      const selector = field(spec, "parameterExpressionSelector");
+      if (typeof selector === "string" && selector !== "" && v !== UNKNOWN) {
+        const selected = selectParameter(v, selector);
+        v = selected ? selected.value : UNKNOWN;
+      }
+      out.set(name, v);
     }
     return out;
   }
@@ -733,7 +741,10 @@ export class Simulation {
     ];
   }
 
-  /** Items of a loop: a list, a string holding a JSON list, or `loopCount` placeholders when unknown. */
+  /**
+   * Items of a loop: a list, a string holding a JSON list, or `loopCount` unknown items when the list
+   * is only known at run time (task outputs, items of an outer loop over such a list...).
+   */
   private loopItems(items: unknown, scope: Scope): unknown[] | undefined {
     const raw = field(items, "raw");
     let value: unknown;
@@ -742,7 +753,7 @@ export class Simulation {
       const input = field(items, "inputParameter") ?? field(items, "inputArtifact");
       value = typeof input === "string" && scope.has(input) ? scope.get(input) : UNKNOWN;
     }
-    if (value === UNKNOWN) return Array.from({ length: this.opts.loopCount }, (_v, i) => i);
+    if (value === UNKNOWN) return Array.from({ length: this.opts.loopCount }, () => UNKNOWN);
     if (Array.isArray(value)) return value;
     if (typeof value === "string") {
       try {

@@ -18,7 +18,10 @@
  * - Callers usually pass rows in insertion order. That order is checked in one pass and used as is when
  *   it already matches the requested order (or its reverse); otherwise the first page is selected with a
  *   bounded heap, so the cost stays O(n log pageSize). Ties are always broken by the primary key in the
- *   sort direction, so a list is stable whatever order the rows come in.
+ *   sort direction, so a list is stable whatever order the rows come in. A frozen array (the store's
+ *   `find`/`snapshot` lists, replaced rather than changed) listed a second time in the same order is
+ *   sorted once (and filtered once per filter) and kept: later pages are a binary search for the
+ *   cursor and a slice.
  * - Aliases (`id`/`pipeline_id`, `name`/`display_name` on experiments...) are the same column when they
  *   share the same `FieldSpec` object or the same `column` name; page tokens and the token/criteria
  *   match check compare columns, as upstream compares model field names.
@@ -1407,6 +1410,59 @@ export function listRows<Row>(
     return scmp(sget(a), bv === undefined ? (sortCol.spec.kind === "string" ? "" : 0) : bv) * dir;
   };
 
+  const want = pageSize + 1;
+  const nPreds = preds.length;
+  const finish = (page: Row[], total: number) => {
+    const out: { items: Row[]; total_size: number; next_page_token?: string } = {
+      items: page,
+      total_size: total,
+    };
+    if (page.length > pageSize) {
+      const next = page[pageSize]!;
+      const sv = sget(next);
+      out.items = page.slice(0, pageSize);
+      out.next_page_token = encodeToken(
+        cols,
+        opts,
+        sv === undefined ? (sortCol.spec.kind === "string" ? "" : 0) : sv,
+        idOf(next),
+      );
+    }
+    return out;
+  };
+
+  // A frozen list from the store that is listed again in the same order: keep it sorted once, then
+  // a page is a binary search for the cursor plus a slice (plus one filter pass for total_size).
+  const sorted = sortedOnce(rows, `${spec.model}\u0000${sortCol.name}\u0000${opts.isDesc}`, cmpRows);
+  const cursorFits = !cursor || (typeof cursor.sortValue === "string") === (sortCol.spec.kind === "string");
+  if (sorted && cursorFits) {
+    // The matching rows, in order (kept per filter for the same sorted list).
+    const matching =
+      nPreds === 0
+        ? sorted
+        : filteredOnce(
+            sorted,
+            `${canonJson(opts.filter)}\u0000${JSON.stringify([...(tags ?? [])])}`,
+            (row) => {
+              for (let k = 0; k < nPreds; k++) if (!preds[k]!(row)) return false;
+              return true;
+            },
+          );
+    const n = matching.length;
+    let start = 0;
+    if (afterCursor) {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (afterCursor(matching[mid]!)) hi = mid;
+        else lo = mid + 1;
+      }
+      start = lo;
+    }
+    return finish(matching.slice(start, start + want), n);
+  }
+
   let total = 0;
   const candidates: Row[] = [];
   let ascending = true; // candidates already in the requested order
@@ -1416,7 +1472,6 @@ export function listRows<Row>(
   let valuesAscending = true;
   let valuesDescending = true;
   let prev: Row | undefined;
-  const nPreds = preds.length;
   outer: for (const row of rows) {
     for (let i = 0; i < nPreds; i++) if (!preds[i]!(row)) continue outer;
     total++;
@@ -1433,7 +1488,6 @@ export function listRows<Row>(
     prev = row;
   }
 
-  const want = pageSize + 1;
   let page: Row[];
   if (ascending) page = candidates.slice(0, want);
   else if (descending) page = candidates.slice(Math.max(0, candidates.length - want)).reverse();
@@ -1453,21 +1507,54 @@ export function listRows<Row>(
     }
     page = smallestK(subset, want, cmpRows);
   } else page = smallestK(candidates, want, cmpRows);
+  return finish(page, total);
+}
 
-  const out: { items: Row[]; total_size: number; next_page_token?: string } = {
-    items: page,
-    total_size: total,
-  };
-  if (page.length > pageSize) {
-    const next = page[pageSize]!;
-    const sv = sget(next);
-    out.items = page.slice(0, pageSize);
-    out.next_page_token = encodeToken(
-      cols,
-      opts,
-      sv === undefined ? (sortCol.spec.kind === "string" ? "" : 0) : sv,
-      idOf(next),
-    );
+/** Filtered views of the sorted lists of `sortedOnce`, per filter (a few per list). */
+const FILTERED = new WeakMap<object, Map<string, readonly unknown[]>>();
+const FILTERED_PER_LIST = 16;
+
+function filteredOnce<Row>(sorted: readonly Row[], key: string, keep: (row: Row) => boolean): readonly Row[] {
+  let byKey = FILTERED.get(sorted);
+  if (!byKey) {
+    byKey = new Map();
+    FILTERED.set(sorted, byKey);
   }
-  return out;
+  const hit = byKey.get(key);
+  if (hit) return hit as readonly Row[];
+  const rows = sorted.filter(keep);
+  if (byKey.size >= FILTERED_PER_LIST) byKey.delete(byKey.keys().next().value as string);
+  byKey.set(key, rows);
+  return rows;
+}
+
+/** Sorted copies of frozen row lists, per list order (see `sortedOnce`). */
+const SORTED = new WeakMap<object, Map<string, readonly unknown[] | null>>();
+const SORT_CACHE_MIN_ROWS = 64;
+
+/**
+ * `rows` sorted by `cmp`, for frozen arrays (the store's lists, which are replaced rather than
+ * changed) listed a second time in the same order (`key`); undefined otherwise. The first listing
+ * only remembers the list, so data that changes between every request never pays for a sort.
+ */
+function sortedOnce<Row>(
+  rows: Iterable<Row>,
+  key: string,
+  cmp: (a: Row, b: Row) => number,
+): readonly Row[] | undefined {
+  if (!Array.isArray(rows) || rows.length < SORT_CACHE_MIN_ROWS || !Object.isFrozen(rows)) return undefined;
+  let byKey = SORTED.get(rows);
+  if (!byKey) {
+    byKey = new Map();
+    SORTED.set(rows, byKey);
+  }
+  const hit = byKey.get(key);
+  if (hit) return hit as readonly Row[];
+  if (hit === undefined) {
+    byKey.set(key, null);
+    return undefined;
+  }
+  const sorted = (rows as Row[]).slice().sort(cmp);
+  byKey.set(key, sorted);
+  return sorted;
 }

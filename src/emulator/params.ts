@@ -229,3 +229,42 @@ export function goQuote(s: string): string {
   }
   return `${out}"`;
 }
+
+/**
+ * A task input's `parameterExpressionSelector` applied to a value known before run time. The SDK
+ * writes `parseJson(string_value)["key"]` (loop item sub-fields, PIPELINE-SPEC.md §3.1); a chain of
+ * `["key"]` / `[index]` after it is read too. A string value is parsed as JSON first; an object or
+ * list value (a loop item taken from a list of structs) is used as is. Returns undefined when the
+ * result cannot be known before run time: other CEL, text that is not JSON, a missing key or index.
+ * Callers treat that as unknown, never as a failure (the real driver would evaluate the CEL).
+ */
+export function selectParameter(value: unknown, selector: string): { value: unknown } | undefined {
+  const m = /^\s*parseJson\(\s*string_value\s*\)((?:\s*\[[^\]]*\])+)\s*$/.exec(selector);
+  if (!m) return undefined;
+  const keys: (string | number)[] = [];
+  for (const part of m[1]!.split("]").slice(0, -1)) {
+    const raw = part.trim().slice(1).trim(); // drop "["
+    if (/^\d+$/.test(raw)) keys.push(Number(raw));
+    else if (/^"[^"\\]*"$/.test(raw)) keys.push(raw.slice(1, -1));
+    else if (/^'[^'\\]*'$/.test(raw)) keys.push(raw.slice(1, -1));
+    else return undefined;
+  }
+  let cur: unknown = value;
+  if (typeof cur === "string") {
+    try {
+      cur = JSON.parse(cur);
+    } catch {
+      return undefined;
+    }
+  }
+  for (const key of keys) {
+    if (typeof key === "number") {
+      if (!Array.isArray(cur) || key >= cur.length) return undefined;
+      cur = cur[key];
+    } else {
+      if (!cur || typeof cur !== "object" || Array.isArray(cur) || !Object.hasOwn(cur, key)) return undefined;
+      cur = (cur as Record<string, unknown>)[key];
+    }
+  }
+  return { value: cur };
+}

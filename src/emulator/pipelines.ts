@@ -24,6 +24,7 @@ import {
   writePlainTextError,
   writeUploadError,
 } from "./errors.js";
+import { watchParts } from "./inspector.js";
 import { type ListSpec, listRows } from "./list.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import {
@@ -74,18 +75,14 @@ export function getVersionRecord(store: Store, id: string): PipelineVersionRecor
   return store.get<PipelineVersionRecord>(PIPELINE_VERSIONS, id);
 }
 
-function versionsOf(store: Store, pipelineId: string): PipelineVersionRecord[] {
-  const out: PipelineVersionRecord[] = [];
-  for (const v of store.all<PipelineVersionRecord>(PIPELINE_VERSIONS))
-    if (v.pipeline_id === pipelineId) out.push(v);
-  return out;
+function versionsOf(store: Store, pipelineId: string): readonly PipelineVersionRecord[] {
+  return store.find<PipelineVersionRecord>(PIPELINE_VERSIONS, "pipeline_id", pipelineId);
 }
 
 /** The most recent version (created_at desc, then id desc), like `GetLatestPipelineVersion`. */
 export function latestVersion(store: Store, pipelineId: string): PipelineVersionRecord | undefined {
   let best: PipelineVersionRecord | undefined;
-  for (const v of store.all<PipelineVersionRecord>(PIPELINE_VERSIONS)) {
-    if (v.pipeline_id !== pipelineId) continue;
+  for (const v of versionsOf(store, pipelineId)) {
     if (
       !best ||
       v.created_at > best.created_at ||
@@ -432,16 +429,11 @@ function requireVersion(store: Store, id: string): PipelineVersionRecord {
 }
 
 function duplicatePipeline(store: Store, namespace: string, name: string): boolean {
-  for (const p of store.all<PipelineRecord>(PIPELINES))
-    if (p.name === name && p.namespace === namespace) return true;
-  return false;
+  return store.find<PipelineRecord>(PIPELINES, "name", name).some((p) => p.namespace === namespace);
 }
 
 function duplicateVersion(store: Store, pipelineId: string, name: string): boolean {
-  for (const v of store.all<PipelineVersionRecord>(PIPELINE_VERSIONS)) {
-    if (v.pipeline_id === pipelineId && v.name === name) return true;
-  }
-  return false;
+  return versionsOf(store, pipelineId).some((v) => v.name === name);
 }
 
 function isBlockedV1(ctx: RequestContext, namespace: string): boolean {
@@ -623,6 +615,10 @@ function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
     }
     let found: FormFile | undefined;
     let tooLarge = false;
+    let anyLimit = false;
+    // The inspector's summary of the same parse (usable unless a file hit the size limit, which the
+    // inspector's own parse does not have).
+    const parts = watchParts(bb);
     bb.on("file", (name, stream, info) => {
       const chunks: Buffer[] = [];
       const wanted = name === "uploadfile" && !!info.filename && !found;
@@ -630,6 +626,7 @@ function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
         if (wanted) chunks.push(c);
       });
       stream.on("limit", () => {
+        anyLimit = true;
         if (wanted) tooLarge = true;
       });
       stream.on("end", () => {
@@ -641,7 +638,10 @@ function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
         }
       });
     });
-    bb.on("close", () => resolve(found));
+    bb.on("close", () => {
+      if (!anyLimit) ctx.inspectedParts = parts;
+      resolve(found);
+    });
     bb.on("error", () => resolve(undefined));
     bb.end(ctx.body);
   });
@@ -1232,8 +1232,7 @@ function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineR
     );
   }
   let best: PipelineRecord | undefined;
-  for (const p of ctx.store.all<PipelineRecord>(PIPELINES)) {
-    if (p.name !== name) continue;
+  for (const p of ctx.store.find<PipelineRecord>(PIPELINES, "name", name)) {
     if (namespace !== "" && p.namespace !== namespace) continue;
     if (!best || p.created_at >= best.created_at) best = p;
   }
@@ -1258,7 +1257,7 @@ function getPipelineByNameV2(ctx: RequestContext): Record<string, unknown> {
 }
 
 /** Pipelines visible for a list call (authorized), scoped to one namespace. */
-function pipelinesIn(ctx: RequestContext, rawNs: string): PipelineRecord[] {
+function pipelinesIn(ctx: RequestContext, rawNs: string): readonly PipelineRecord[] {
   const namespace = replaceNamespace(ctx, rawNs);
   const reqErr = namespaceRequired(ctx, namespace);
   if (reqErr) throw reqErr;
@@ -1269,9 +1268,7 @@ function pipelinesIn(ctx: RequestContext, rawNs: string): PipelineRecord[] {
       `Failed to list pipelines due to authorization error. Check if you have read permission to namespace ${namespace}`,
     );
   }
-  const rows: PipelineRecord[] = [];
-  for (const p of ctx.store.all<PipelineRecord>(PIPELINES)) if (p.namespace === namespace) rows.push(p);
-  return rows;
+  return ctx.store.find<PipelineRecord>(PIPELINES, "namespace", namespace);
 }
 
 function listPipelinesV2(ctx: RequestContext): Record<string, unknown> {
@@ -1279,7 +1276,7 @@ function listPipelinesV2(ctx: RequestContext): Record<string, unknown> {
   const ns = ctx.q("namespace") ?? "";
   // List options are validated before authorization upstream.
   listRows([], q, PIPELINE_LIST_SPEC, ctx.api);
-  let rows: PipelineRecord[];
+  let rows: readonly PipelineRecord[];
   try {
     rows = pipelinesIn(ctx, ns);
   } catch (err) {
@@ -1375,7 +1372,7 @@ function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
   }
 }
 
-function listVersionsCommon(ctx: RequestContext, pipelineId: string): PipelineVersionRecord[] {
+function listVersionsCommon(ctx: RequestContext, pipelineId: string): readonly PipelineVersionRecord[] {
   if (pipelineId === "") throw invalidInput("Failed to list pipeline versions. Pipeline id cannot be empty");
   const p = getPipelineRecord(ctx.store, pipelineId);
   if (!p) {
@@ -1397,7 +1394,7 @@ function listVersionsV2(ctx: RequestContext): Record<string, unknown> {
   const pid = ctx.param("pipeline_id");
   const q = ctx.listQuery();
   listRows([], q, PIPELINE_VERSION_LIST_SPEC, ctx.api);
-  let rows: PipelineVersionRecord[];
+  let rows: readonly PipelineVersionRecord[];
   try {
     rows = listVersionsCommon(ctx, pid);
   } catch (err) {
@@ -1545,7 +1542,7 @@ function listPipelinesV1(ctx: RequestContext): Record<string, unknown> {
   const q = ctx.listQuery();
   const ns = v1ListNamespace(ctx);
   listRows([], q, PIPELINE_LIST_SPEC, "v1beta1");
-  let rows: PipelineRecord[];
+  let rows: readonly PipelineRecord[];
   try {
     rows = pipelinesIn(ctx, ns);
   } catch (err) {
@@ -1667,7 +1664,7 @@ function listVersionsV1(ctx: RequestContext): Record<string, unknown> {
   }
   const q = ctx.listQuery();
   listRows([], q, PIPELINE_VERSION_LIST_SPEC, "v1beta1");
-  let rows: PipelineVersionRecord[];
+  let rows: readonly PipelineVersionRecord[];
   try {
     rows = listVersionsCommon(ctx, pid ?? "");
   } catch (err) {

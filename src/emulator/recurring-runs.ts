@@ -479,7 +479,7 @@ export function jobsInScope(
   rawNamespace: string | undefined,
   experimentId: string,
   prefix: string,
-): RecurringRunRecord[] {
+): readonly RecurringRunRecord[] {
   try {
     let namespace = replaceNamespace(ctx, rawNamespace);
     if (experimentId !== "") {
@@ -498,10 +498,11 @@ export function jobsInScope(
         `Failed to list recurring runs due to authorization error. Check if you have permission to access namespace ${namespace}`,
       );
     }
-    const all = [...ctx.store.all<RecurringRunRecord>(RECURRING_RUNS)];
-    if (experimentId !== "") return all.filter((j) => j.experiment_id === experimentId);
-    if (!ctx.isMultiUser && namespace === "") return all;
-    return all.filter((j) => j.namespace === namespace);
+    const store = ctx.store;
+    if (experimentId !== "")
+      return store.find<RecurringRunRecord>(RECURRING_RUNS, "experiment_id", experimentId);
+    if (!ctx.isMultiUser && namespace === "") return store.snapshot<RecurringRunRecord>(RECURRING_RUNS);
+    return store.find<RecurringRunRecord>(RECURRING_RUNS, "namespace", namespace);
   } catch (err) {
     throw wrapError(err, prefix);
   }

@@ -1,8 +1,10 @@
 /**
  * Route table of the emulator, matching like the real server (FACTS.md §1, §3.3):
  *
- * - "plain" routes (upload, upload_version, healthz, artifact read) answer any method and are tried
- *   first, like the gorilla/mux handlers registered before the gateway;
+ * - "plain" routes (upload, upload_version, healthz) answer any method and are tried first, like the
+ *   gorilla/mux handlers registered before the gateway; a plain route may be limited to one method
+ *   (`.Methods(GET)` upstream: artifact read, the /apis/v2 pod log), and then any other method falls
+ *   through to the gateway routes;
  * - "gateway" routes use grpc-gateway path templates: `{param}` matches one segment, a trailing
  *   `:verb` on the last segment is a custom method (`/runs/{run_id}:archive`). Unknown path → 404
  *   `{"code":5,"message":"Not Found"}`, known path with another method → 501 `Method Not Allowed`.
@@ -21,6 +23,8 @@ export type Handler = (ctx: RequestContext) => unknown | Promise<unknown>;
 export interface RouteOptions {
   /** A plain HTTP handler (any method, not behind the gateway): errors are written by the handler. */
   plain?: boolean;
+  /** For `plain()`: the only method the route answers (other methods go on to the gateway routes). */
+  method?: string;
   /** Largest accepted request body in bytes (default: the server's JSON limit). */
   bodyLimit?: number;
 }
@@ -151,14 +155,14 @@ export class Router {
   ): void {
     this.add("DELETE", apis, pattern, handler, opts);
   }
-  /** A plain handler answering every method (upload, healthz). */
+  /** A plain handler answering every method (upload, healthz), or only `opts.method`. */
   plain(
     apis: ApiVersion | readonly ApiVersion[],
     pattern: string,
     handler: Handler,
     opts?: RouteOptions,
   ): void {
-    this.add("*", apis, pattern, handler, { ...opts, plain: true });
+    this.add(opts?.method ?? "*", apis, pattern, handler, { ...opts, plain: true });
   }
 
   /** Every registered "METHOD /full/pattern" (for diagnostics and tests). */
@@ -178,8 +182,9 @@ export class Router {
         const params = matchRoute(r, parts);
         if (params === undefined) continue;
         if (params === null) return { kind: "bad-path" };
-        if (r.plain || r.method === m) return { kind: "found", route: r, params };
-        pathMatched = true;
+        if (r.method === m || (r.plain && r.method === "*")) return { kind: "found", route: r, params };
+        // A method-limited plain route does not answer other methods: the gateway decides.
+        if (!r.plain) pathMatched = true;
       }
     }
     return pathMatched ? { kind: "method-not-allowed" } : { kind: "not-found" };

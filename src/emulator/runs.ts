@@ -34,7 +34,6 @@ import {
   internal,
   invalidInput,
   notFound,
-  writeRoutingError,
 } from "./errors.js";
 import {
   EXPERIMENTS,
@@ -995,15 +994,22 @@ export function toApiRun(
 const RUN_JSON = new JsonCache<RunRecord>();
 
 /**
- * `JSON.stringify(toApiRun(store, r, api, view))` as UTF-8, cached per record object and variant (lists render
- * the same settled runs over and over). Everything it reads besides the record is immutable for the
- * run's lifetime (its stored specs); `preferEmbeddedSpec` also reads the pipeline version and is not
- * cached.
+ * `JSON.stringify(toApiRun(store, r, api, view))` as UTF-8 for each run, cached per record object
+ * and variant (lists render the same settled runs over and over). Everything it reads besides the
+ * record is immutable for the run's lifetime (its stored specs); `preferEmbeddedSpec` also reads the
+ * pipeline version and is not cached.
  */
-export function toApiRunJson(store: Store, r: RunRecord, api: ApiVersion, view?: V2RunView): Buffer {
-  if (view?.preferEmbeddedSpec) return Buffer.from(JSON.stringify(toApiRun(store, r, api, view)));
-  const variant = `${api}/${view?.full ? "full" : "default"}/${view?.loopCount ?? 2}`;
-  return RUN_JSON.get(r, variant, () => toApiRun(store, r, api, view));
+export function toApiRunsJson(
+  store: Store,
+  runs: readonly RunRecord[],
+  api: ApiVersion,
+  view?: V2RunView,
+): Buffer[] {
+  if (view?.preferEmbeddedSpec) {
+    return runs.map((r) => Buffer.from(JSON.stringify(toApiRun(store, r, api, view))));
+  }
+  const cache = RUN_JSON.variant(`${api}/${view?.full ? "full" : "default"}/${view?.loopCount ?? 2}`);
+  return runs.map((r) => JsonCache.lookup(cache, r, () => toApiRun(store, r, api, view)));
 }
 
 /** `RuntimeState.ToV1()`: the v1beta1 `status` string. */
@@ -1167,20 +1173,16 @@ export function createRun(ctx: RequestContext, input: RunCreateInput, prefix: st
   }
 }
 
-function* filtered<T>(rows: Iterable<T>, keep: (row: T) => boolean): Generator<T> {
-  for (const row of rows) if (keep(row)) yield row;
-}
-
 /**
- * Runs visible to a list call, after namespace/experiment scoping and authorization (FACTS §8): a
- * lazy view of the store, to be consumed at once (before the store changes).
+ * Runs visible to a list call, after namespace/experiment scoping and authorization (FACTS §8),
+ * from the store's indexes (frozen lists, see store.ts).
  */
 export function runsInScope(
   ctx: RequestContext,
   rawNamespace: string | undefined,
   experimentId: string,
   prefix: string,
-): Iterable<RunRecord> {
+): readonly RunRecord[] {
   try {
     let namespace = replaceNamespace(ctx, rawNamespace);
     if (experimentId !== "") {
@@ -1199,10 +1201,9 @@ export function runsInScope(
         `Failed to list runs due to authorization error. Check if you have permission to access namespace ${namespace}`,
       );
     }
-    const all = ctx.store.all<RunRecord>(RUNS);
-    if (experimentId !== "") return filtered(all, (r) => r.experiment_id === experimentId);
-    if (!ctx.isMultiUser && namespace === "") return all;
-    return filtered(all, (r) => r.namespace === namespace);
+    if (experimentId !== "") return ctx.store.find<RunRecord>(RUNS, "experiment_id", experimentId);
+    if (!ctx.isMultiUser && namespace === "") return ctx.store.snapshot<RunRecord>(RUNS);
+    return ctx.store.find<RunRecord>(RUNS, "namespace", namespace);
   } catch (err) {
     throw wrapError(err, prefix);
   }
@@ -1379,12 +1380,7 @@ function writeArtifactError(ctx: RequestContext, status: number, message: string
  * failures arrive as HTTP 200 with a JSON `{error_message, error_details}` body; there is no
  * authorization check. `node_id` is the pod (node) id shown in `child_tasks`.
  */
-function readLog(ctx: RequestContext, getOnly: boolean): void {
-  if (getOnly && ctx.method !== "GET") {
-    ctx.markResponded();
-    writeRoutingError(ctx.res, "not-found");
-    return;
-  }
+function readLog(ctx: RequestContext): void {
   const runId = ctx.param("run_id");
   const nodeId = ctx.param("node_id");
   const fail = (message: string) => {
@@ -1416,12 +1412,6 @@ function readLog(ctx: RequestContext, getOnly: boolean): void {
 }
 
 function readArtifact(ctx: RequestContext): void {
-  if (ctx.method !== "GET") {
-    // `.Methods(GET)` on the mux: other methods fall through to the gateway, which knows no such path.
-    ctx.markResponded();
-    writeRoutingError(ctx.res, "not-found");
-    return;
-  }
   const runId = ctx.param("run_id");
   const nodeId = ctx.param("node_id");
   const name = ctx.param("artifact_name");
@@ -1557,7 +1547,7 @@ export function register(app: EmulatorApp): void {
       200,
       listResponseJson(
         "runs",
-        page.items.map((x) => toApiRunJson(ctx.store, x, ctx.api, view)),
+        toApiRunsJson(ctx.store, page.items, ctx.api, view),
         skipCount ? -1 : page.total_size,
         page.next_page_token,
       ),
@@ -1599,13 +1589,16 @@ export function register(app: EmulatorApp): void {
     return {};
   });
 
+  // `.Methods(GET)` on the mux: other methods fall through to the gateway, which knows no such path.
   r.plain(
     ["v1beta1", "v2beta1", "v2"],
     "/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read",
     (ctx) => readArtifact(ctx),
+    { method: "GET" },
   );
-  r.plain("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx, false));
-  r.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx, true));
+  r.plain("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx));
+  // Moved to /apis/v2 and limited to GET there (FACTS.md §S.1, router item 5).
+  r.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx), { method: "GET" });
   registerV2Tasks(app);
 }
 

@@ -165,8 +165,8 @@ export class Scheduler {
 
   private activeRuns(id: string): number {
     let n = 0;
-    for (const r of this.app.store.all<RunRecord>(RUNS)) {
-      if (r.recurring_run_id === id && !TERMINAL.has(r.state)) n++;
+    for (const r of this.app.store.find<RunRecord>(RUNS, "recurring_run_id", id)) {
+      if (!TERMINAL.has(r.state)) n++;
     }
     return n;
   }

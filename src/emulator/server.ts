@@ -20,6 +20,7 @@
  *     app.router.get("v1beta1", "/runs/{run_id}", handlerV1)
  *     app.router.plain(ALL_V2, "/healthz", handler)               // any method, not behind the gateway
  *     app.router.get("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", h) // absolute pattern
+ *     app.router.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", h, { method: "GET" }) // mux .Methods(GET)
  *
  * A handler `(ctx: RequestContext) => unknown | Promise<unknown>` returns the response object
  * (sent as 200 JSON; return `{}` for google.protobuf.Empty) or responds itself with `ctx.send(...)`.
@@ -32,10 +33,14 @@
  *   now(), newId(), readJson(shape | allowedKeys) (protojson strictness: unknown field → 400; shapes
  *   built with body.ts `message/repeated/mapOf/enumOf`), isMultiUser, identity() (401 when none),
  *   authorize(namespace, resource, verb) (auth.ts; no-op in single-user mode; 401/403 errors carry
- *   no context prefix, wrap them like upstream), send(status, body), sendRaw(status, body, type).
+ *   no context prefix, wrap them like upstream), send(status, body), sendRaw(status, body, type),
+ *   sendJson(status, json) (already serialised JSON, e.g. `listResponseJson` chunks).
  * JSON helpers (encode.ts): timestamp(sec), int64(n), omitZero(msg), listResponse(key, items,
- * total, next). Storage (store.ts): store.put/get/has/delete/all(kind)/count/transaction(fn) —
- * records are immutable values, `put` a new object to change one.
+ * total, next), listResponseJson (the same from pre-serialised items) and `JsonCache` (JSON of
+ * immutable records, per variant). Storage (store.ts): store.put/get/has/delete/all(kind)/count/
+ * transaction(fn), find(kind, field, value) (indexed) and snapshot(kind) — records are immutable
+ * values, `put` a new object to change one; find/snapshot lists are frozen and reused until changed,
+ * which lets list.ts keep them sorted between requests.
  *
  * ── Server behaviour ──────────────────────────────────────────────────────────────────────────────
  * Request flow: match route → fault rules (latency, 503, resets, truncation) → read the whole body
@@ -332,6 +337,7 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
     let intendedStatus: number | undefined;
     let recorded = false;
     let bodyInfo: { body: Buffer; tooLarge: boolean } | null = null;
+    let ctx: RequestContext | undefined;
     const record = async () => {
       if (recorded) return;
       recorded = true;
@@ -342,6 +348,7 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
           req.headers["content-type"],
           bodyInfo.body,
           bodyInfo.tooLarge,
+          ctx?.inspectedParts,
         ).catch(() => undefined);
         if (summary) entry.body = summary;
       }
@@ -397,7 +404,7 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
       else writeRoutingError(res, match.kind);
       return;
     }
-    const ctx = new RequestContext(app, req, res, {
+    ctx = new RequestContext(app, req, res, {
       path,
       params: match.params,
       query: url.searchParams,

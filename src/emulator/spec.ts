@@ -17,6 +17,7 @@ import YAML from "yaml";
 import { ArchiveError, readTarGzEntries, readZipEntries } from "./archive.js";
 import { toCamel } from "./encode.js";
 import { ApiError, GrpcCode, invalidInput } from "./errors.js";
+import { parseBlockYaml } from "./fast-yaml.js";
 
 export const MAX_FILE_LENGTH = 32 << 20;
 
@@ -298,11 +299,14 @@ const MESSAGES: Record<string, Msg> = {
 
 /** JSON name → proto field name, per message (both spellings accepted, like protojson). */
 const LOOKUP = new Map<string, Map<string, string>>();
+/** Proto field name → JSON (lowerCamelCase) name. */
+const JSON_NAME = new Map<string, string>();
 for (const [name, fields] of Object.entries(MESSAGES)) {
   const lk = new Map<string, string>();
   for (const field of Object.keys(fields)) {
     lk.set(field, field);
     lk.set(toCamel(field), field);
+    JSON_NAME.set(field, toCamel(field));
   }
   LOOKUP.set(name, lk);
 }
@@ -336,7 +340,7 @@ function decodeMessage(value: unknown, name: string, path: string): Record<strin
     if (seen.has(fieldName)) throw new ProtoJsonError(`${path}: duplicate field "${key}"`);
     seen.add(fieldName);
     const field = fields[fieldName]!;
-    const jsonName = toCamel(fieldName);
+    const jsonName = JSON_NAME.get(fieldName)!;
     if (raw === null && field.type !== "value") continue;
     if (raw === null && (field.repeated || field.map)) continue;
     if (field.oneof) {
@@ -545,6 +549,10 @@ function indentQuotedContinuations(text: string): string {
 }
 
 function yamlDocs(text: string): YamlDoc[] {
+  // Compiled pipelines are plain block YAML: the fast parser reads them with the same result, and
+  // gives up (→ the `yaml` package, with its error messages) on anything else.
+  const fast = parseBlockYaml(text);
+  if (fast) return fast.map((value) => ({ value }));
   const opts = { merge: true, uniqueKeys: true, prettyErrors: false } as const;
   let docs = YAML.parseAllDocuments(text, opts);
   if (Array.isArray(docs) && docs.some((d) => d.errors.length > 0)) {
@@ -636,6 +644,33 @@ function v1Template(wf: Record<string, unknown>): V1Template {
  */
 export function parseTemplate(bytes: Buffer | string): Template {
   const text = typeof bytes === "string" ? bytes : bytes.toString("utf8");
+  const cached = RECENT_TEMPLATES.get(text);
+  if (cached) {
+    // Most recently used last.
+    RECENT_TEMPLATES.delete(text);
+    RECENT_TEMPLATES.set(text, cached);
+    return cached;
+  }
+  const template = parseTemplateText(text);
+  if (text.length <= RECENT_TEMPLATE_MAX_CHARS) {
+    RECENT_TEMPLATES.set(text, template);
+    if (RECENT_TEMPLATES.size > RECENT_TEMPLATE_COUNT) {
+      RECENT_TEMPLATES.delete(RECENT_TEMPLATES.keys().next().value as string);
+    }
+  }
+  return template;
+}
+
+/**
+ * Recently parsed documents → their (immutable) templates. CI uploads the same package again and
+ * again; parsing is deterministic, so an identical text gets the same template object, which also
+ * keeps one copy in memory for all the versions made from it. Only successes are remembered.
+ */
+const RECENT_TEMPLATES = new Map<string, Template>();
+const RECENT_TEMPLATE_COUNT = 32;
+const RECENT_TEMPLATE_MAX_CHARS = 1 << 20;
+
+function parseTemplateText(text: string): Template {
   if (text.length === 0) throw specError("unknown template format");
   const docs = yamlDocs(text);
   const wf = isArgoWorkflow(docs);
@@ -644,10 +679,14 @@ export function parseTemplate(bytes: Buffer | string): Template {
   // inferTemplateFormat / isV2Spec: the first strict PipelineSpec document decides; a syntax error
   // before one is found is reported; non-map documents are skipped.
   let found = false;
+  // The strict decode of each document checked so far (reused below).
+  const decodedDocs = new Map<YamlDoc, Record<string, unknown> | undefined>();
   for (const d of docs) {
     if (d.error) throw specError(`failed to parse pipeline spec YAML: ${d.error}`);
     if (d.value === null || d.value === undefined) continue;
-    if (isPipelineSpecDoc(d.value)) {
+    const decoded = isPipelineSpecDoc(d.value);
+    decodedDocs.set(d, decoded);
+    if (decoded) {
       found = true;
       break;
     }
@@ -665,7 +704,7 @@ export function parseTemplate(bytes: Buffer | string): Template {
         `unable to decode yaml document: yaml: unmarshal errors:\n  cannot unmarshal ${Array.isArray(d.value) ? "!!seq" : "!!str"} into map[string]interface {}`,
       );
     }
-    const decoded = isPipelineSpecDoc(d.value);
+    const decoded = decodedDocs.has(d) ? decodedDocs.get(d) : isPipelineSpecDoc(d.value);
     if (decoded) {
       if (spec) throw specError("multiple pipeline specs provided");
       const version = typeof decoded.schemaVersion === "string" ? decoded.schemaVersion : "";

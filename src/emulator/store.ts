@@ -4,6 +4,10 @@
  * - Records are plain JSON-serialisable objects. Treat a record returned by `get`/`all` as immutable:
  *   to change it, build a new object and `put` it (the SQLite store persists on `put` only).
  * - `all(kind)` iterates in insertion order; re-putting an existing id keeps its position.
+ * - `find(kind, field, value)` returns the records whose top-level `field` equals `value`, through a
+ *   secondary index built on first use and maintained on every write (and undo) afterwards;
+ *   `snapshot(kind)` returns all records of a kind. Both hand out frozen lists that are reused while
+ *   nothing they hold changes, so list.ts can keep a sorted order per list (see `listRows`).
  * - `transaction(fn)` runs `fn` atomically: if it throws, every put/delete made inside is undone
  *   (and, with SQLite, nothing reaches the file). Nested calls join the outer transaction.
  * - The in-memory working set serves every read; the SQLite store (store-sqlite.ts) writes through
@@ -18,6 +22,14 @@ export interface Store {
   delete(kind: string, id: string): boolean;
   /** Records of one kind in insertion order. */
   all<T = unknown>(kind: string): IterableIterator<T>;
+  /**
+   * Records of one kind whose top-level `field` is `value` (`===`), through an index, as a frozen
+   * list that stays valid (and is returned again) until a record of the list changes. The order is
+   * insertion order except after a field's value changed or an undo (callers must not rely on it).
+   */
+  find<T = unknown>(kind: string, field: string, value: unknown): readonly T[];
+  /** All records of one kind in insertion order, as a frozen list reused until the kind changes. */
+  snapshot<T = unknown>(kind: string): readonly T[];
   count(kind: string): number;
   transaction<R>(fn: () => R): R;
   /** Small key/value area for emulator metadata (e.g. the default experiment id). */
@@ -31,11 +43,21 @@ export interface Store {
 
 type Undo = () => void;
 
+/** The ids of one indexed value, and the records as a frozen list once asked for. */
+interface IndexEntry {
+  ids: Set<string>;
+  list?: readonly unknown[];
+}
+
 /** In-memory store; the base for the SQLite store. */
 export class MemoryStore implements Store {
   protected readonly kinds = new Map<string, Map<string, unknown>>();
   protected readonly meta = new Map<string, string>();
   private undoLog: Undo[] | undefined;
+  /** kind → field → value → entry (secondary indexes for `find`, built lazily). */
+  private readonly indexes = new Map<string, Map<string, Map<unknown, IndexEntry>>>();
+  /** kind → frozen list of all its records (`snapshot`), dropped on any change of the kind. */
+  private readonly snapshots = new Map<string, readonly unknown[]>();
   readonly location: string = "memory";
 
   protected table(kind: string): Map<string, unknown> {
@@ -57,16 +79,23 @@ export class MemoryStore implements Store {
 
   put<T>(kind: string, id: string, record: T): void {
     const t = this.table(kind);
+    const had = t.has(id);
+    const prev = t.get(id);
     if (this.undoLog) {
-      const had = t.has(id);
-      const prev = t.get(id);
       if (had) {
         // Map.set on an existing key keeps its position, so restoring the value restores the order.
-        this.undoLog.push(() => t.set(id, prev));
+        this.undoLog.push(() => {
+          this.reindex(kind, id, record, prev);
+          t.set(id, prev);
+        });
       } else {
-        this.undoLog.push(() => t.delete(id));
+        this.undoLog.push(() => {
+          this.reindex(kind, id, record, undefined);
+          t.delete(id);
+        });
       }
     }
+    this.reindex(kind, id, had ? prev : undefined, record);
     t.set(id, record);
     this.persistPut(kind, id, record);
   }
@@ -80,11 +109,72 @@ export class MemoryStore implements Store {
       this.undoLog.push(() => {
         t.clear();
         for (const [k, v] of snapshot) t.set(k, v);
+        this.indexes.delete(kind); // rebuilt on next use
+        this.snapshots.delete(kind);
       });
     }
+    this.reindex(kind, id, t.get(id), undefined);
     t.delete(id);
     this.persistDelete(kind, id);
     return true;
+  }
+
+  find<T = unknown>(kind: string, field: string, value: unknown): readonly T[] {
+    const t = this.kinds.get(kind);
+    if (!t) return EMPTY as readonly T[];
+    let byField = this.indexes.get(kind);
+    if (!byField) {
+      byField = new Map();
+      this.indexes.set(kind, byField);
+    }
+    let index = byField.get(field);
+    if (!index) {
+      index = new Map();
+      for (const [id, rec] of t) addTo(index, fieldOf(rec, field), id);
+      byField.set(field, index);
+    }
+    const entry = index.get(value);
+    if (!entry) return EMPTY as readonly T[];
+    if (!entry.list) {
+      const out: unknown[] = [];
+      for (const id of entry.ids) out.push(t.get(id));
+      entry.list = Object.freeze(out);
+    }
+    return entry.list as readonly T[];
+  }
+
+  snapshot<T = unknown>(kind: string): readonly T[] {
+    let list = this.snapshots.get(kind);
+    if (!list) {
+      const t = this.kinds.get(kind);
+      list = Object.freeze(t ? [...t.values()] : []);
+      this.snapshots.set(kind, list);
+    }
+    return list as readonly T[];
+  }
+
+  /**
+   * A record of `kind` changes from `before` to `after` (undefined: absent): move `id` between index
+   * entries and drop the cached lists that held the old record.
+   */
+  private reindex(kind: string, id: string, before: unknown, after: unknown): void {
+    this.snapshots.delete(kind);
+    const byField = this.indexes.get(kind);
+    if (!byField) return;
+    for (const [field, index] of byField) {
+      if (before !== undefined) {
+        const a = fieldOf(before, field);
+        const entry = index.get(a);
+        if (entry) {
+          entry.list = undefined;
+          if (after === undefined || fieldOf(after, field) !== a) {
+            entry.ids.delete(id);
+            if (entry.ids.size === 0) index.delete(a);
+          }
+        }
+      }
+      if (after !== undefined) addTo(index, fieldOf(after, field), id);
+    }
   }
 
   all<T = unknown>(kind: string): IterableIterator<T> {
@@ -134,6 +224,22 @@ export class MemoryStore implements Store {
   protected runPersistedTransaction<R>(fn: () => R): R {
     return fn();
   }
+}
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
+
+function fieldOf(rec: unknown, field: string): unknown {
+  return rec !== null && typeof rec === "object" ? (rec as Record<string, unknown>)[field] : undefined;
+}
+
+function addTo(index: Map<unknown, IndexEntry>, value: unknown, id: string): void {
+  let entry = index.get(value);
+  if (!entry) {
+    entry = { ids: new Set() };
+    index.set(value, entry);
+  }
+  entry.ids.add(id);
+  entry.list = undefined;
 }
 
 /** Open a store: in memory, or persisted in the SQLite file `db` (loaded lazily: better-sqlite3 is native). */

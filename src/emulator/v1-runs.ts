@@ -15,7 +15,7 @@
 import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
-import { int64, listResponse, omitZero, timestamp } from "./encode.js";
+import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
 import { ApiError, internal, invalidInput, notFound } from "./errors.js";
 import {
   archiveExperiment,
@@ -200,6 +200,8 @@ function manifestText(store: Store, r: RunRecord): { pipeline_manifest: string; 
     return { pipeline_manifest: "", workflow_manifest: JSON.stringify(stored.spec) };
   return { pipeline_manifest: YAML.stringify(stored.spec, { lineWidth: 0 }), workflow_manifest: "" };
 }
+
+const RUN_V1_JSON = new JsonCache<RunRecord>();
 
 export function toApiRunV1(store: Store, r: RunRecord): Record<string, unknown> {
   const refs: Record<string, unknown>[] = [];
@@ -444,11 +446,16 @@ function registerRuns(app: EmulatorApp): void {
     }
     const rows = runsInScope(ctx, namespace, experimentId, "Failed to list v1beta1 runs");
     page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1");
-    return listResponse(
-      "runs",
-      page.items.map((x) => toApiRunV1(ctx.store, x)),
-      page.total_size,
-      page.next_page_token,
+    // Rendering a v1 run writes its manifest as YAML: keep the JSON per stored record (runs.ts).
+    const cache = RUN_V1_JSON.variant("v1beta1");
+    ctx.sendJson(
+      200,
+      listResponseJson(
+        "runs",
+        page.items.map((x) => JsonCache.lookup(cache, x, () => toApiRunV1(ctx.store, x))),
+        page.total_size,
+        page.next_page_token,
+      ),
     );
   });
 

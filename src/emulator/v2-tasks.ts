@@ -23,7 +23,7 @@
 import { omitZero, timestamp } from "./encode.js";
 import { argoNodeId, type TaskRow } from "./lifecycle.js";
 import type { ListSpec } from "./list.js";
-import { field } from "./params.js";
+import { field, selectParameter } from "./params.js";
 
 export const TASK_STATES = [
   "RUNTIME_STATE_UNSPECIFIED",
@@ -283,16 +283,22 @@ function rootInputs(spec: Record<string, unknown>, params: Record<string, unknow
   return out;
 }
 
-/** A task's input parameters resolved from the enclosing scope (simulation semantics). */
+/** A task's input parameters resolved from the enclosing scope (simulation semantics, selectors included). */
 function childScope(task: unknown, scope: Scope): Scope {
   const out: Scope = new Map();
   const params = asRecord(field(field(task, "inputs"), "parameters")) ?? {};
   for (const [name, spec] of Object.entries(params)) {
     const cip = field(spec, "componentInputParameter");
     const rv = field(spec, "runtimeValue");
-    if (typeof cip === "string") out.set(name, scope.has(cip) ? scope.get(cip) : UNKNOWN);
-    else if (rv !== undefined) out.set(name, field(rv, "constant") ?? field(rv, "constantValue") ?? UNKNOWN);
-    else out.set(name, UNKNOWN);
+    let v: unknown = UNKNOWN;
+    if (typeof cip === "string") v = scope.has(cip) ? scope.get(cip) : UNKNOWN;
+    else if (rv !== undefined) v = field(rv, "constant") ?? field(rv, "constantValue") ?? UNKNOWN;
+    const selector = field(spec, "parameterExpressionSelector");
+    if (typeof selector === "string" && selector !== "" && v !== UNKNOWN) {
+      const selected = selectParameter(v === ABSENT ? null : v, selector);
+      v = selected ? selected.value : UNKNOWN;
+    }
+    out.set(name, v);
   }
   return out;
 }

@@ -13,6 +13,14 @@
  * other control characters, so a filename can neither end the quoted string nor add a header line.
  * The boundary is `kfp-ts-` + 24 random hex characters (96 bits): the chance that it occurs in a file is
  * negligible, so the content is not scanned.
+ *
+ * In-memory bodies are kept for reuse (`PREBUILT_*`): uploading the same content again under the same
+ * part headers re-sends the body built the first time (same boundary — still random, still absent from
+ * that content) instead of allocating and copying a new one. A body is never written after it is built,
+ * so sending it on several connections at once is safe. Why it matters: each new body is an off-heap
+ * allocation the size of the package, freed only by a GC; a client that sends one per call makes V8
+ * start full mark-compacts for external memory every few hundred calls (measured: ~30 µs per upload of a
+ * 20 KB package). Content is compared byte for byte (a memcmp), never trusted by identity.
  */
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
@@ -71,6 +79,67 @@ export function multipartHead(
 /** Everything after the file bytes (the closing delimiter). */
 export function multipartTail(boundary: string): Buffer {
   return Buffer.from(`\r\n--${boundary}--\r\n`, "latin1");
+}
+
+/** Bodies larger than this are not kept for reuse. */
+export const PREBUILT_MAX_BYTES = 1024 * 1024;
+/** How many bodies are kept (most recently used first; at most 4 MiB in all). */
+export const PREBUILT_MAX_ENTRIES = 4;
+
+/** A complete in-memory body kept for reuse. */
+interface Prebuilt {
+  body: Buffer;
+  /** `multipart/form-data; boundary=...` of this body. */
+  contentType: string;
+  filename: string;
+  partType: string;
+  /** Where the content starts in `body`, and its length. */
+  start: number;
+  size: number;
+  /** The text it was encoded from, when it was built from text. */
+  text: string | undefined;
+}
+
+const prebuilt: Prebuilt[] = [];
+
+function sameContent(e: Prebuilt, data: Uint8Array): boolean {
+  if (e.size !== data.byteLength) return false;
+  // A view of this very body (e.g. from `findPrebuiltContent`): the body is never written, so it matches.
+  if (data.buffer === e.body.buffer && data.byteOffset === e.body.byteOffset + e.start) return true;
+  return e.body.compare(data, 0, e.size, e.start, e.start + e.size) === 0;
+}
+
+function usePrebuilt(i: number): Prebuilt {
+  const e = prebuilt[i] as Prebuilt;
+  if (i > 0) {
+    prebuilt.splice(i, 1);
+    prebuilt.unshift(e);
+  }
+  return e;
+}
+
+function keepPrebuilt(e: Prebuilt): void {
+  if (e.body.length > PREBUILT_MAX_BYTES) return;
+  prebuilt.unshift(e);
+  if (prebuilt.length > PREBUILT_MAX_ENTRIES) prebuilt.length = PREBUILT_MAX_ENTRIES;
+}
+
+/**
+ * The content of a kept body equal to `data`, as a view of that body (read-only by convention: the
+ * body may be on the wire), or undefined. Lets a caller that read bytes into a scratch buffer keep no
+ * copy of its own when the same content was sent before.
+ */
+export function findPrebuiltContent(data: Uint8Array): Buffer | undefined {
+  for (let i = 0; i < prebuilt.length; i++) {
+    const e = prebuilt[i] as Prebuilt;
+    if (sameContent(e, data)) return usePrebuilt(i).body.subarray(e.start, e.start + e.size);
+  }
+  return undefined;
+}
+
+/** Forget every kept body (tests; a client never needs it). */
+export function clearPrebuilt(): void {
+  prebuilt.length = 0;
 }
 
 /** A complete multipart body for in-memory content. */
@@ -149,17 +218,11 @@ export function multipartBody(
   src: MultipartSource,
   limit: number,
   onLimit: (size: number) => Error,
-  boundary = newBoundary(),
+  boundaryOption?: string,
 ): MultipartBody {
+  if (src.text !== undefined || src.data) return inMemoryBody(src, boundaryOption);
+  const boundary = boundaryOption ?? newBoundary();
   const contentType = multipartContentType(boundary);
-  if (src.text !== undefined) {
-    const buf = multipartText(boundary, src.filename, src.contentType, src.text, src.size);
-    return { contentType, length: buf.length, take: () => buf, canReplay: () => true, touched: false };
-  }
-  if (src.data) {
-    const buf = multipartBuffer(boundary, src.filename, src.contentType, src.data);
-    return { contentType, length: buf.length, take: () => buf, canReplay: () => true, touched: false };
-  }
   const open = src.open;
   if (!open) throw new Error("multipartBody: source has neither data nor open()");
   const head = multipartHead(boundary, src.filename, src.contentType);
@@ -189,6 +252,57 @@ export function multipartBody(
     get touched() {
       return state.touched;
     },
+  };
+}
+
+/**
+ * The body of in-memory content: a kept one when the same content was sent before under the same part
+ * headers, else a new one (kept in turn). An explicit `boundary` always gets a new body.
+ */
+function inMemoryBody(src: MultipartSource, boundaryOption: string | undefined): MultipartBody {
+  const { filename, contentType: partType, text, data } = src;
+  let e: Prebuilt | undefined;
+  if (boundaryOption === undefined) {
+    for (let i = 0; i < prebuilt.length; i++) {
+      const c = prebuilt[i] as Prebuilt;
+      if (c.filename !== filename || c.partType !== partType) continue;
+      if (text !== undefined ? c.text === text : sameContent(c, data as Buffer)) {
+        e = usePrebuilt(i);
+        break;
+      }
+    }
+  }
+  if (!e) {
+    const boundary = boundaryOption ?? newBoundary();
+    const head = multipartHead(boundary, filename, partType);
+    const tail = multipartTail(boundary);
+    const size =
+      text !== undefined ? (src.size ?? Buffer.byteLength(text, "utf8")) : (data as Buffer).byteLength;
+    const body = Buffer.allocUnsafe(head.length + size + tail.length);
+    head.copy(body, 0);
+    if (text !== undefined) {
+      if (body.write(text, head.length, "utf8") !== size)
+        throw new Error("multipartBody: byte length mismatch");
+    } else body.set(data as Buffer, head.length);
+    tail.copy(body, head.length + size);
+    e = {
+      body,
+      contentType: multipartContentType(boundary),
+      filename,
+      partType,
+      start: head.length,
+      size,
+      text,
+    };
+    if (boundaryOption === undefined) keepPrebuilt(e);
+  }
+  const buf = e.body;
+  return {
+    contentType: e.contentType,
+    length: buf.length,
+    take: () => buf,
+    canReplay: () => true,
+    touched: false,
   };
 }
 

@@ -239,6 +239,43 @@ async function v2Scenario(api: RawCaller, version: "v2beta1" | "v2", specUrl: st
   if (failed.state === "FAILED")
     expect200(await api.call("POST", `${P}/runs/${failing.run_id}:retry`), "retry");
   expect200(await api.call("GET", `${P}/runs`, { query: { experiment_id: eid, page_size: 2 } }), "list runs");
+  if (version === "v2") {
+    // The read-only task API (FACTS.md §S.2): list (paged, ordered, by parent) and get.
+    expect200(
+      await api.call("GET", `${P}/runs`, { query: { view: "FULL", page_size: 1 } }),
+      "list runs FULL",
+    );
+    expect200(await api.call("GET", `${P}/runs/${ok.run_id}`, { query: { view: "FULL" } }), "get run FULL");
+    const tasks = expect200(
+      await api.call("GET", `${P}/runs/${ok.run_id}/tasks`, { query: { page_size: 2 } }),
+      "list tasks",
+    );
+    const first = tasks.tasks?.[0];
+    if (!first?.task_id) throw new Error(`list tasks: no task in ${JSON.stringify(tasks).slice(0, 300)}`);
+    if (!tasks.next_page_token) throw new Error("list tasks: expected a second page");
+    expect200(
+      await api.call("GET", `${P}/runs/${ok.run_id}/tasks`, {
+        query: { page_size: 2, page_token: tasks.next_page_token },
+      }),
+      "list tasks, page 2",
+    );
+    expect200(
+      await api.call("GET", `${P}/runs/${ok.run_id}/tasks`, { query: { parent_id: first.task_id } }),
+      "list child tasks",
+    );
+    expect200(await api.call("GET", `${P}/runs/${ok.run_id}/tasks/${first.task_id}`), "get task");
+    const taskErrors: [string, Parameters<RawCaller["call"]>[2], number][] = [
+      [`${P}/runs/${ok.run_id}/tasks/00000000-0000-4000-8000-000000000000`, {}, 404],
+      [`${P}/runs/${ok.run_id}/tasks`, { query: { page_size: "-1" } }, 400],
+      [`${P}/runs/${ok.run_id}/tasks`, { query: { parent_id: "00000000-0000-4000-8000-000000000000" } }, 404],
+      [`${P}/runs/${failing.run_id}/tasks/${first.task_id}`, {}, 400],
+    ];
+    for (const [path, opts, want] of taskErrors) {
+      const r = await api.call("GET", path, opts);
+      if (r.status !== want)
+        throw new Error(`GET ${path} → ${r.status}, want ${want}: ${JSON.stringify(r.body).slice(0, 200)}`);
+    }
+  }
   expect200(await api.call("POST", `${P}/runs/${ok.run_id}:archive`), "archive run");
   expect200(await api.call("POST", `${P}/runs/${ok.run_id}:unarchive`), "unarchive run");
 
@@ -550,13 +587,24 @@ describe.skipIf(!specAvailable)("emulator responses conform to the official swag
       expect(checked).toBeGreaterThan(60);
       // Coverage: every operation of the swagger was exercised, except those the real server does not
       // serve (FACTS.md §1, §S.1) and the persistence agent's report endpoints.
+      // On /apis/v2 the task reads are served; the task writes and the ArtifactService are not
+      // emulated (501).
       const notServed =
         /\/(auth|filters|visualizations\/\{namespace\}|workflows|scheduledworkflows)$|\/artifact|\/tasks/;
+      const taskRead = /^\/apis\/v2\/runs\/\{run_id\}\/tasks(\/\{task_id\})?$/;
+      const served = (o: { method: string; template: string }) =>
+        !notServed.test(o.template) || (o.method === "GET" && taskRead.test(o.template));
       const missing = swaggers()
-        [version].operations.filter((o) => !notServed.test(o.template))
+        [version].operations.filter(served)
         .map((o) => `${o.method} ${o.template}`)
         .filter((o) => !ops.has(o));
       expect(missing).toEqual([]);
+      if (version === "v2") {
+        expect([...ops].filter((o) => o.includes("/tasks")).sort()).toEqual([
+          "GET /apis/v2/runs/{run_id}/tasks",
+          "GET /apis/v2/runs/{run_id}/tasks/{task_id}",
+        ]);
+      }
     });
   }
 

@@ -138,6 +138,42 @@ describe.skipIf(!hasShared)("lifecycle on real specs", () => {
     expect(byName(last, "print-text-driver")).toHaveLength(2); // default ['a', 'b']
   });
 
+  it("loops over a loop item's sub-field (parameterExpressionSelector) use the selected list", () => {
+    const spec = loadSpec("pipeline_with_nested_loops.yaml");
+    const loopParameter = [
+      { p_a: [{ q_a: "1" }], p_b: "x" },
+      '{"p_a": [{"q_a": "1"}, {"q_a": "2"}, {"q_a": "3"}], "p_b": "y"}', // items may be JSON text too
+    ];
+    const d = drive(spec, {}, { loop_parameter: loopParameter });
+    const last = d.runToEnd();
+    expect(last.phase).toBe("Succeeded");
+    const iterationsOf = (loop: string) =>
+      last.nodes.filter((n) => n.taskKey === loop && n.displayName === "iteration-item").length;
+    expect(iterationsOf("for-loop-1")).toBe(2);
+    expect(iterationsOf("for-loop-2")).toBe(1 + 3); // p_a of each item
+    expect(iterationsOf("for-loop-4")).toBe(2); // raw ["1", "2"]
+    expect(iterationsOf("for-loop-6")).toBe(2 * 3); // raw ["100", "200", "300"] in each
+    // The default value works the same way (2 items with 2 sub-items each).
+    const byDefault = drive(spec).runToEnd();
+    expect(byDefault.phase).toBe("Succeeded");
+    expect(
+      byDefault.nodes.filter((n) => n.taskKey === "for-loop-2" && n.displayName === "iteration-item"),
+    ).toHaveLength(4);
+  });
+
+  it("loops over sub-fields of items known only at run time get loopCount unknown items", () => {
+    const spec = loadSpec("pipeline_with_loops_and_conditions.yaml");
+    const last = drive(spec, { loopCount: 2 }).runToEnd();
+    expect(last.phase).toBe("Succeeded");
+    const iterationsOf = (loop: string) =>
+      last.nodes.filter((n) => n.taskKey === loop && n.displayName === "iteration-item").length;
+    // for-loop-2 iterates a task output (unknown: 2 items); for-loop-8 inside it a sub-field of its
+    // item (unknown too: 2 per outer iteration); nothing fails as a type mismatch.
+    expect(iterationsOf("for-loop-2")).toBe(2);
+    expect(iterationsOf("for-loop-8")).toBe(2 * 2);
+    expect(last.nodes.some((n) => n.phase === "Failed")).toBe(false);
+  });
+
   it("loops: items that are not a list fail the iteration driver and the run", () => {
     const spec = loadSpec("pipeline_with_parallelfor_pipeline_param.yaml");
     const d = drive(spec, {}, { loop_parameter: "not a list", prefix: "p" });

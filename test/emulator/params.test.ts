@@ -3,7 +3,7 @@
  * specs, then the HTTP 400 with the server's chain through `POST /runs` and `POST /recurringruns`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { protoText, validateRunParameters } from "../../src/emulator/params.js";
+import { protoText, selectParameter, validateRunParameters } from "../../src/emulator/params.js";
 import { type Emulator, startEmulator } from "../../src/testing/index.js";
 import { hasShared } from "./helpers/shared.js";
 import { api, detail, specObject, specText, specWithParams, uploadPipeline } from "./runs-fixtures.js";
@@ -176,5 +176,33 @@ describe.skipIf(!hasShared)("parameters over HTTP", () => {
     expect(latest.body.message).toBe(
       "Failed to create a recurring run: Failed to validate the input parameters on the latest pipeline version: Invalid input error: parameter a is not optional, yet has neither default value nor user provided value",
     );
+  });
+});
+
+describe("selectParameter (parameterExpressionSelector on values known before run time)", () => {
+  it("reads the SDK's parseJson(string_value)[...] forms from JSON text or a struct", () => {
+    expect(selectParameter('{"A_a": "heads", "B_b": ["A", "B"]}', 'parseJson(string_value)["B_b"]')).toEqual({
+      value: ["A", "B"],
+    });
+    expect(selectParameter({ a: { b: [1, 2] } }, "parseJson(string_value)['a'][\"b\"][1]")).toEqual({
+      value: 2,
+    });
+    expect(selectParameter({ a: null }, 'parseJson(string_value)["a"]')).toEqual({ value: null });
+  });
+
+  it("is unknown (undefined), never an error, for anything else", () => {
+    for (const [value, selector] of [
+      ["not json", 'parseJson(string_value)["a"]'],
+      [{ a: 1 }, 'parseJson(string_value)["b"]'],
+      [[1], "parseJson(string_value)[3]"],
+      [null, 'parseJson(string_value)["a"]'],
+      [7, 'parseJson(string_value)["a"]'],
+      [{ a: 1 }, "string_value"],
+      [{ a: 1 }, "parseJson(string_value)[a]"],
+      [{ a: 1 }, 'parseJson(string_value)["a\\"]'],
+      [{ "a]": 1 }, 'parseJson(string_value)["a]"]'],
+    ] as [unknown, string][]) {
+      expect(selectParameter(value, selector), `${JSON.stringify(value)} ${selector}`).toBeUndefined();
+    }
   });
 });

@@ -337,6 +337,43 @@ describe.skipIf(!hasShared)("runs (single-user)", () => {
     expect(post.status).toBe(404);
     expect(post.body).toEqual({ code: 5, message: "Not Found" });
   });
+
+  it("the /apis/v2 pod log is GET only (FACTS.md §S.1 item 5); the v1alpha1 one answers any method", async () => {
+    const r = (
+      await api(emu).post("/apis/v2beta1/runs", {
+        display_name: "log-methods",
+        pipeline_version_reference: { pipeline_id: two.pipelineId },
+      })
+    ).body;
+    await waitFinished(emu, r.run_id);
+    const rows = (await api(emu).get(`/apis/v2beta1/runs/${r.run_id}`)).body.run_details.task_details as {
+      display_name: string;
+      child_tasks?: { pod_name: string }[];
+    }[];
+    const node = rows.find((t) => t.display_name === "write-to-gcs")!.child_tasks![0]!.pod_name;
+    const path = `/apis/v2/runs/${r.run_id}/nodes/${node}/log`;
+    const get = await call(emu.url, "GET", path);
+    expect(get.status).toBe(200);
+    expect(get.text).toContain(`of run ${r.run_id}: succeeded`);
+    emu.clearRequests();
+    // Other methods fall through to the gateway, which has no such path.
+    for (const method of ["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]) {
+      const res = await call(emu.url, method, path, method === "POST" || method === "PUT" ? {} : undefined);
+      expect(res.status, method).toBe(404);
+      if (method !== "HEAD") expect(res.body, method).toEqual({ code: 5, message: "Not Found" });
+    }
+    // ... and are not recorded against the log route.
+    const seen = emu.requests().filter((x) => x.path === path);
+    expect(seen).toHaveLength(6);
+    expect(seen.every((x) => x.route === undefined && x.status === 404)).toBe(true);
+    const routes = (await call(emu.url, "GET", "/_emulator/routes")).body.routes as string[];
+    expect(routes).toContain("GET /apis/v2/runs/{run_id}/nodes/{node_id}/log");
+    expect(routes).toContain("* /apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log");
+    expect(routes).toContain("GET /apis/v2/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read");
+    const v1alpha1 = await call(emu.url, "POST", `/apis/v1alpha1/runs/${r.run_id}/nodes/${node}/log`, {});
+    expect(v1alpha1.status).toBe(200);
+    expect(v1alpha1.text).toBe(get.text);
+  });
 });
 
 describe.skipIf(!hasShared)("terminate and retry", () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,7 +13,9 @@ import {
   IN_MEMORY_LIMIT,
   materialize,
   prepareSource,
+  SYNC_READ_LIMIT,
 } from "../../src/core/uploads.js";
+import { multipartBody } from "../../src/internal/multipart.js";
 import { specObject, specYaml } from "../helpers/specs.js";
 
 let dir: string;
@@ -81,6 +84,45 @@ describe("source normalisation", () => {
     );
     await expect(prepareSource(fromPath(dir))).rejects.toThrow(/not a regular file/);
     expect(() => new FileSource("")).toThrow(ValidationError);
+  });
+
+  it("files: read whole at every size class, with the exact bytes", async () => {
+    // Small (synchronous read), past the scratch size, past the synchronous limit (read asynchronously).
+    for (const size of [1, 300 * 1024, SYNC_READ_LIMIT + 7]) {
+      const f = path.join(dir, `sized-${size}.yaml`);
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff;
+      await writeFile(f, bytes);
+      const s = await prepareSource(fromPath(f));
+      expect(s.size).toBe(size);
+      expect(s.data?.equals(bytes)).toBe(true);
+      // Read again after the first one was sent: the same bytes again.
+      multipartBody(s, 1e9, () => new Error("limit"));
+      const again = await prepareSource(fromPath(f));
+      expect(again.data?.equals(bytes)).toBe(true);
+      // A changed file is read fresh.
+      bytes[0] = (bytes[0] as number) ^ 0xff;
+      await writeFile(f, bytes);
+      expect((await prepareSource(fromPath(f))).data?.equals(bytes)).toBe(true);
+    }
+    const empty = path.join(dir, "empty.yaml");
+    await writeFile(empty, "");
+    const e = await prepareSource(fromPath(empty));
+    expect(e.size).toBe(0);
+    expect(e.data?.length).toBe(0);
+  });
+
+  it.skipIf(process.platform !== "linux")("a file whose size fstat reports as 0 is read to its end", async () => {
+    const s = await prepareSource(fromPath("/proc/self/status"));
+    expect(s.data?.toString()).toMatch(/^Name:/);
+    expect(s.size).toBe(s.data?.length);
+  });
+
+  it.skipIf(process.platform === "win32")("a FIFO is refused without blocking on open", async () => {
+    const fifo = path.join(dir, "pipe.yaml");
+    const r = spawnSync("mkfifo", [fifo]);
+    if (r.status !== 0) return; // no mkfifo here: nothing to check
+    await expect(prepareSource(fromPath(fifo))).rejects.toThrow(/not a regular file/);
   });
 
   it("one-shot streams can be opened once", async () => {

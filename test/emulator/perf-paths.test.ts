@@ -1,0 +1,280 @@
+/**
+ * The emulator's fast paths give the same answers as the plain ones: store indexes and frozen lists,
+ * the sorted/filtered list cache in list.ts, pre-serialised list responses, cached run JSON (which
+ * must follow every stored change), the timestamp formatter and the parsed-template memo.
+ */
+import { describe, expect, it } from "vitest";
+import { listResponse, listResponseJson, timestamp } from "../../src/emulator/encode.js";
+import { type ListQuery, type ListSpec, listRows } from "../../src/emulator/list.js";
+import { parseTemplate } from "../../src/emulator/spec.js";
+import { MemoryStore } from "../../src/emulator/store.js";
+import { startEmulator } from "../../src/testing/index.js";
+import { call, MINIMAL_SPEC, multipart, upload } from "./helpers/http.js";
+import { waitFinished } from "./runs-fixtures.js";
+
+interface Rec {
+  id: string;
+  group: string;
+  v: number;
+}
+
+describe("store indexes (find) and snapshots", () => {
+  const ids = (list: readonly Rec[]) => list.map((r) => r.id).sort();
+
+  it("follow puts, field changes, deletes and rolled-back transactions", () => {
+    const s = new MemoryStore();
+    s.put<Rec>("k", "a", { id: "a", group: "x", v: 1 });
+    s.put<Rec>("k", "b", { id: "b", group: "y", v: 2 });
+    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(["a"]); // index built here
+    s.put<Rec>("k", "c", { id: "c", group: "x", v: 3 });
+    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(["a", "c"]);
+    // A changed record replaces the old one in the list; a changed field moves it.
+    s.put<Rec>("k", "a", { id: "a", group: "x", v: 10 });
+    expect(s.find<Rec>("k", "group", "x").find((r) => r.id === "a")?.v).toBe(10);
+    s.put<Rec>("k", "c", { id: "c", group: "y", v: 3 });
+    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(["a"]);
+    expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(["b", "c"]);
+    s.delete("k", "b");
+    expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(["c"]);
+    expect(s.find("k", "group", "none")).toEqual([]);
+    expect(s.find("other", "group", "x")).toEqual([]);
+
+    const before = { x: ids(s.find<Rec>("k", "group", "x")), y: ids(s.find<Rec>("k", "group", "y")) };
+    const snap = s.snapshot<Rec>("k").map((r) => r.v);
+    expect(() =>
+      s.transaction(() => {
+        s.put<Rec>("k", "d", { id: "d", group: "x", v: 4 });
+        s.put<Rec>("k", "a", { id: "a", group: "y", v: 11 });
+        s.delete("k", "c");
+        expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(["a"]);
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(before.x);
+    expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(before.y);
+    expect(s.snapshot<Rec>("k").map((r) => r.v)).toEqual(snap);
+  });
+
+  it("hand out frozen lists that are reused until something in them changes", () => {
+    const s = new MemoryStore();
+    s.put<Rec>("k", "a", { id: "a", group: "x", v: 1 });
+    s.put<Rec>("k", "b", { id: "b", group: "y", v: 2 });
+    const x1 = s.find<Rec>("k", "group", "x");
+    const all1 = s.snapshot<Rec>("k");
+    expect(Object.isFrozen(x1) && Object.isFrozen(all1)).toBe(true);
+    expect(s.find<Rec>("k", "group", "x")).toBe(x1);
+    expect(s.snapshot<Rec>("k")).toBe(all1);
+    s.put<Rec>("k", "b", { id: "b", group: "y", v: 3 }); // another group: x's list stays
+    expect(s.find<Rec>("k", "group", "x")).toBe(x1);
+    const all2 = s.snapshot<Rec>("k");
+    expect(all2).not.toBe(all1);
+    expect(all2.map((r) => r.v)).toEqual([1, 3]);
+    expect(all1.map((r) => r.v)).toEqual([1, 2]); // an old list is never changed
+    s.put<Rec>("k", "a", { id: "a", group: "x", v: 5 });
+    expect(s.find<Rec>("k", "group", "x")).not.toBe(x1);
+    expect(s.find<Rec>("k", "group", "x")[0]?.v).toBe(5);
+  });
+});
+
+// ── list.ts: sorted/filtered cache vs the linear path ────────────────────────────────────────────
+
+interface Row {
+  id: string;
+  name: string;
+  created: number;
+}
+
+const SPEC: ListSpec<Row> = {
+  model: "runs",
+  id: (r) => r.id,
+  createdAt: (r) => r.created,
+  fields: {
+    id: { get: (r) => r.id, kind: "string" },
+    name: { get: (r) => r.name, kind: "string" },
+    display_name: { get: (r) => r.name, kind: "string" },
+    created_at: { get: (r) => r.created, kind: "timestamp" },
+  },
+};
+
+function rows(n: number): Row[] {
+  const out: Row[] = [];
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let i = 0; i < n; i++) {
+    // Many rows per second, ids in no particular order (like runs created in a burst).
+    out.push({
+      id: `id-${Math.floor(rnd() * 1e9).toString(36)}-${i}`,
+      name: `run-${i}-${i % 3 === 0 ? "even" : "odd"}`,
+      created: 1_700_000_000 + Math.floor(i / 40) + (i % 97 === 0 ? -5 : 0),
+    });
+  }
+  return out;
+}
+
+function walk(data: Iterable<Row>, q: ListQuery, times = 1): string[] {
+  const pages: string[] = [];
+  for (let t = 0; t < times; t++) {
+    let token: string | undefined;
+    for (let guard = 0; guard < 1000; guard++) {
+      const page = listRows(data, token ? { page_size: q.page_size, page_token: token } : q, SPEC, "v2beta1");
+      pages.push(
+        JSON.stringify({
+          ids: page.items.map((r) => r.id),
+          total: page.total_size,
+          next: page.next_page_token,
+        }),
+      );
+      token = page.next_page_token;
+      if (!token) break;
+    }
+  }
+  return pages;
+}
+
+describe("list cache of frozen lists", () => {
+  const data = rows(700);
+  const frozen = Object.freeze([...data]);
+  const filter = (v: string) =>
+    JSON.stringify({ predicates: [{ key: "display_name", operation: "IS_SUBSTRING", string_value: v }] });
+  const queries: [string, ListQuery][] = [
+    ["default order", { page_size: "50" }],
+    ["created_at desc", { page_size: "64", sort_by: "created_at desc" }],
+    ["name asc", { page_size: "100", sort_by: "name" }],
+    ["id desc", { page_size: "33", sort_by: "id desc" }],
+    ["filtered, created_at desc", { page_size: "40", sort_by: "created_at desc", filter: filter("-even") }],
+    ["filtered, nothing matches", { page_size: "40", filter: filter("nope") }],
+    ["page larger than the list", { page_size: "200", sort_by: "name desc", filter: filter("odd") }],
+  ];
+  it.each(queries)("%s: every page equals the linear listing, on every walk", (_name, q) => {
+    const expected = walk(data, q); // a plain array: always the linear path
+    expect(walk(frozen, q, 3)).toEqual([...expected, ...expected, ...expected]);
+    expect(expected.length).toBeGreaterThan(0);
+  });
+});
+
+describe("listResponseJson", () => {
+  const items = [{ a: 1, s: "é\u2028<>" }, { b: [true, null] }];
+  const cases: [unknown[], number, string | undefined][] = [
+    [items, 2, "tok+/="],
+    [items, -1, undefined],
+    [items, 0, ""],
+    [[], 0, undefined],
+    [[], 5, "next"],
+  ];
+  it.each(cases)("matches JSON.stringify(listResponse(...)) (%#)", (list, total, next) => {
+    const chunks = listResponseJson(
+      "runs",
+      list.map((x) => Buffer.from(JSON.stringify(x))),
+      total,
+      next,
+    );
+    expect(Buffer.concat(chunks).toString("utf8")).toBe(
+      JSON.stringify(listResponse("runs", list, total, next)),
+    );
+  });
+});
+
+describe("timestamp", () => {
+  it("formats like Date#toISOString without milliseconds, for any second", () => {
+    const old = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const s of [
+      0, 1, 1_700_000_000, 1_700_000_000, -1, -62135596800, 253402300799, 253402300800, 1e11,
+    ]) {
+      expect(timestamp(s)).toBe(old(s));
+    }
+    expect(timestamp(undefined)).toBe("1970-01-01T00:00:00Z");
+    expect(timestamp(1.9)).toBe(old(1));
+  });
+});
+
+describe("parsed template memo", () => {
+  it("returns the same template for the same text and never remembers failures", () => {
+    const a = parseTemplate(MINIMAL_SPEC());
+    expect(parseTemplate(Buffer.from(MINIMAL_SPEC()))).toBe(a);
+    expect(parseTemplate(`${MINIMAL_SPEC()}\n# another text\n`)).not.toBe(a);
+    for (let i = 0; i < 2; i++) expect(() => parseTemplate("pipelineInfo: {name: x}\n")).toThrow();
+  });
+});
+
+describe("cached run JSON follows stored changes", () => {
+  it("lists show each new state of a run (cache keyed by the stored record)", async () => {
+    const emu = await startEmulator({ lifecycle: { tickMs: 20 } });
+    try {
+      const up = await upload(emu.url, "/apis/v2beta1/pipelines/upload", {
+        filename: "p.yaml",
+        data: MINIMAL_SPEC(),
+      });
+      expect(up.status, up.text).toBe(200);
+      const versions = await call(emu.url, "GET", `/apis/v2beta1/pipelines/${up.body.pipeline_id}/versions`);
+      const ref = {
+        pipeline_id: up.body.pipeline_id,
+        pipeline_version_id: versions.body.pipeline_versions[0].pipeline_version_id,
+      };
+      const created = await call(emu.url, "POST", "/apis/v2beta1/runs", {
+        display_name: "r",
+        pipeline_version_reference: ref,
+      });
+      expect(created.status, created.text).toBe(200);
+      const runId = created.body.run_id as string;
+      const first = await call(emu.url, "GET", "/apis/v2beta1/runs");
+      expect(first.body.runs[0].run_id).toBe(runId);
+      expect((await call(emu.url, "GET", "/apis/v1beta1/runs")).body.runs[0].status).toMatch(
+        /Pending|Running/,
+      );
+      await waitFinished(emu, runId);
+      const done = await call(emu.url, "GET", "/apis/v2beta1/runs");
+      const get = await call(emu.url, "GET", `/apis/v2beta1/runs/${runId}`);
+      expect(done.body.runs[0]).toEqual(get.body);
+      expect(done.body.runs[0].state).toBe("SUCCEEDED");
+      expect(done.body.runs[0].run_details.task_details.length).toBeGreaterThan(0);
+      const archived = await call(emu.url, "POST", `/apis/v2beta1/runs/${runId}:archive`);
+      expect(archived.status).toBe(200);
+      const after = await call(emu.url, "GET", "/apis/v2beta1/runs");
+      expect(after.body.runs[0].storage_state).toBe("ARCHIVED");
+      const v1 = await call(emu.url, "GET", "/apis/v1beta1/runs");
+      const v1Get = await call(emu.url, "GET", `/apis/v1beta1/runs/${runId}`);
+      expect(v1.body.runs[0]).toEqual(v1Get.body.run);
+      expect(v1.body.runs[0].storage_state).toBe("STORAGESTATE_ARCHIVED");
+      const v2 = await call(emu.url, "GET", "/apis/v2/runs");
+      expect(v2.body.runs[0].storage_state).toBe("ARCHIVED");
+      expect(v2.body.runs[0].task_count).toBeGreaterThan(0);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe("inspector summary of an upload parsed by its handler", () => {
+  it("equals the inspector's own parse of the same body", async () => {
+    const emu = await startEmulator();
+    try {
+      const { body, contentType } = multipart([
+        { name: "description", data: "x".repeat(100) },
+        { name: "token", data: "s3cret-value" },
+        {
+          name: "uploadfile",
+          filename: "dir/p.yaml",
+          contentType: "application/x-yaml",
+          data: MINIMAL_SPEC("ins"),
+        },
+        { name: "other", filename: "o.bin", data: Buffer.from([0xe2, 0x82, 0xac, 0x41]) },
+        { name: "uploadfile", filename: "second.yaml", data: "ignored" },
+      ]);
+      const post = (path: string) =>
+        fetch(emu.url + path, { method: "POST", body: body, headers: { "content-type": contentType } });
+      expect((await post("/apis/v2beta1/pipelines/upload?name=ins")).status).toBe(200);
+      // The experiments handler never parses multipart: the inspector parses it itself.
+      expect((await post("/apis/v2beta1/experiments")).status).toBe(400);
+      const [byHandler, byInspector] = emu.requests();
+      expect(byHandler?.route).toBe("/apis/v2beta1/pipelines/upload");
+      expect(byHandler?.body?.parts).toHaveLength(5);
+      expect(byHandler?.body).toEqual(byInspector?.body);
+      expect(JSON.stringify(byHandler)).not.toContain("s3cret-value");
+    } finally {
+      await emu.close();
+    }
+  });
+});
