@@ -476,11 +476,13 @@ async function prepareBlob(blob: Blob, opts: PrepareOptions): Promise<PreparedSo
 }
 
 /**
- * Files up to this size are opened, stat'ed and read synchronously. A read of a file this small from
- * the page cache blocks the event loop for microseconds (about 7 µs for 20 KB, well under a millisecond
- * at 1 MiB), while the asynchronous way costs several libuv threadpool round trips (open, fstat, read,
- * close), each a thread handoff: about 10× the CPU of the read itself, and a queue behind other
- * threadpool work (DNS lookups, zlib, other file reads). Larger files are read asynchronously.
+ * Files up to this size are opened, stat'ed and read synchronously. Why: a read this small from the
+ * page cache blocks the event loop only briefly, while the asynchronous way pays a libuv threadpool
+ * round trip (a thread handoff and wake-up) for each of open, fstat, read and close, and queues behind
+ * other threadpool work (DNS lookups, zlib, other file reads). Measured on a 20 KB file, one core:
+ * `fs.promises` stat + readFile ≈ 72 µs of CPU, async open/fstat/read/close ≈ 57 µs, the synchronous
+ * open/fstat/read/close ≈ 5 µs, which is also how long the event loop is blocked (≈ 45 µs at this
+ * 1 MiB bound). Larger files are read asynchronously (up to IN_MEMORY_LIMIT) or streamed.
  */
 export const SYNC_READ_LIMIT = 1024 * 1024;
 
@@ -559,6 +561,10 @@ async function prepareFile(path: string, opts: PrepareOptions): Promise<Prepared
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (err) {
+    // Windows refuses to open a directory at all (POSIX opens it and fstat tells).
+    if ((err as { code?: string }).code === "EISDIR") {
+      throw new ValidationError(`not a regular file: ${path}`, { field: "path" });
+    }
     throw fileError(path, err);
   }
   let size: number;

@@ -112,11 +112,14 @@ describe("source normalisation", () => {
     expect(e.data?.length).toBe(0);
   });
 
-  it.skipIf(process.platform !== "linux")("a file whose size fstat reports as 0 is read to its end", async () => {
-    const s = await prepareSource(fromPath("/proc/self/status"));
-    expect(s.data?.toString()).toMatch(/^Name:/);
-    expect(s.size).toBe(s.data?.length);
-  });
+  it.skipIf(process.platform !== "linux")(
+    "a file whose size fstat reports as 0 is read to its end",
+    async () => {
+      const s = await prepareSource(fromPath("/proc/self/status"));
+      expect(s.data?.toString()).toMatch(/^Name:/);
+      expect(s.size).toBe(s.data?.length);
+    },
+  );
 
   it.skipIf(process.platform === "win32")("a FIFO is refused without blocking on open", async () => {
     const fifo = path.join(dir, "pipe.yaml");
