@@ -187,6 +187,7 @@ function probePython() {
 const VARIANT_LABEL = {
   raw: "raw undici.request (baseline)",
   "kfp-bytes": "kfp-ts, bytes",
+  "kfp-bytes-fresh": "kfp-ts, bytes (new doc)",
   "kfp-path": "kfp-ts, fromPath()",
   "kfp-bytes-validate": "kfp-ts, bytes, validate on (same doc)",
   "kfp-bytes-validate-fresh": "kfp-ts, bytes, validate on (new doc)",
@@ -261,7 +262,13 @@ async function benchUpload(dist) {
     const base = `http://127.0.0.1:${port}`;
     const nodeVariants = ["raw"];
     if (dist.client)
-      nodeVariants.push("kfp-bytes", "kfp-path", "kfp-bytes-validate", "kfp-bytes-validate-fresh");
+      nodeVariants.push(
+        "kfp-bytes",
+        "kfp-bytes-fresh",
+        "kfp-path",
+        "kfp-bytes-validate",
+        "kfp-bytes-validate-fresh",
+      );
     else skip("kfp-ts upload variants", dist.clientWhy);
     const py = probePython();
     const pyVariants = [];

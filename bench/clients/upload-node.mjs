@@ -1,6 +1,6 @@
 // One upload client variant in a fresh process (so process.cpuUsage() covers only this variant).
 //
-//   node bench/clients/upload-node.mjs --variant raw|kfp-bytes|kfp-path|kfp-bytes-validate|kfp-bytes-validate-fresh
+//   node bench/clients/upload-node.mjs --variant raw|kfp-bytes|kfp-bytes-fresh|kfp-path|kfp-bytes-validate|kfp-bytes-validate-fresh
 //     --base http://127.0.0.1:PORT --file /tmp/.../pipeline.yaml --concurrency 32
 //     --warmup 5000 --warmup-ms 20000
 //
