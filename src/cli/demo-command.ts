@@ -145,13 +145,14 @@ export function addDemoCommand(program: Command): void {
             | { requests?: InspectedRequest[] }
             | InspectedRequest[];
           const requests = Array.isArray(seen) ? seen : (seen.requests ?? []);
+          const same = (a: InspectedRequest | undefined, b: InspectedRequest) =>
+            a !== undefined && a.method === b.method && a.path === b.path && a.status === b.status;
           for (const [i, r] of requests.entries()) {
-            const text = `    ${r.status ?? "   "} ${r.method.padEnd(6)} ${r.path}`;
-            const prev = requests[i - 1];
-            const repeat = prev && prev.method === r.method && prev.path === r.path && prev.status === r.status;
-            if (repeat && !r.body?.parts?.length) continue;
+            // Consecutive identical requests (the polls of a wait) are shown once, with a count.
+            if (same(requests[i - 1], r) && !r.body?.parts?.length) continue;
             let times = 1;
-            while (requests[i + times]?.method === r.method && requests[i + times]?.path === r.path) times++;
+            while (same(requests[i + times], r) && !requests[i + times]?.body?.parts?.length) times++;
+            const text = `    ${r.status ?? "   "} ${r.method.padEnd(6)} ${r.path}`;
             line(times > 1 ? `${text} ${pc.dim(`(×${times})`)}` : text);
             for (const part of r.body?.parts ?? []) {
               line(
