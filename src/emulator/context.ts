@@ -251,7 +251,17 @@ export class RequestContext {
       this.sendRaw(status, json, "application/json");
       return;
     }
-    this.sendRaw(status, Buffer.concat(json as Buffer[]), "application/json");
+    // Written piece by piece (corked into few socket writes): no per-request copy of a large page,
+    // whose external memory would make V8 collect the heap far more often.
+    const chunks = json as readonly Buffer[];
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    this._responded = true;
+    this.res.writeHead(status, { "content-type": "application/json", "content-length": length });
+    this.res.cork();
+    for (const c of chunks) this.res.write(c);
+    this.res.end();
+    process.nextTick(() => this.res.uncork());
   }
 
   /** Send a non-JSON body. */
