@@ -19,8 +19,8 @@
 import { enumOf, message } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
 import { listResponse, omitZero, timestamp } from "./encode.js";
-import { ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "./errors.js";
-import { type ListSpec, listRows } from "./list.js";
+import { type ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "./errors.js";
+import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { ALL_V2 } from "./router.js";
 import type { Store } from "./store.js";
 
@@ -404,11 +404,7 @@ export function register(app: EmulatorApp): void {
     const q = ctx.listQuery();
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
     // validatedListOptions runs before the namespace checks and authorization.
-    try {
-      listRows([], q, EXPERIMENT_LIST_SPEC, api);
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
-    }
+    checkListOptions(q, EXPERIMENT_LIST_SPEC, api, "Failed to create list options");
     const rows = listExperimentsScoped(ctx, ctx.q("namespace"), "List experiments failed");
     const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, api);
     return listResponse(

@@ -541,24 +541,7 @@ function decodeFilterJson(text: string, api: ListApi): RawPredicate[] {
   const preds: RawPredicate[] = [];
   readObject(ctx, (nameTok, name) => {
     if (name !== "predicates") throw r.err(nameTok.pos, `unknown field ${nameTok.raw}`);
-    return () => {
-      if (r.peek().kind === "null") {
-        r.read();
-        return;
-      }
-      const open = r.read();
-      if (open.kind !== "[") throw r.unexpected(open);
-      if (r.peek().kind === "]") {
-        r.read();
-        return;
-      }
-      for (;;) {
-        preds.push(decodePredicate(ctx));
-        const t = r.read();
-        if (t.kind === "]") break;
-        if (t.kind !== ",") throw r.unexpected(t);
-      }
-    };
+    return () => readArray(r, preds, () => decodePredicate(ctx));
   });
   const end = r.read();
   if (end.kind !== "eof") throw r.unexpected(end);
@@ -681,29 +664,31 @@ function readInt(r: JsonReader, bits: 32 | 64, jsonName: string): number {
   return n;
 }
 
+/** A JSON array (or `null`, read as empty) whose elements `item` reads, appended to `out`. */
+function readArray<T>(r: JsonReader, out: T[], item: () => T): void {
+  if (r.peek().kind === "null") {
+    r.read();
+    return;
+  }
+  const open = r.read();
+  if (open.kind !== "[") throw r.unexpected(open);
+  if (r.peek().kind === "]") {
+    r.read();
+    return;
+  }
+  for (;;) {
+    out.push(item());
+    const t = r.read();
+    if (t.kind === "]") break;
+    if (t.kind !== ",") throw r.unexpected(t);
+  }
+}
+
 function readList<T>(ctx: DecodeCtx, item: () => T): T[] {
   const out: T[] = [];
   readObject(ctx, (nameTok, name) => {
     if (name !== "values") throw ctx.r.err(nameTok.pos, `unknown field ${nameTok.raw}`);
-    return () => {
-      const { r } = ctx;
-      if (r.peek().kind === "null") {
-        r.read();
-        return;
-      }
-      const open = r.read();
-      if (open.kind !== "[") throw r.unexpected(open);
-      if (r.peek().kind === "]") {
-        r.read();
-        return;
-      }
-      for (;;) {
-        out.push(item());
-        const t = r.read();
-        if (t.kind === "]") break;
-        if (t.kind !== ",") throw r.unexpected(t);
-      }
-    };
+    return () => readArray(ctx.r, out, item);
   });
   return out;
 }
@@ -1307,6 +1292,18 @@ function smallestK<T>(items: T[], k: number, cmp: (a: T, b: T) => number): T[] {
 
 // ---------------------------------------------------------------------------------------------------
 // listRows
+
+/**
+ * `validatedListOptions`: checks the list options up front by listing no rows; an ApiError is
+ * wrapped with `wrap`, anything else is rethrown as is.
+ */
+export function checkListOptions<Row>(q: ListQuery, spec: ListSpec<Row>, api: ListApi, wrap: string): void {
+  try {
+    listRows([], q, spec, api);
+  } catch (err) {
+    throw err instanceof ApiError ? err.wrap(wrap) : err;
+  }
+}
 
 /**
  * Filter, sort and paginate `rows` like a KFP list endpoint. Throws ApiError (InvalidArgument, 400)

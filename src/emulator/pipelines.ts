@@ -668,6 +668,26 @@ function sendUploadFailure(ctx: RequestContext, f: UploadFailure, cause?: string
   else writeUploadError(ctx.res, f.status, f.userMessage, f.json, cause);
 }
 
+/** An upload's `tags` query parameter ("" = none); a malformed one is answered here (`ok: false`). */
+function uploadTags(
+  ctx: RequestContext,
+  raw: string,
+): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
+  if (raw === "") return { ok: true, tags: undefined };
+  const parsed = parseTagsQuery(raw);
+  if (!parsed.ok) {
+    sendUploadFailure(
+      ctx,
+      new UploadFailure(
+        400,
+        "Failed to parse tags query parameter. Expected JSON object with string keys and values",
+        false,
+      ),
+    );
+  }
+  return parsed;
+}
+
 /** Map a resource-manager error after the JSON content type was set (status table of FACTS §4.5). */
 function createFailure(err: unknown, generic: string): UploadFailure {
   if (err instanceof ApiError) {
@@ -718,22 +738,9 @@ async function uploadPipeline(ctx: RequestContext): Promise<void> {
   }
   const name = q("name") || q("display_name") || file.filename;
   const displayName = q("display_name") || name;
-  let tags: Record<string, string> | undefined;
-  const tagsRaw = q("tags");
-  if (tagsRaw !== "") {
-    const parsed = parseTagsQuery(tagsRaw);
-    if (!parsed.ok) {
-      return sendUploadFailure(
-        ctx,
-        new UploadFailure(
-          400,
-          "Failed to parse tags query parameter. Expected JSON object with string keys and values",
-          false,
-        ),
-      );
-    }
-    tags = parsed.tags;
-  }
+  const tagsQuery = uploadTags(ctx, q("tags"));
+  if (!tagsQuery.ok) return;
+  const tags = tagsQuery.tags;
   const nameErr = fieldLength("Pipeline", "Name", name, 128);
   if (nameErr) return sendUploadFailure(ctx, new UploadFailure(400, nameErr.message, false, true));
   let created: { pipeline: PipelineRecord; version: PipelineVersionRecord };
@@ -804,22 +811,9 @@ async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
       return sendUploadFailure(ctx, new UploadFailure(400, generic, false), (err as Error).message);
     }
   }
-  let tags: Record<string, string> | undefined;
-  const tagsRaw = q("tags");
-  if (tagsRaw !== "") {
-    const parsed = parseTagsQuery(tagsRaw);
-    if (!parsed.ok) {
-      return sendUploadFailure(
-        ctx,
-        new UploadFailure(
-          400,
-          "Failed to parse tags query parameter. Expected JSON object with string keys and values",
-          false,
-        ),
-      );
-    }
-    tags = parsed.tags;
-  }
+  const tagsQuery = uploadTags(ctx, q("tags"));
+  if (!tagsQuery.ok) return;
+  const tags = tagsQuery.tags;
   let version: PipelineVersionRecord;
   try {
     version = createVersion(
@@ -1341,6 +1335,31 @@ function updateTags(ctx: RequestContext, body: Record<string, unknown>): Record<
   return clearTagsIntent(ctx) ? {} : undefined;
 }
 
+/**
+ * An update of a pipeline or version: the tags are checked, then the stored record gets a non-empty
+ * display name and the tags (`{}` clears them) in one transaction.
+ */
+function applyUpdate<R extends { display_name: string; tags?: Record<string, string> }>(
+  store: Store,
+  kind: string,
+  id: string,
+  require: (store: Store, id: string) => R,
+  displayName: string,
+  tags: Record<string, string> | undefined,
+): R {
+  validateTags(tags);
+  return store.transaction(() => {
+    const next: R = { ...require(store, id) };
+    if (displayName !== "") next.display_name = displayName;
+    if (tags) {
+      if (Object.keys(tags).length === 0) delete next.tags;
+      else next.tags = { ...tags };
+    }
+    store.put(kind, id, next);
+    return next;
+  });
+}
+
 function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
   const body = ctx.readJson(PIPELINE_SHAPE);
   const id = ctx.param("pipeline.pipeline_id");
@@ -1353,20 +1372,7 @@ function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
   const tags = updateTags(ctx, body);
   const displayName = str(body.display_name);
   try {
-    validateTags(tags);
-    const store = ctx.store;
-    const updated = store.transaction(() => {
-      const cur = requirePipeline(store, id);
-      const next: PipelineRecord = { ...cur };
-      if (displayName !== "") next.display_name = displayName;
-      if (tags) {
-        if (Object.keys(tags).length === 0) delete next.tags;
-        else next.tags = { ...tags };
-      }
-      store.put(PIPELINES, id, next);
-      return next;
-    });
-    return apiPipeline(updated);
+    return apiPipeline(applyUpdate(ctx.store, PIPELINES, id, requirePipeline, displayName, tags));
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to update pipeline ${id}. Check error stack`);
   }
@@ -1477,20 +1483,9 @@ function updateVersionV2(ctx: RequestContext): Record<string, unknown> {
   const tags = updateTags(ctx, body);
   const displayName = str(body.display_name);
   try {
-    validateTags(tags);
-    const store = ctx.store;
-    const updated = store.transaction(() => {
-      const cur = requireVersion(store, vid);
-      const next: PipelineVersionRecord = { ...cur };
-      if (displayName !== "") next.display_name = displayName;
-      if (tags) {
-        if (Object.keys(tags).length === 0) delete next.tags;
-        else next.tags = { ...tags };
-      }
-      store.put(PIPELINE_VERSIONS, vid, next);
-      return next;
-    });
-    return apiPipelineVersion(updated);
+    return apiPipelineVersion(
+      applyUpdate(ctx.store, PIPELINE_VERSIONS, vid, requireVersion, displayName, tags),
+    );
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to update pipeline version ${vid}. Check error stack`);
   }

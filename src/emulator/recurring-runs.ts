@@ -19,7 +19,7 @@ import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
 import { cronError } from "./cron.js";
 import { int64, listResponse, omitZero, parseTimestamp, timestamp } from "./encode.js";
-import { ApiError, internal, invalidInput, notFound } from "./errors.js";
+import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
 import {
   ARCHIVE_HOOKS,
   EXPERIMENTS,
@@ -30,7 +30,7 @@ import {
   replaceNamespace,
   validExperimentNamespacePair,
 } from "./experiments.js";
-import { type ListSpec, listRows } from "./list.js";
+import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { validateRunParameters } from "./params.js";
 import { getPipelineRecord, latestVersion } from "./pipelines.js";
 import { ALL_V2 } from "./router.js";
@@ -620,13 +620,12 @@ export function register(app: EmulatorApp): void {
   r.get(ALL_V2, "/recurringruns", (ctx) => {
     const q = ctx.listQuery();
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
-    try {
-      listRows([], q, RECURRING_RUN_LIST_SPEC, api);
-    } catch (err) {
-      throw err instanceof ApiError
-        ? err.wrap("Failed to list recurring runs due to error parsing the listing options")
-        : err;
-    }
+    checkListOptions(
+      q,
+      RECURRING_RUN_LIST_SPEC,
+      api,
+      "Failed to list recurring runs due to error parsing the listing options",
+    );
     const rows = jobsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list jobs");
     const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, api);
     return listResponse(

@@ -63,7 +63,7 @@ import {
   workflowNameFor,
   workflowState,
 } from "./lifecycle.js";
-import { type ListSpec, listRows } from "./list.js";
+import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { field, validateRunParameters } from "./params.js";
 import {
   getPipelineRecord,
@@ -1123,6 +1123,42 @@ function authorized(ctx: RequestContext, runId: string, verb: string, prefix: st
   }
 }
 
+/** `authorized`, then the run row; a missing row is `notFound` wrapped with `missing`, then `prefix`. */
+function authorizedRun(
+  ctx: RequestContext,
+  id: string,
+  verb: string,
+  prefix: string,
+  missing: string,
+): RunRecord {
+  authorized(ctx, id, verb, prefix);
+  const rec = ctx.store.get<RunRecord>(RUNS, id);
+  if (!rec) {
+    throw notFound("Run", id).wrap(`Failed to fetch run ${id}`).wrap(missing).wrap(prefix);
+  }
+  return rec;
+}
+
+/** Terminate/retry: `authorizedRun`, then its experiment's namespace must resolve. */
+function runForAction(ctx: RequestContext, id: string, verb: string, prefix: string): RunRecord {
+  const rec = authorizedRun(
+    ctx,
+    id,
+    verb,
+    prefix,
+    `Failed to ${verb} run ${id} due to error fetching the run`,
+  );
+  try {
+    namespaceOfExperiment(ctx.store, rec.experiment_id);
+  } catch (err) {
+    throw (err as ApiError)
+      .wrap(`Failed to fetch namespace from run ${id}`)
+      .wrap(`Failed to ${verb} run ${id} due to error fetching its namespace`)
+      .wrap(prefix);
+  }
+  return rec;
+}
+
 export interface RunCreateInput {
   run_id: string;
   display_name: string;
@@ -1219,28 +1255,26 @@ export function fetchRun(ctx: RequestContext, id: string, prefix: string): RunRe
 }
 
 export function archiveRun(ctx: RequestContext, id: string, prefix: string): void {
-  authorized(ctx, id, "archive", prefix);
   const store = ctx.store;
-  const rec = store.get<RunRecord>(RUNS, id);
-  if (!rec) {
-    throw notFound("Run", id)
-      .wrap(`Failed to fetch run ${id}`)
-      .wrap(`Failed to archive run ${id} as it failed to be retrieved`)
-      .wrap(prefix);
-  }
+  const rec = authorizedRun(
+    ctx,
+    id,
+    "archive",
+    prefix,
+    `Failed to archive run ${id} as it failed to be retrieved`,
+  );
   store.put(RUNS, id, { ...rec, storage_state: "ARCHIVED" });
 }
 
 export function unarchiveRun(ctx: RequestContext, id: string, prefix: string): void {
-  authorized(ctx, id, "unarchive", prefix);
   const store = ctx.store;
-  const rec = store.get<RunRecord>(RUNS, id);
-  if (!rec) {
-    throw notFound("Run", id)
-      .wrap(`Failed to fetch run ${id}`)
-      .wrap(`Failed to unarchive run ${id} as it does not exist`)
-      .wrap(prefix);
-  }
+  const rec = authorizedRun(
+    ctx,
+    id,
+    "unarchive",
+    prefix,
+    `Failed to unarchive run ${id} as it does not exist`,
+  );
   const exp = store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
   if (!exp) {
     throw notFound("Experiment", rec.experiment_id)
@@ -1258,15 +1292,8 @@ export function unarchiveRun(ctx: RequestContext, id: string, prefix: string): v
 }
 
 export function deleteRun(ctx: RequestContext, id: string, prefix: string): void {
-  authorized(ctx, id, "delete", prefix);
   const store = ctx.store;
-  const rec = store.get<RunRecord>(RUNS, id);
-  if (!rec) {
-    throw notFound("Run", id)
-      .wrap(`Failed to fetch run ${id}`)
-      .wrap(`Failed to delete run ${id} as it does not exist`)
-      .wrap(prefix);
-  }
+  const rec = authorizedRun(ctx, id, "delete", prefix, `Failed to delete run ${id} as it does not exist`);
   if (rec.namespace === "") {
     try {
       namespaceOfExperiment(store, rec.experiment_id);
@@ -1284,23 +1311,8 @@ export function deleteRun(ctx: RequestContext, id: string, prefix: string): void
 }
 
 export function terminateRun(ctx: RequestContext, id: string, prefix: string): void {
-  authorized(ctx, id, "terminate", prefix);
   const store = ctx.store;
-  const rec = store.get<RunRecord>(RUNS, id);
-  if (!rec) {
-    throw notFound("Run", id)
-      .wrap(`Failed to fetch run ${id}`)
-      .wrap(`Failed to terminate run ${id} due to error fetching the run`)
-      .wrap(prefix);
-  }
-  try {
-    namespaceOfExperiment(store, rec.experiment_id);
-  } catch (err) {
-    throw (err as ApiError)
-      .wrap(`Failed to fetch namespace from run ${id}`)
-      .wrap(`Failed to terminate run ${id} due to error fetching its namespace`)
-      .wrap(prefix);
-  }
+  const rec = runForAction(ctx, id, "terminate", prefix);
   if (!["PENDING", "RUNNING", "PAUSED", "RUNTIME_STATE_UNSPECIFIED"].includes(rec.state)) {
     throw invalidInput(`Failed to terminate a run ${id}. Row not found`)
       .wrap(`Failed to terminate run ${id}`)
@@ -1314,23 +1326,8 @@ export function terminateRun(ctx: RequestContext, id: string, prefix: string): v
 }
 
 export function retryRun(ctx: RequestContext, id: string, prefix: string): void {
-  authorized(ctx, id, "retry", prefix);
   const store = ctx.store;
-  const rec = store.get<RunRecord>(RUNS, id);
-  if (!rec) {
-    throw notFound("Run", id)
-      .wrap(`Failed to fetch run ${id}`)
-      .wrap(`Failed to retry run ${id} due to error fetching the run`)
-      .wrap(prefix);
-  }
-  try {
-    namespaceOfExperiment(store, rec.experiment_id);
-  } catch (err) {
-    throw (err as ApiError)
-      .wrap(`Failed to fetch namespace from run ${id}`)
-      .wrap(`Failed to retry run ${id} due to error fetching its namespace`)
-      .wrap(prefix);
-  }
+  const rec = runForAction(ctx, id, "retry", prefix);
   if (rec.workflow_phase === undefined) {
     const e = badRequest(`Failed to retry run ${id} due to error fetching workflow manifest`);
     e.message += ": Invalid input error: Workflow manifest cannot be empty";
@@ -1535,11 +1532,7 @@ export function register(app: EmulatorApp): void {
     if (full) q.page_size = String(fullViewPageSize(q.page_size));
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
     // validatedListOptions runs before the scoping and authorization.
-    try {
-      listRows([], q, RUN_LIST_SPEC, api);
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
-    }
+    checkListOptions(q, RUN_LIST_SPEC, api, "Failed to create list options");
     const rows = runsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list runs");
     const page = listRows(rows, q, RUN_LIST_SPEC, api);
     const view = { full, loopCount: runEngine(ctx.app).options.loopCount };
@@ -1658,11 +1651,7 @@ function registerV2Tasks(app: EmulatorApp): void {
       }
       throw notFound("task", parentId).wrap("Failed to get parent task for authorization");
     }
-    try {
-      listRows([], listQuery, TASK_LIST_SPEC, "v2");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
-    }
+    checkListOptions(listQuery, TASK_LIST_SPEC, "v2", "Failed to create list options");
     const scoped = parentId === "" ? tasks : tasks.filter((t) => t.parent_task_id === parentId);
     const page = listRows(scoped, listQuery, TASK_LIST_SPEC, "v2");
     return listResponse("tasks", page.items.map(apiTask), page.total_size, page.next_page_token);

@@ -16,19 +16,18 @@ import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
 import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
-import { ApiError, internal, invalidInput, notFound } from "./errors.js";
+import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
 import {
   archiveExperiment,
   createExperiment,
   deleteExperiment,
   EXPERIMENT_LIST_SPEC,
-  type ExperimentRecord,
   fetchExperiment,
   listExperimentsScoped,
   toApiExperimentV1,
   unarchiveExperiment,
 } from "./experiments.js";
-import { listRows } from "./list.js";
+import { checkListOptions, listRows } from "./list.js";
 import { latestVersion } from "./pipelines.js";
 import {
   changeJobMode,
@@ -173,6 +172,20 @@ function referenceKey(ctx: RequestContext): { type: string; id: string } | undef
     );
   }
   return { type: t, id: id ?? "" };
+}
+
+/** Run and job lists: `resource_reference_key` as a namespace or experiment scope ("" when unset). */
+function runScopeOf(ctx: RequestContext): { namespace: string; experimentId: string } {
+  let key: { type: string; id: string } | undefined;
+  try {
+    key = referenceKey(ctx);
+  } catch (err) {
+    throw (err as ApiError).wrap("Failed to list v1beta1 runs: validating filter failed");
+  }
+  return {
+    namespace: key?.type === "NAMESPACE" ? key.id : "",
+    experimentId: key?.type === "EXPERIMENT" ? key.id : "",
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -430,22 +443,10 @@ function registerRuns(app: EmulatorApp): void {
 
   r.get("v1beta1", "/runs", (ctx) => {
     const q = ctx.listQuery();
-    let key: { type: string; id: string } | undefined;
-    try {
-      key = referenceKey(ctx);
-    } catch (err) {
-      throw (err as ApiError).wrap("Failed to list v1beta1 runs: validating filter failed");
-    }
-    const namespace = key?.type === "NAMESPACE" ? key.id : "";
-    const experimentId = key?.type === "EXPERIMENT" ? key.id : "";
-    let page: ReturnType<typeof listRows<RunRecord>>;
-    try {
-      page = listRows([], q, RUN_LIST_SPEC, "v1beta1");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
-    }
+    const { namespace, experimentId } = runScopeOf(ctx);
+    checkListOptions(q, RUN_LIST_SPEC, "v1beta1", "Failed to create list options");
     const rows = runsInScope(ctx, namespace, experimentId, "Failed to list v1beta1 runs");
-    page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1");
+    const page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1");
     // Rendering a v1 run writes its manifest as YAML: keep the JSON per stored record (runs.ts).
     const cache = RUN_V1_JSON.variant("v1beta1");
     ctx.sendJson(
@@ -528,14 +529,9 @@ function registerExperiments(app: EmulatorApp): void {
       }
       namespace = key.id;
     }
-    let page: ReturnType<typeof listRows<ExperimentRecord>>;
-    try {
-      page = listRows([], q, EXPERIMENT_LIST_SPEC, "v1beta1");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to create list options") : err;
-    }
+    checkListOptions(q, EXPERIMENT_LIST_SPEC, "v1beta1", "Failed to create list options");
     const rows = listExperimentsScoped(ctx, namespace, "List v1beta1 experiments failed");
-    page = listRows(rows, q, EXPERIMENT_LIST_SPEC, "v1beta1");
+    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, "v1beta1");
     return listResponse(
       "experiments",
       page.items.map(toApiExperimentV1),
@@ -661,24 +657,15 @@ function registerJobs(app: EmulatorApp): void {
 
   r.get("v1beta1", "/jobs", (ctx) => {
     const q = ctx.listQuery();
-    let key: { type: string; id: string } | undefined;
-    try {
-      key = referenceKey(ctx);
-    } catch (err) {
-      throw (err as ApiError).wrap("Failed to list v1beta1 runs: validating filter failed");
-    }
-    const namespace = key?.type === "NAMESPACE" ? key.id : "";
-    const experimentId = key?.type === "EXPERIMENT" ? key.id : "";
-    let page: ReturnType<typeof listRows<RecurringRunRecord>>;
-    try {
-      page = listRows([], q, RECURRING_RUN_LIST_SPEC, "v1beta1");
-    } catch (err) {
-      throw err instanceof ApiError
-        ? err.wrap("Failed to list jobs due to error parsing the listing options")
-        : err;
-    }
+    const { namespace, experimentId } = runScopeOf(ctx);
+    checkListOptions(
+      q,
+      RECURRING_RUN_LIST_SPEC,
+      "v1beta1",
+      "Failed to list jobs due to error parsing the listing options",
+    );
     const rows = jobsInScope(ctx, namespace, experimentId, "Failed to list jobs");
-    page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, "v1beta1");
+    const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, "v1beta1");
     return listResponse("jobs", page.items.map(toApiJobV1), page.total_size, page.next_page_token);
   });
 

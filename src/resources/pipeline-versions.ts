@@ -29,7 +29,7 @@ import type {
 } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
-import { pageQuery, reconcileByName } from "./shared.js";
+import { getPage, pageQuery, reconcileByName } from "./shared.js";
 
 export interface ListPipelineVersionsOptions extends CallOptions {
   page_token?: string;
@@ -127,30 +127,23 @@ export class PipelineVersions extends APIResource {
       const token = pageToken ?? opts.page_token;
       const common = token ? pageQuery(first, token) : first;
       if (api === "v1beta1") {
-        const raw = await this._client.get<{
-          versions?: V1PipelineVersion[];
-          total_size?: number;
-          next_page_token?: string;
-        }>("/apis/v1beta1/pipeline_versions", {
-          ...callOpts(opts),
-          query: { "resource_key.type": "PIPELINE", "resource_key.id": pipelineId, ...common },
-        });
-        return {
-          items: (raw.versions ?? []).map((v) => versionFromV1(v, pipelineId)),
-          total_size: raw.total_size ?? 0,
-          next_page_token: raw.next_page_token,
-        };
+        return getPage<V1PipelineVersion, PipelineVersion>(
+          this._client,
+          "/apis/v1beta1/pipeline_versions",
+          {
+            ...callOpts(opts),
+            query: { "resource_key.type": "PIPELINE", "resource_key.id": pipelineId, ...common },
+          },
+          "versions",
+          (v) => versionFromV1(v, pipelineId),
+        );
       }
-      const raw = await this._client.get<{
-        pipeline_versions?: PipelineVersion[];
-        total_size?: number;
-        next_page_token?: string;
-      }>(`/pipelines/${pid}/versions`, { ...callOpts(opts), query: common });
-      return {
-        items: raw.pipeline_versions ?? [],
-        total_size: raw.total_size ?? 0,
-        next_page_token: raw.next_page_token,
-      };
+      return getPage<PipelineVersion>(
+        this._client,
+        `/pipelines/${pid}/versions`,
+        { ...callOpts(opts), query: common },
+        "pipeline_versions",
+      );
     });
   }
 

@@ -49,7 +49,7 @@ import {
   unsupported,
   versionFromV1,
 } from "./pipeline-versions.js";
-import { pageQuery, pipelineByName, reconcileByName } from "./shared.js";
+import { getPage, pageQuery, pipelineByName, reconcileByName } from "./shared.js";
 
 /** Options shared by both upload calls. Wire parameters keep their server names. */
 export interface UploadOptions extends CallOptions {
@@ -458,27 +458,20 @@ export class Pipelines extends APIResource {
           query["resource_reference_key.type"] = "NAMESPACE";
           query["resource_reference_key.id"] = namespace;
         }
-        const raw = await this._client.get<{
-          pipelines?: V1Pipeline[];
-          total_size?: number;
-          next_page_token?: string;
-        }>("/apis/v1beta1/pipelines", { ...callOpts(opts), query });
-        return {
-          items: (raw.pipelines ?? []).map(pipelineFromV1),
-          total_size: raw.total_size ?? 0,
-          next_page_token: raw.next_page_token,
-        };
+        return getPage<V1Pipeline, Pipeline>(
+          this._client,
+          "/apis/v1beta1/pipelines",
+          { ...callOpts(opts), query },
+          "pipelines",
+          pipelineFromV1,
+        );
       }
-      const raw = await this._client.get<{
-        pipelines?: Pipeline[];
-        total_size?: number;
-        next_page_token?: string;
-      }>("/pipelines", { ...callOpts(opts), query: { ...common, namespace } });
-      return {
-        items: raw.pipelines ?? [],
-        total_size: raw.total_size ?? 0,
-        next_page_token: raw.next_page_token,
-      };
+      return getPage<Pipeline>(
+        this._client,
+        "/pipelines",
+        { ...callOpts(opts), query: { ...common, namespace } },
+        "pipelines",
+      );
     });
   }
 

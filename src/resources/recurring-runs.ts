@@ -12,19 +12,23 @@ import type { PagePromise } from "../core/pagination.js";
 import { checkCron, unixCronToKfp } from "../core/schedule.js";
 import { path } from "../internal/path.js";
 import type { DeletePropagationPolicy, RecurringRun, Trigger, V1Job } from "../types/runs.js";
-import { type RunConfigParams, resolveSource, runtimeConfig } from "./run-source.js";
+import {
+  type RunConfigParams,
+  resolveListScope,
+  resolveRunTarget,
+  resolveSource,
+  runtimeConfig,
+  v1ScopeKey,
+} from "./run-source.js";
 import {
   callOpts,
-  checkNamespace,
   compact,
-  isMultiUser,
   type ListParams,
   lazyList,
   listQuery,
   optionalString,
   requireString,
   resolveApi,
-  resolveNamespace,
   toRfc3339,
   unsupported,
 } from "./shared.js";
@@ -179,28 +183,13 @@ export class RecurringRuns {
       throw new ValidationError("enabled must be a boolean", { field: "enabled" });
     }
     const enabled = params.enabled ?? true;
-    const namespace = resolveNamespace(this.#client, params.namespace);
-    checkNamespace(namespace);
-    if (params.experiment_id !== undefined && params.experiment_name !== undefined) {
-      throw new ValidationError("pass experiment_id or experiment_name, not both", {
-        field: "experiment_name",
-      });
-    }
-    let experimentId = optionalString(params.experiment_id, "experiment_id");
-    if (params.experiment_name !== undefined) {
-      const exp = await this.#client.experiments.getOrCreate(
-        compact({ display_name: params.experiment_name, namespace }),
-        callOpts(opts),
-      );
-      experimentId = exp.experiment_id;
-    }
-    if (!experimentId && (await isMultiUser(this.#client, opts))) {
-      throw new ValidationError(
-        "The server runs in multi-user mode: a recurring run needs an experiment (its namespace is the experiment's). " +
-          "Pass experiment_id, or experiment_name with a namespace.",
-        { field: "experiment_id" },
-      );
-    }
+    const { namespace, experimentId } = await resolveRunTarget(
+      this.#client,
+      params,
+      "The server runs in multi-user mode: a recurring run needs an experiment (its namespace is the experiment's). " +
+        "Pass experiment_id, or experiment_name with a namespace.",
+      opts,
+    );
     const api = await resolveApi(this.#client, opts);
     const resolved = await resolveSource(this.#client, api, params, namespace, opts);
     const runtime = runtimeConfig(params, resolved);
@@ -259,23 +248,15 @@ export class RecurringRuns {
   /** One page (await) or every recurring run (`for await`). */
   list(params?: RecurringRunListParams, opts?: CallOptions): PagePromise<RecurringRun> {
     return lazyList<RecurringRun, unknown>(this.#client, async () => {
-      const experimentId = optionalString(params?.experiment_id, "experiment_id");
-      const namespace = resolveNamespace(this.#client, params?.namespace);
-      checkNamespace(namespace);
-      if (!experimentId && !namespace && (await isMultiUser(this.#client, opts))) {
-        throw new ValidationError(
-          "The server runs in multi-user mode: listing recurring runs needs a namespace or an experiment_id " +
-            "(pass { namespace } or { experiment_id }, or use kfp.withNamespace(ns)).",
-          { field: "namespace" },
-        );
-      }
+      const { experimentId, namespace } = await resolveListScope(
+        this.#client,
+        params,
+        "recurring runs",
+        opts,
+      );
       const api = await resolveApi(this.#client, opts);
       if (api === "v1beta1") {
-        const key = experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined;
-        const query = listQuery(params, api, "recurring_runs", {
-          "resource_reference_key.type": key,
-          "resource_reference_key.id": experimentId ?? namespace,
-        });
+        const query = listQuery(params, api, "recurring_runs", v1ScopeKey(experimentId, namespace));
         return {
           path: V1,
           query,

@@ -3,7 +3,7 @@
  * a stored pipeline version (ids; pipeline name + version name; or the pipeline's latest version), or a
  * spec sent inline as `pipeline_spec` (a spec object, or a package: YAML/JSON text, bytes, a zip/tar.gz
  * archive, or `fromPath(...)`). Also: parameter checking against the resolved spec, and the SDK-style
- * caching override for inline specs.
+ * caching override for inline specs; and the experiment/namespace a run is created or listed in.
  */
 import type { ApiVersion, CallOptions, Kfp } from "../client.js";
 import { ValidationError } from "../core/errors.js";
@@ -20,7 +20,17 @@ import {
 import { type FileSource, materialize, prepareSource } from "../core/uploads.js";
 import type { PipelineVersion } from "../types/pipelines.js";
 import type { JsonValue, PipelineVersionReference, RuntimeConfig } from "../types/runs.js";
-import { callOpts, notFound, optionalString, pipelineByName, requireString } from "./shared.js";
+import {
+  callOpts,
+  checkNamespace,
+  compact,
+  isMultiUser,
+  notFound,
+  optionalString,
+  pipelineByName,
+  requireString,
+  resolveNamespace,
+} from "./shared.js";
 
 /** The pipeline of a run: give exactly one of the groups. */
 export interface PipelineSourceParams {
@@ -106,6 +116,78 @@ async function packageText(pkg: string | Uint8Array | FileSource): Promise<strin
     return found.text;
   }
   return prepared.text ?? bytes.toString("utf8");
+}
+
+/** Where a run (or recurring run) is created: its experiment, and the namespace for name lookups. */
+export interface RunTargetParams {
+  experiment_id?: string;
+  experiment_name?: string;
+  namespace?: string;
+}
+
+/**
+ * The namespace (the client's by default) and the experiment: `experiment_id`, or `experiment_name`
+ * (got or created in the namespace). In multi-user mode an experiment is required (`multiUserMessage`).
+ */
+export async function resolveRunTarget(
+  client: Kfp,
+  params: RunTargetParams,
+  multiUserMessage: string,
+  opts: CallOptions | undefined,
+): Promise<{ namespace: string | undefined; experimentId: string | undefined }> {
+  const namespace = resolveNamespace(client, params.namespace);
+  checkNamespace(namespace);
+  if (params.experiment_id !== undefined && params.experiment_name !== undefined) {
+    throw new ValidationError("pass experiment_id or experiment_name, not both", {
+      field: "experiment_name",
+    });
+  }
+  let experimentId = optionalString(params.experiment_id, "experiment_id");
+  if (params.experiment_name !== undefined) {
+    const exp = await client.experiments.getOrCreate(
+      compact({ display_name: params.experiment_name, namespace }),
+      callOpts(opts),
+    );
+    experimentId = exp.experiment_id;
+  }
+  if (!experimentId && (await isMultiUser(client, opts))) {
+    throw new ValidationError(multiUserMessage, { field: "experiment_id" });
+  }
+  return { namespace, experimentId };
+}
+
+/**
+ * The scope of a run or recurring run list: `experiment_id`, or the namespace (the client's by default).
+ * In multi-user mode one of them is required; `what` ("runs", "recurring runs") names the list.
+ */
+export async function resolveListScope(
+  client: Kfp,
+  params: { experiment_id?: string; namespace?: string } | undefined,
+  what: string,
+  opts: CallOptions | undefined,
+): Promise<{ experimentId: string | undefined; namespace: string | undefined }> {
+  const experimentId = optionalString(params?.experiment_id, "experiment_id");
+  const namespace = resolveNamespace(client, params?.namespace);
+  checkNamespace(namespace);
+  if (!experimentId && !namespace && (await isMultiUser(client, opts))) {
+    throw new ValidationError(
+      `The server runs in multi-user mode: listing ${what} needs a namespace or an experiment_id ` +
+        "(pass { namespace } or { experiment_id }, or use kfp.withNamespace(ns)).",
+      { field: "namespace" },
+    );
+  }
+  return { experimentId, namespace };
+}
+
+/** v1beta1 list query: the scope as `resource_reference_key` (the experiment, else the namespace). */
+export function v1ScopeKey(
+  experimentId: string | undefined,
+  namespace: string | undefined,
+): Record<string, string | undefined> {
+  return {
+    "resource_reference_key.type": experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined,
+    "resource_reference_key.id": experimentId ?? namespace,
+  };
 }
 
 /** Resolve the pipeline source: which version to reference, or which spec to send inline. */

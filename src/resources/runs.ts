@@ -15,19 +15,24 @@ import { type TaskTree, taskTree } from "../core/tasks.js";
 import { type WaitOptions, waitForRun } from "../core/wait.js";
 import { path } from "../internal/path.js";
 import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../types/runs.js";
-import { type ResolvedSource, type RunConfigParams, resolveSource, runtimeConfig } from "./run-source.js";
+import {
+  type ResolvedSource,
+  type RunConfigParams,
+  resolveListScope,
+  resolveRunTarget,
+  resolveSource,
+  runtimeConfig,
+  v1ScopeKey,
+} from "./run-source.js";
 import {
   callOpts,
-  checkNamespace,
   compact,
-  isMultiUser,
   type ListParams,
   lazyList,
   listQuery,
   optionalString,
   requireString,
   resolveApi,
-  resolveNamespace,
   unsupported,
 } from "./shared.js";
 import { runFromV1, v1References } from "./v1/convert.js";
@@ -105,24 +110,11 @@ export class Runs {
   /** One page (await) or every run (`for await`). */
   list(params?: RunListParams, opts?: CallOptions): PagePromise<Run> {
     return lazyList<Run, unknown>(this.#client, async () => {
-      const experimentId = optionalString(params?.experiment_id, "experiment_id");
-      const namespace = resolveNamespace(this.#client, params?.namespace);
-      checkNamespace(namespace);
-      if (!experimentId && !namespace && (await isMultiUser(this.#client, opts))) {
-        throw new ValidationError(
-          "The server runs in multi-user mode: listing runs needs a namespace or an experiment_id " +
-            "(pass { namespace } or { experiment_id }, or use kfp.withNamespace(ns)).",
-          { field: "namespace" },
-        );
-      }
+      const { experimentId, namespace } = await resolveListScope(this.#client, params, "runs", opts);
       const api = await resolveApi(this.#client, opts);
       if (api === "v1beta1") {
         if (params?.view === "FULL") throw unsupported("Listing runs with view=FULL", api, "GET", V1);
-        const key = experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined;
-        const query = listQuery(params, api, "runs", {
-          "resource_reference_key.type": key,
-          "resource_reference_key.id": experimentId ?? namespace,
-        });
+        const query = listQuery(params, api, "runs", v1ScopeKey(experimentId, namespace));
         return {
           path: V1,
           query,
@@ -246,28 +238,13 @@ export class Runs {
     const displayName = requireString(params.display_name, "display_name", "run display_name");
     const description = optionalString(params.description, "description");
     const serviceAccount = optionalString(params.service_account, "service_account");
-    const namespace = resolveNamespace(this.#client, params.namespace);
-    checkNamespace(namespace);
-    if (params.experiment_id !== undefined && params.experiment_name !== undefined) {
-      throw new ValidationError("pass experiment_id or experiment_name, not both", {
-        field: "experiment_name",
-      });
-    }
-    let experimentId = optionalString(params.experiment_id, "experiment_id");
-    if (params.experiment_name !== undefined) {
-      const exp = await this.#client.experiments.getOrCreate(
-        compact({ display_name: params.experiment_name, namespace }),
-        callOpts(opts),
-      );
-      experimentId = exp.experiment_id;
-    }
-    if (!experimentId && (await isMultiUser(this.#client, opts))) {
-      throw new ValidationError(
-        "The server runs in multi-user mode: a run needs an experiment (its namespace is the experiment's). " +
-          "Pass experiment_id, or experiment_name with a namespace (e.g. kfp.withNamespace(ns).runs.create({ experiment_name, ... })).",
-        { field: "experiment_id" },
-      );
-    }
+    const { namespace, experimentId } = await resolveRunTarget(
+      this.#client,
+      params,
+      "The server runs in multi-user mode: a run needs an experiment (its namespace is the experiment's). " +
+        "Pass experiment_id, or experiment_name with a namespace (e.g. kfp.withNamespace(ns).runs.create({ experiment_name, ... })).",
+      opts,
+    );
     const api = await resolveApi(this.#client, opts);
     const resolved = await resolveSource(this.#client, api, params, namespace, opts);
     const runtime = runtimeConfig(params, resolved);

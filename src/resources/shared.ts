@@ -188,6 +188,29 @@ export function pageQuery(first: Query, token: string): Query {
 }
 
 /**
+ * One page of a list answer (`{<itemsKey>: [...], total_size, next_page_token}`), its items mapped
+ * with `map` when given; a missing list is empty and a missing total 0.
+ */
+export async function getPage<Raw, Item = Raw>(
+  client: Kfp,
+  path: string,
+  opts: CallOptions & { query?: Query },
+  itemsKey: string,
+  map?: (raw: Raw) => Item,
+): Promise<{ items: Item[]; total_size: number; next_page_token: string | undefined }> {
+  const raw = await client.get<Record<string, unknown> & { total_size?: number; next_page_token?: string }>(
+    path,
+    opts,
+  );
+  const rawItems = (raw[itemsKey] as Raw[] | undefined) ?? [];
+  return {
+    items: map ? rawItems.map(map) : (rawItems as unknown as Item[]),
+    total_size: raw.total_size ?? 0,
+    next_page_token: raw.next_page_token,
+  };
+}
+
+/**
  * A list whose path and query need async work first (API version, multi-user check). Nothing is sent
  * until the PagePromise is awaited or iterated; a failed preparation rejects every use.
  */
