@@ -649,18 +649,22 @@ export class Pipelines extends APIResource {
     const page = await this.versions.list(pipelineId, { ...call, page_size: 10, sort_by: "created_at desc" });
     const top = page.items[0]?.created_at;
     const newest = page.items.filter((v) => v.created_at === top);
-    return Promise.all(
-      newest.map((v) =>
-        v.pipeline_spec === undefined ? this.versions.get(pipelineId, v.pipeline_version_id, call) : v,
-      ),
-    );
+    return Promise.all(newest.map((v) => this.#withSpec(pipelineId, v, call)));
   }
 
   async #newest(pipelineId: string, call: CallOptions): Promise<PipelineVersion | undefined> {
     const page = await this.versions.list(pipelineId, { ...call, page_size: 1, sort_by: "created_at desc" });
     const v = page.items[0];
-    if (v && v.pipeline_spec === undefined) return this.versions.get(pipelineId, v.pipeline_version_id, call);
-    return v;
+    return v && this.#withSpec(pipelineId, v, call);
+  }
+
+  /** The version with its `pipeline_spec` (lists of some servers leave it out: fetch it then). */
+  #withSpec(
+    pipelineId: string,
+    v: PipelineVersion,
+    call: CallOptions,
+  ): Promise<PipelineVersion> | PipelineVersion {
+    return v.pipeline_spec === undefined ? this.versions.get(pipelineId, v.pipeline_version_id, call) : v;
   }
 
   /** Remove a pipeline this call created when its version could not be added (best effort). */
