@@ -60,8 +60,12 @@ export function summarizeLatencies(lat) {
  *       figures and `sent` (calls made for this command, unmeasured ones included), and with `raw`
  *       every latency (ms) so that percentiles can be pooled over windows;
  *   { cmd: "exit" } (or stdin closing) → `close()`, exit 0.
+ * `beforeWindow()` runs just before each measured window, `extra()` just after it (its fields join the report).
  */
-export async function commandLoop(fn, { concurrency, start, ready, close, report, extra = () => ({}) }) {
+export async function commandLoop(
+  fn,
+  { concurrency, start, ready, close, report, extra = () => ({}), beforeWindow = () => {} },
+) {
   const { createInterface } = await import("node:readline");
   report({ ready: true, ...ready });
   let counter = start;
@@ -73,6 +77,7 @@ export async function commandLoop(fn, { concurrency, start, ready, close, report
     if (cmd.cmd !== "measure") throw new Error(`unknown command ${line}`);
     const pre = await drive(fn, { concurrency, max: cmd.pre ?? 0, ms: cmd.preMs ?? 5000, start: counter });
     counter += pre.count;
+    beforeWindow();
     const m = await drive(fn, { concurrency, max: cmd.max, ms: cmd.ms, start: counter, latencies: true });
     counter += m.count;
     report({

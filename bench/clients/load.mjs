@@ -3,12 +3,16 @@
 //
 //   node bench/clients/load.mjs --scenario healthz|upload|list-pipelines|list-runs|seed-runs
 //     --base http://127.0.0.1:PORT --concurrency 1 --warmup 500 --warmup-ms 10000
-//     [--file pipeline.yaml] [--runs 10000] [--page-size 200] [--expect N]
+//     [--file pipeline.yaml] [--runs 10000] [--page-size 200] [--expect N] [--client undici|lean]
+// --client lean (healthz, list-runs): timed calls go through bench/lib/lean-http.mjs, which reads
+// into one reused buffer per connection instead of undici's fresh buffer per read (see that file).
 // seed-runs runs once and reports; the others warm up, report ready, then measure windows on command
 // (drive.mjs commandLoop).
 import { readFileSync } from "node:fs";
+import { PerformanceObserver, constants as perfConstants } from "node:perf_hooks";
 import { Agent, request } from "undici";
 import { AGENT_SETTINGS, makePipelineYaml, multipartParts, num, parseArgs, report } from "../lib/common.mjs";
+import { leanPool } from "../lib/lean-http.mjs";
 import { commandLoop, drive } from "./drive.mjs";
 
 const args = parseArgs(process.argv.slice(2));
@@ -20,6 +24,37 @@ const warmupMs = num(args["warmup-ms"], 10_000);
 const pageSize = num(args["page-size"], 200);
 const dispatcher = new Agent({ ...AGENT_SETTINGS, connections: Math.max(concurrency, 16) });
 const tag = process.pid;
+const clientKind = String(args.client ?? "undici");
+if (clientKind !== "undici" && clientKind !== "lean")
+  throw new Error(`--client undici|lean, not ${clientKind}`);
+if (clientKind === "lean" && scenario !== "healthz" && scenario !== "list-runs") {
+  throw new Error(`--client lean serves the healthz and list-runs scenarios only, not ${scenario}`);
+}
+const lean = clientKind === "lean" ? leanPool(base) : undefined;
+
+// This process's own major (mark-compact) GCs, reported with each measured window: a pause here is
+// the load generator's, not the server's.
+const gcSince = { major: 0, majorMs: 0, majorMaxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gcSince.major++;
+      gcSince.majorMs += e.duration;
+      gcSince.majorMaxMs = Math.max(gcSince.majorMaxMs, e.duration);
+    }
+  }
+}).observe({ entryTypes: ["gc"] });
+function takeGc() {
+  const r = {
+    gcMajor: gcSince.major,
+    gcMajorMs: Math.round(gcSince.majorMs * 1000) / 1000,
+    gcMajorMaxMs: Math.round(gcSince.majorMaxMs * 1000) / 1000,
+  };
+  gcSince.major = 0;
+  gcSince.majorMs = 0;
+  gcSince.majorMaxMs = 0;
+  return r;
+}
 
 /** Filter used by the run-list figure: display_name contains "-even" (half of the seeded runs). */
 export const RUN_FILTER = {
@@ -43,6 +78,14 @@ const getJson = async (path) => JSON.parse(await call("GET", path));
  * garbage, not the server's time).
  */
 async function getPageEnds(path) {
+  if (lean) {
+    // The lean client's head/tail are views of per-connection buffers: copy the few bytes kept.
+    return lean.get(path, (r) => {
+      if (r.status !== 200)
+        throw new Error(`GET ${path.slice(0, 120)}: HTTP ${r.status} ${r.tail.subarray(0, 300)}`);
+      return { head: Buffer.from(r.head), tail: Buffer.from(r.tail) };
+    });
+  }
   const res = await request(`${base}${path}`, { method: "GET", dispatcher });
   let head;
   let prev;
@@ -170,7 +213,12 @@ async function verifyRunWalk(expected) {
 let fn;
 let extra = {};
 if (scenario === "healthz") {
-  fn = () => call("GET", "/apis/v2beta1/healthz");
+  fn = lean
+    ? () =>
+        lean.get("/apis/v2beta1/healthz", (r) => {
+          if (r.status !== 200 || r.bodyBytes === 0) throw new Error(`healthz: HTTP ${r.status}`);
+        })
+    : () => call("GET", "/apis/v2beta1/healthz");
 } else if (scenario === "upload") {
   const yaml = args.file ? readFileSync(String(args.file), "utf8") : makePipelineYaml(20_000);
   const { body, headers } = uploadBody(yaml);
@@ -210,7 +258,12 @@ const wu = await drive(fn, { concurrency, max: warmup, ms: warmupMs });
 await commandLoop(fn, {
   concurrency,
   start: wu.count,
-  close: () => dispatcher.close(),
+  close: async () => {
+    lean?.close();
+    await dispatcher.close();
+  },
   report,
+  beforeWindow: takeGc,
+  extra: takeGc,
   ready: { scenario, concurrency, warmupCount: wu.count, ...extra },
 });

@@ -12,8 +12,10 @@ import {
   unauthenticatedError,
 } from "./auth.js";
 import { decodeJsonBody, type MessageShape } from "./body.js";
+import { type JsonListParts, jsonListPartsToBuffer, writeJsonListParts } from "./encode.js";
 import { ApiError, GrpcCode, gatewayInvalid } from "./errors.js";
 import type { PartSummary } from "./inspector.js";
+import type { OutputPool } from "./out-pool.js";
 import type { ApiVersion, Router } from "./router.js";
 import type { Store } from "./store.js";
 
@@ -65,6 +67,8 @@ export interface EmulatorApp {
   onClose(fn: () => void | Promise<void>): void;
   /** Shared services between modules (e.g. "scheduler"), keyed by name. */
   readonly services: Map<string, unknown>;
+  /** Reusable buffers for large responses assembled from pieces (`sendJson`). */
+  readonly outputPool: OutputPool;
 }
 
 export class RequestContext {
@@ -245,23 +249,27 @@ export class RequestContext {
     this.res.end(text);
   }
 
-  /** Send JSON that is already serialised, as one piece or as chunks sent in order (`JsonCache`). */
-  sendJson(status: number, json: string | Buffer | readonly Buffer[]): void {
+  /** Send JSON that is already serialised: one piece, or a list page of cached items (`listResponseJson`). */
+  sendJson(status: number, json: string | Buffer | JsonListParts): void {
     if (typeof json === "string" || Buffer.isBuffer(json)) {
       this.sendRaw(status, json, "application/json");
       return;
     }
-    // Written piece by piece (corked into few socket writes): no per-request copy of a large page,
-    // whose external memory would make V8 collect the heap far more often.
-    const chunks = json as readonly Buffer[];
-    let length = 0;
-    for (const c of chunks) length += c.length;
+    const length = json.byteLength;
     this._responded = true;
     this.res.writeHead(status, { "content-type": "application/json", "content-length": length });
-    this.res.cork();
-    for (const c of chunks) this.res.write(c);
-    this.res.end();
-    process.nextTick(() => this.res.uncork());
+    const pool = this.app.outputPool;
+    const slab = pool.acquire(length);
+    if (slab === undefined) {
+      // Small (or huge) bodies: one buffer of their own.
+      this.res.end(jsonListPartsToBuffer(json));
+      return;
+    }
+    // One copy into a pooled buffer and one socket write, instead of a write per piece (see
+    // out-pool.ts). The buffer goes back once the response has closed: finished, or torn down.
+    writeJsonListParts(json, slab);
+    this.res.once("close", () => pool.release(slab));
+    this.res.end(slab.subarray(0, length));
   }
 
   /** Send a non-JSON body. */

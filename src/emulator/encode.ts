@@ -63,29 +63,61 @@ export function listResponse(
   return omitZero({ [key]: items, total_size: totalSize, next_page_token: nextPageToken ?? "" });
 }
 
-const COMMA = Buffer.from(",");
+/**
+ * A JSON list response from pre-serialised items: `head`, then the items joined by commas, then
+ * `tail`; `byteLength` is the whole. Kept as parts so that a page is copied once, into its output
+ * buffer (`RequestContext.sendJson`), instead of being concatenated first.
+ */
+export interface JsonListParts {
+  readonly head: Buffer;
+  readonly items: readonly Buffer[];
+  readonly tail: Buffer;
+  readonly byteLength: number;
+}
 
 /**
- * `JSON.stringify(listResponse(key, items, totalSize, nextPageToken))` as UTF-8 chunks (to be sent
- * in order), for items that are already serialised (see `JsonCache`).
+ * `JSON.stringify(listResponse(key, items, totalSize, nextPageToken))` as parts (see JsonListParts),
+ * for items that are already serialised (see `JsonCache`).
  */
 export function listResponseJson(
   key: string,
   itemsJson: readonly Buffer[],
   totalSize: number,
   nextPageToken?: string,
-): Buffer[] {
-  const tail: string[] = [];
-  if (totalSize !== 0) tail.push(`"total_size":${JSON.stringify(totalSize)}`);
-  if (nextPageToken) tail.push(`"next_page_token":${JSON.stringify(nextPageToken)}`);
-  if (itemsJson.length === 0) return [Buffer.from(`{${tail.join(",")}}`)];
-  const chunks: Buffer[] = [Buffer.from(`{${JSON.stringify(key)}:[`)];
-  for (let i = 0; i < itemsJson.length; i++) {
-    if (i > 0) chunks.push(COMMA);
-    chunks.push(itemsJson[i]!);
+): JsonListParts {
+  let tail = "";
+  if (totalSize !== 0) tail = `"total_size":${JSON.stringify(totalSize)}`;
+  if (nextPageToken) tail += `${tail ? "," : ""}"next_page_token":${JSON.stringify(nextPageToken)}`;
+  if (itemsJson.length === 0) {
+    const only = Buffer.from(`{${tail}}`);
+    return { head: only, items: itemsJson, tail: Buffer.alloc(0), byteLength: only.length };
   }
-  chunks.push(Buffer.from(tail.length > 0 ? `],${tail.join(",")}}` : "]}"));
-  return chunks;
+  const head = Buffer.from(`{${JSON.stringify(key)}:[`);
+  const end = Buffer.from(tail ? `],${tail}}` : "]}");
+  let byteLength = head.length + end.length + itemsJson.length - 1;
+  for (let i = 0; i < itemsJson.length; i++) byteLength += itemsJson[i]!.length;
+  return { head, items: itemsJson, tail: end, byteLength };
+}
+
+const COMMA = 0x2c;
+
+/** Copy `parts` into `out` (at least `parts.byteLength` long); returns the bytes written. */
+export function writeJsonListParts(parts: JsonListParts, out: Buffer): number {
+  let at = parts.head.copy(out, 0);
+  const items = parts.items;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out[at++] = COMMA;
+    at += items[i]!.copy(out, at);
+  }
+  at += parts.tail.copy(out, at);
+  return at;
+}
+
+/** `parts` as one new buffer. */
+export function jsonListPartsToBuffer(parts: JsonListParts): Buffer {
+  const out = Buffer.allocUnsafe(parts.byteLength);
+  writeJsonListParts(parts, out);
+  return out;
 }
 
 /**
@@ -107,12 +139,27 @@ export class JsonCache<K extends object> {
   }
 
   /** The cached JSON of `record` in `map` (from `variant`), rendered on a miss. */
-  static lookup<K extends object>(map: WeakMap<K, Buffer>, record: K, render: () => unknown): Buffer {
+  static lookup<K extends object>(
+    map: WeakMap<K, Buffer>,
+    record: K,
+    render: (record: K) => unknown,
+  ): Buffer {
     const hit = map.get(record);
     if (hit !== undefined) return hit;
-    const bytes = Buffer.from(JSON.stringify(render()));
+    const bytes = Buffer.from(JSON.stringify(render(record)));
     map.set(record, bytes);
     return bytes;
+  }
+
+  /** The cached JSON of each record (one render function for all: no closure per record). */
+  static lookupAll<K extends object>(
+    map: WeakMap<K, Buffer>,
+    records: readonly K[],
+    render: (record: K) => unknown,
+  ): Buffer[] {
+    const out = new Array<Buffer>(records.length);
+    for (let i = 0; i < records.length; i++) out[i] = JsonCache.lookup(map, records[i]!, render);
+    return out;
   }
 }
 

@@ -145,23 +145,33 @@ function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[
 }
 
 export class Inspector {
-  private entries: InspectedRequest[] = [];
+  // Entries are kept as JSON text in a ring: one string per request instead of a dozen small
+  // objects, which a busy server would otherwise copy at every young-generation collection.
+  private ring: string[] = [];
+  private next = 0;
   private seq = 0;
 
   constructor(private readonly size: number) {}
 
   record(entry: Omit<InspectedRequest, "seq">): void {
     if (this.size <= 0) return;
-    this.entries.push({ seq: ++this.seq, ...entry });
-    if (this.entries.length > this.size) this.entries.splice(0, this.entries.length - this.size);
+    const text = JSON.stringify({ seq: ++this.seq, ...entry });
+    if (this.ring.length < this.size) this.ring.push(text);
+    else this.ring[this.next] = text;
+    this.next = (this.next + 1) % this.size;
   }
 
-  /** Oldest first. */
+  /** Oldest first; each call returns new objects. */
   list(): InspectedRequest[] {
-    return this.entries.map((e) => structuredClone(e));
+    const n = this.ring.length;
+    const start = n < this.size ? 0 : this.next;
+    const out: InspectedRequest[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = JSON.parse(this.ring[(start + i) % n]!) as InspectedRequest;
+    return out;
   }
 
   clear(): void {
-    this.entries = [];
+    this.ring = [];
+    this.next = 0;
   }
 }

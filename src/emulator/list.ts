@@ -937,6 +937,17 @@ class Columns<Row> {
   }
 }
 
+/** The columns of a list spec (specs are module constants: built once per spec). */
+const COLUMNS = new WeakMap<object, Columns<unknown>>();
+function columnsOf<Row>(spec: ListSpec<Row>): Columns<Row> {
+  let cols = COLUMNS.get(spec) as Columns<Row> | undefined;
+  if (!cols) {
+    cols = new Columns(spec);
+    COLUMNS.set(spec, cols as Columns<unknown>);
+  }
+  return cols;
+}
+
 function emptyCanon(): CanonFilter {
   return { EQ: {}, NEQ: {}, GT: {}, GTE: {}, LT: {}, LTE: {}, IN: {}, SUBSTRING: {} };
 }
@@ -1316,7 +1327,7 @@ export function listRows<Row>(
   spec: ListSpec<Row>,
   api: ListApi,
 ): { items: Row[]; total_size: number; next_page_token?: string } {
-  const cols = new Columns(spec);
+  const cols = columnsOf(spec);
   // 1. The gateway parses page_size before the handler runs.
   const pageSizeRaw = gatewayPageSize(q.page_size);
   const pageToken = q.page_token ?? "";

@@ -34,7 +34,7 @@
  *   built with body.ts `message/repeated/mapOf/enumOf`), isMultiUser, identity() (401 when none),
  *   authorize(namespace, resource, verb) (auth.ts; no-op in single-user mode; 401/403 errors carry
  *   no context prefix, wrap them like upstream), send(status, body), sendRaw(status, body, type),
- *   sendJson(status, json) (already serialised JSON, e.g. `listResponseJson` chunks).
+ *   sendJson(status, json) (already serialised JSON, e.g. `listResponseJson` parts).
  * JSON helpers (encode.ts): timestamp(sec), int64(n), omitZero(msg), listResponse(key, items,
  * total, next), listResponseJson (the same from pre-serialised items) and `JsonCache` (JSON of
  * immutable records, per variant). Storage (store.ts): store.put/get/has/delete/all(kind)/count/
@@ -70,6 +70,7 @@ import {
 import { type ActiveFault, type FaultRule, Faults } from "./faults.js";
 import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
 import type { LifecycleOptions } from "./lifecycle.js";
+import { OutputPool } from "./out-pool.js";
 import { type ApiVersion, Router } from "./router.js";
 import { openStore, type Store } from "./store.js";
 
@@ -194,6 +195,7 @@ export async function createApp(
     newId: () => idGen(),
     onClose: (fn) => closers.push(fn),
     services: new Map(),
+    outputPool: new OutputPool(),
     async close() {
       for (const fn of closers.splice(0).reverse()) {
         try {

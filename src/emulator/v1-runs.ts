@@ -453,7 +453,7 @@ function registerRuns(app: EmulatorApp): void {
       200,
       listResponseJson(
         "runs",
-        page.items.map((x) => JsonCache.lookup(cache, x, () => toApiRunV1(ctx.store, x))),
+        JsonCache.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.store, x)),
         page.total_size,
         page.next_page_token,
       ),

@@ -1,11 +1,20 @@
 /**
  * The emulator's fast paths give the same answers as the plain ones: store indexes and frozen lists,
- * the sorted/filtered list cache in list.ts, pre-serialised list responses, cached run JSON (which
- * must follow every stored change), the timestamp formatter and the parsed-template memo.
+ * the sorted/filtered list cache in list.ts, pre-serialised list responses and their pooled output
+ * buffers, cached run JSON (which must follow every stored change), the timestamp formatter and the
+ * parsed-template memo.
  */
+import http from "node:http";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { listResponse, listResponseJson, timestamp } from "../../src/emulator/encode.js";
+import {
+  jsonListPartsToBuffer,
+  listResponse,
+  listResponseJson,
+  timestamp,
+} from "../../src/emulator/encode.js";
 import { type ListQuery, type ListSpec, listRows } from "../../src/emulator/list.js";
+import { MAX_POOLED_BYTES, MIN_POOLED_BYTES, OutputPool } from "../../src/emulator/out-pool.js";
 import { parseTemplate } from "../../src/emulator/spec.js";
 import { MemoryStore } from "../../src/emulator/store.js";
 import { startEmulator } from "../../src/testing/index.js";
@@ -165,15 +174,15 @@ describe("listResponseJson", () => {
     [[], 5, "next"],
   ];
   it.each(cases)("matches JSON.stringify(listResponse(...)) (%#)", (list, total, next) => {
-    const chunks = listResponseJson(
+    const parts = listResponseJson(
       "runs",
       list.map((x) => Buffer.from(JSON.stringify(x))),
       total,
       next,
     );
-    expect(Buffer.concat(chunks).toString("utf8")).toBe(
-      JSON.stringify(listResponse("runs", list, total, next)),
-    );
+    const expected = JSON.stringify(listResponse("runs", list, total, next));
+    expect(parts.byteLength).toBe(Buffer.byteLength(expected));
+    expect(jsonListPartsToBuffer(parts).toString("utf8")).toBe(expected);
   });
 });
 
@@ -273,6 +282,148 @@ describe("inspector summary of an upload parsed by its handler", () => {
       expect(byHandler?.body?.parts).toHaveLength(5);
       expect(byHandler?.body).toEqual(byInspector?.body);
       expect(JSON.stringify(byHandler)).not.toContain("s3cret-value");
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe("output buffer pool", () => {
+  it("sizes classes in powers of two between its bounds", () => {
+    expect(OutputPool.classOf(MIN_POOLED_BYTES - 1)).toBeUndefined();
+    expect(OutputPool.classOf(MIN_POOLED_BYTES)).toBe(MIN_POOLED_BYTES);
+    expect(OutputPool.classOf(MIN_POOLED_BYTES + 1)).toBe(2 * MIN_POOLED_BYTES);
+    expect(OutputPool.classOf(400_000)).toBe(512 * 1024);
+    expect(OutputPool.classOf(MAX_POOLED_BYTES)).toBe(MAX_POOLED_BYTES);
+    expect(OutputPool.classOf(MAX_POOLED_BYTES + 1)).toBeUndefined();
+  });
+
+  it("hands a released buffer out again, keeps a bounded number and never the same one twice", () => {
+    const pool = new OutputPool();
+    expect(pool.acquire(100)).toBeUndefined();
+    const a = pool.acquire(300_000)!;
+    expect(a.length).toBe(512 * 1024);
+    const b = pool.acquire(300_000)!;
+    expect(b).not.toBe(a);
+    pool.release(a);
+    pool.release(a); // a second release of the same buffer must not let two responses share it
+    expect(pool.idle()).toEqual({ [512 * 1024]: 1 });
+    expect(pool.acquire(400_000)).toBe(a);
+    expect(pool.acquire(400_000)).not.toBe(a);
+    pool.release(Buffer.alloc(1000)); // not one of ours (no size class): ignored
+    const many = Array.from({ length: 20 }, () => pool.acquire(20_000)!);
+    for (const buf of many) pool.release(buf);
+    expect(pool.idle()[32 * 1024]).toBe(8);
+  });
+});
+
+describe("large list pages through pooled output buffers", () => {
+  it("are byte-identical under concurrency, when queued behind a slow response, and after hang-ups", async () => {
+    const emu = await startEmulator({ lifecycle: { tickMs: 1 } });
+    try {
+      const up = await upload(emu.url, "/apis/v2beta1/pipelines/upload", {
+        filename: "p.yaml",
+        data: MINIMAL_SPEC("pooled"),
+      });
+      expect(up.status, up.text).toBe(200);
+      const ids: string[] = [];
+      for (let i = 0; i < 150; i++) {
+        const r = await call(emu.url, "POST", "/apis/v2beta1/runs", {
+          display_name: `run-${i}-${i % 3 === 0 ? "three" : "other"}`,
+          pipeline_version_reference: { pipeline_id: up.body.pipeline_id },
+        });
+        expect(r.status, r.text).toBe(200);
+        ids.push(r.body.run_id as string);
+      }
+      for (const id of ids) await waitFinished(emu, id);
+      const filter = encodeURIComponent(
+        JSON.stringify({
+          predicates: [{ key: "display_name", operation: "IS_SUBSTRING", string_value: "three" }],
+        }),
+      );
+      const paths = [
+        "/apis/v2beta1/runs?page_size=150",
+        "/apis/v2beta1/runs?page_size=60&sort_by=display_name%20desc",
+        `/apis/v2beta1/runs?page_size=30&filter=${filter}`,
+        "/apis/v1beta1/runs?page_size=150",
+      ];
+      const reference = new Map<string, string>();
+      for (const p of paths) {
+        const r = await call(emu.url, "GET", p);
+        expect(r.status, r.text).toBe(200);
+        reference.set(p, r.text);
+      }
+      // Each reference page is large enough for the pooled path, and the pages differ.
+      for (const text of reference.values())
+        expect(Buffer.byteLength(text)).toBeGreaterThan(MIN_POOLED_BYTES);
+      expect(new Set(reference.values()).size).toBe(paths.length);
+
+      const hangUp = (p: string) =>
+        new Promise<void>((resolve, reject) => {
+          const req = http.get(emu.url + p, (res) => {
+            res.once("data", () => {
+              req.destroy();
+              resolve();
+            });
+          });
+          req.on("error", (err) =>
+            (err as NodeJS.ErrnoException).code === "ECONNRESET" ? resolve() : reject(err),
+          );
+        });
+      // A pipelined request whose response must wait for the one before it (held back by a latency
+      // fault): its body sits in the server's output queue, not yet written, while other responses
+      // are produced — its buffer must not be handed out again before it is sent.
+      // Same size class as paths[0], different bytes (the same runs in another order).
+      const queuedPath = "/apis/v2beta1/runs?page_size=150&sort_by=display_name";
+      const queuedRef = await call(emu.url, "GET", queuedPath);
+      expect(OutputPool.classOf(Buffer.byteLength(queuedRef.text))).toBe(
+        OutputPool.classOf(Buffer.byteLength(reference.get(paths[0]!)!)),
+      );
+      expect(queuedRef.text).not.toBe(reference.get(paths[0]!));
+      const faultAdd = await call(emu.url, "POST", "/_emulator/faults", {
+        path: "^/apis/v2beta1/healthz$",
+        action: "latency",
+        latencyMs: 150,
+        times: 1,
+      });
+      expect(faultAdd.status, faultAdd.text).toBe(200);
+      const pipelined = new Promise<string>((resolve, reject) => {
+        const u = new URL(emu.url);
+        const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+        const got: Buffer[] = [];
+        sock.on("data", (c) => got.push(c));
+        sock.on("error", reject);
+        sock.on("end", () => resolve(Buffer.concat(got).toString("utf8")));
+        sock.write(
+          `GET /apis/v2beta1/healthz HTTP/1.1\r\nhost: x\r\n\r\n` +
+            `GET ${queuedPath} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
+        );
+      });
+      await new Promise((r) => setTimeout(r, 30));
+      for (let round = 0; round < 3; round++) {
+        const jobs: Promise<unknown>[] = [];
+        for (let i = 0; i < 24; i++) {
+          const p = paths[i % paths.length]!;
+          if (i % 5 === 4) jobs.push(hangUp(p));
+          else
+            jobs.push(
+              call(emu.url, "GET", p).then((r) => {
+                expect(r.status).toBe(200);
+                expect(r.text === reference.get(p), `page ${p} changed under concurrency`).toBe(true);
+              }),
+            );
+        }
+        await Promise.all(jobs);
+      }
+      const raw = await pipelined;
+      const second = raw.slice(raw.indexOf("HTTP/1.1", 10));
+      expect(second).toMatch(/^HTTP\/1\.1 200/);
+      const body = second.slice(second.indexOf("\r\n\r\n") + 4);
+      expect(body === queuedRef.text, "a queued page was overwritten before it was sent").toBe(true);
+      // Buffers went back to the pool, within its bound.
+      const idle = Object.values(emu.app.outputPool.idle());
+      expect(idle.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      for (const n of idle) expect(n).toBeLessThanOrEqual(8);
     } finally {
       await emu.close();
     }
