@@ -51,6 +51,12 @@ export interface ListSpec<Row> {
   tags?: (row: Row) => Record<string, string> | undefined;
   /** Go type name used in "Invalid sorting field" errors; derived from `model` when absent. */
   typeName?: string;
+  /**
+   * Runs only: the number value of a row's metric `name` (`sort_by=metric:<name>`), undefined when the
+   * row has none. `exact`: compare names as Go does (the next page token); otherwise as the SQL join
+   * does (MySQL's case-insensitive collation, `name` already lowercased).
+   */
+  metric?: (row: Row, name: string, exact: boolean) => number | undefined;
 }
 
 export interface ListQuery {
@@ -887,7 +893,12 @@ interface Options {
   /** Whether any value is not a string (numbers, lists): such a filter never equals a token's filter. */
   hasNonString: boolean;
   cursor?: { sortValue: Scalar; key: string };
+  /** `sort_by=metric:<name>` (runs): `sortColumn` is the metric name. */
+  metric?: boolean;
 }
+
+/** The SQL alias a metric sort orders by (the token's `SortBySQLColumn`). */
+const METRIC_SQL_COLUMN = "sort_metric_value";
 
 class Columns<Row> {
   private readonly byKey = new Map<string, Column<Row>>();
@@ -983,11 +994,14 @@ function newOptions<Row>(
     );
   }
   let sortCol = cols.defaultSort();
+  let metric: string | undefined;
   if (words.length > 0) {
     const c = cols.key(words[0]!);
-    if (!c)
+    // `Run.GetField`: any other "metric:<name>" sorts by that run metric.
+    if (!c && cols.spec.metric && words[0]!.startsWith("metric:")) metric = words[0]!.slice("metric:".length);
+    else if (!c)
       throw invalidInput(`Invalid sorting field: ${goQuote(words[0]!)} on listable type ${cols.typeName()}`);
-    sortCol = c;
+    else sortCol = c;
   }
   const isDesc = words.length === 2 && words[1] === "desc";
   let filter: CanonFilter | null = null;
@@ -1014,7 +1028,8 @@ function newOptions<Row>(
     }
     filter = mapped;
   }
-  const opts: Options = { sortColumn: sortCol.name, isDesc, filter, hasNonString };
+  const opts: Options = { sortColumn: metric ?? sortCol.name, isDesc, filter, hasNonString };
+  if (metric !== undefined) opts.metric = true;
   return opts;
 }
 
@@ -1040,9 +1055,12 @@ function goJsonEscapeHtml(s: string): string {
 
 function encodeToken<Row>(cols: Columns<Row>, o: Options, sortValue: Scalar, key: string): string {
   const prefix = cols.prefix();
+  // A metric is not a column of the model: no prefix, and the SQL side orders by a fixed alias.
+  const sqlColumn = o.metric ? METRIC_SQL_COLUMN : o.sortColumn;
+  const sortPrefix = o.metric ? "" : prefix;
   const body =
-    `{"SortByFieldName":${JSON.stringify(o.sortColumn)},"SortBySQLColumn":${JSON.stringify(o.sortColumn)},` +
-    `"SortByFieldValue":${JSON.stringify(sortValue)},"SortByFieldPrefix":${JSON.stringify(prefix)},` +
+    `{"SortByFieldName":${JSON.stringify(o.sortColumn)},"SortBySQLColumn":${JSON.stringify(sqlColumn)},` +
+    `"SortByFieldValue":${JSON.stringify(sortValue)},"SortByFieldPrefix":${JSON.stringify(sortPrefix)},` +
     `"KeyFieldName":"${KEY_FIELD_NAME}","KeyFieldValue":${JSON.stringify(key)},"KeyFieldPrefix":${JSON.stringify(prefix)},` +
     `"IsDesc":${o.isDesc},"ModelName":${JSON.stringify(cols.spec.model)},"Filter":${canonJson(o.filter)}}`;
   return Buffer.from(goJsonEscapeHtml(body), "utf8").toString("base64");
@@ -1112,10 +1130,17 @@ function decodeToken<Row>(cols: Columns<Row>, token: string): Options {
   // Beyond upstream: a token must come from this kind of listing (upstream would run a broken query).
   if (model !== cols.spec.model) throw invalidToken(`page token is for model ${goQuote(model)}`);
   if (keyName !== KEY_FIELD_NAME) throw invalidToken(`unexpected key field ${goQuote(keyName)}`);
-  const col = cols.fromToken(sortName);
-  if (!col) throw invalidToken(`unknown sort field ${goQuote(sortName)}`);
+  const isMetric = cols.spec.metric !== undefined && sqlCol === METRIC_SQL_COLUMN;
+  const col = isMetric ? undefined : cols.fromToken(sortName);
+  if (!isMetric && !col) throw invalidToken(`unknown sort field ${goQuote(sortName)}`);
   const filter = decodeTokenFilter(cols, t.Filter);
-  const o: Options = { sortColumn: col.name, isDesc: t.IsDesc === true, filter, hasNonString: false };
+  const o: Options = {
+    sortColumn: col ? col.name : sortName,
+    isDesc: t.IsDesc === true,
+    filter,
+    hasNonString: false,
+  };
+  if (isMetric) o.metric = true;
   const sv = t.SortByFieldValue;
   const kv = t.KeyFieldValue;
   if (sv !== undefined && sv !== null && kv !== undefined && kv !== null) {
@@ -1366,6 +1391,7 @@ export function listRows<Row>(
       // []interface{} lists: a filter with any number, timestamp or list value never equals it.
       const same =
         fresh.sortColumn === opts.sortColumn &&
+        (fresh.metric === true) === (opts.metric === true) && // SortByFieldPrefix differs
         fresh.isDesc === opts.isDesc &&
         canonJson(fresh.filter) === canonJson(opts.filter) &&
         !fresh.hasNonString;
@@ -1389,14 +1415,25 @@ export function listRows<Row>(
       return true;
     });
   }
-  const sortCol = cols.fromToken(opts.sortColumn) ?? cols.defaultSort();
+  const metricName = opts.metric ? opts.sortColumn : undefined;
+  const metricOf = spec.metric;
+  const sortCol: Column<Row> =
+    metricName !== undefined && metricOf
+      ? { name: metricName, spec: { get: (r) => metricOf(r, metricName, false), kind: "int" } }
+      : (cols.fromToken(opts.sortColumn) ?? cols.defaultSort());
   const sget = sortCol.spec.get;
   const scmp = makeCmp(sortCol.spec.kind);
   const idOf = spec.id;
   const dir = opts.isDesc ? -1 : 1;
+  // A missing column value reads as its zero value; a missing metric is SQL NULL (the LEFT JOIN of
+  // run_metrics), which MySQL orders before every number.
+  const missing = sortCol.spec.kind === "string" ? "" : 0;
+  const cmpSort: (a: Scalar | undefined, b: Scalar | undefined) => number =
+    metricName !== undefined
+      ? (a, b) => (a === undefined ? (b === undefined ? 0 : -1) : b === undefined ? 1 : scmp(a, b))
+      : (a, b) => scmp(a, b === undefined ? missing : b);
   const cmpRows = (a: Row, b: Row): number => {
-    const bv = sget(b);
-    const c = scmp(sget(a), bv === undefined ? (sortCol.spec.kind === "string" ? "" : 0) : bv);
+    const c = cmpSort(sget(a), sget(b));
     if (c !== 0) return c * dir;
     const ia = idOf(a);
     const ib = idOf(b);
@@ -1405,7 +1442,10 @@ export function listRows<Row>(
   const cursor = opts.cursor;
   const afterCursor = cursor
     ? (r: Row): boolean => {
-        const c = scmp(sget(r), cursor.sortValue) * dir;
+        const v = sget(r);
+        // `metric > v OR (metric = v AND id >= key)`: NULL compares as neither.
+        if (v === undefined && metricName !== undefined) return false;
+        const c = scmp(v, cursor.sortValue) * dir;
         if (c !== 0) return c > 0;
         const id = idOf(r);
         return opts.isDesc ? id <= cursor.key : id >= cursor.key;
@@ -1413,10 +1453,7 @@ export function listRows<Row>(
     : undefined;
 
   // Sort values only (no tie-break), in the requested direction.
-  const cmpValues = (a: Row, b: Row): number => {
-    const bv = sget(b);
-    return scmp(sget(a), bv === undefined ? (sortCol.spec.kind === "string" ? "" : 0) : bv) * dir;
-  };
+  const cmpValues = (a: Row, b: Row): number => cmpSort(sget(a), sget(b)) * dir;
 
   const want = pageSize + 1;
   const nPreds = preds.length;
@@ -1427,7 +1464,11 @@ export function listRows<Row>(
     };
     if (page.length > pageSize) {
       const next = page[pageSize]!;
-      const sv = sget(next);
+      // `nextPageToken` reads the row's value the Go way: a metric the row lacks (or spelled in
+      // another case) cannot make a token, and the whole list call fails.
+      const sv = metricName !== undefined ? metricOf?.(next, metricName, true) : sget(next);
+      if (sv === undefined && metricName !== undefined)
+        throw invalidInput(`cannot sort by field ${goQuote(metricName)} on type ${goQuote(cols.typeName())}`);
       out.items = page.slice(0, pageSize);
       out.next_page_token = encodeToken(
         cols,
@@ -1441,7 +1482,11 @@ export function listRows<Row>(
 
   // A frozen list from the store that is listed again in the same order: keep it sorted once, then
   // a page is a binary search for the cursor plus a slice (plus one filter pass for total_size).
-  const sorted = sortedOnce(rows, `${spec.model}\u0000${sortCol.name}\u0000${opts.isDesc}`, cmpRows);
+  // (Metric sorts take the linear path: rows without the metric leave the keyset order non-monotonic.)
+  const sorted =
+    metricName !== undefined
+      ? undefined
+      : sortedOnce(rows, `${spec.model}\u0000${sortCol.name}\u0000${opts.isDesc}`, cmpRows);
   const cursorFits = !cursor || (typeof cursor.sortValue === "string") === (sortCol.spec.kind === "string");
   if (sorted && cursorFits) {
     // The matching rows, in order (kept per filter for the same sorted list).

@@ -1069,6 +1069,13 @@ export const RUN_LIST_SPEC: ListSpec<RunRecord> = {
   },
   id: (r) => r.run_id,
   createdAt: (r) => r.created_at,
+  // v1 run metrics (`:reportMetrics`); the first one reported under the name counts.
+  metric: (r, name, exact) => {
+    for (const m of r.metrics ?? []) {
+      if (exact ? m.name === name : m.name.toLowerCase() === name) return m.number_value;
+    }
+    return undefined;
+  },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -1534,7 +1541,13 @@ export function register(app: EmulatorApp): void {
     // validatedListOptions runs before the scoping and authorization.
     checkListOptions(q, RUN_LIST_SPEC, api, "Failed to create list options");
     const rows = runsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list runs");
-    const page = listRows(rows, q, RUN_LIST_SPEC, api);
+    // Past the options checks, listing fails only when a metric sort cannot make its next page token.
+    let page: ReturnType<typeof listRows<RunRecord>>;
+    try {
+      page = listRows(rows, q, RUN_LIST_SPEC, api);
+    } catch (err) {
+      throw wrapError(err, "Failed to list runs");
+    }
     const view = { full, loopCount: runEngine(ctx.app).options.loopCount };
     ctx.sendJson(
       200,

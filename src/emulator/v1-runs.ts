@@ -57,6 +57,7 @@ import {
   terminateRun,
   unarchiveRun,
   v1Status,
+  wrapError,
 } from "./runs.js";
 import type { Store } from "./store.js";
 
@@ -446,7 +447,13 @@ function registerRuns(app: EmulatorApp): void {
     const { namespace, experimentId } = runScopeOf(ctx);
     checkListOptions(q, RUN_LIST_SPEC, "v1beta1", "Failed to create list options");
     const rows = runsInScope(ctx, namespace, experimentId, "Failed to list v1beta1 runs");
-    const page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1");
+    // Past the options checks, listing fails only when a metric sort cannot make its next page token.
+    let page: ReturnType<typeof listRows<RunRecord>>;
+    try {
+      page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1");
+    } catch (err) {
+      throw wrapError(err, "Failed to list v1beta1 runs");
+    }
     // Rendering a v1 run writes its manifest as YAML: keep the JSON per stored record (runs.ts).
     const cache = RUN_V1_JSON.variant("v1beta1");
     ctx.sendJson(

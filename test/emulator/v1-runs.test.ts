@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { MINIMAL_SPEC } from "./helpers/http.js";
 import { hasShared } from "./helpers/shared.js";
 import { api, detail, specObject, specText, uploadPipeline, waitFinished } from "./runs-fixtures.js";
 
@@ -220,5 +221,111 @@ describe.skipIf(!hasShared)("v1beta1 experiments, runs and jobs", () => {
     );
     expect((await api(emu).del(`/apis/v1beta1/jobs/${job.id}`)).status).toBe(200);
     expect((await api(emu).get(`/apis/v1beta1/jobs/${job.id}`)).status).toBe(404);
+  });
+});
+
+describe("runs sorted by a v1 run metric (sort_by=metric:<name>)", () => {
+  let emu: Emulator;
+  let exp: string;
+  // run index → its metrics (name, value); index 3 has none, index 5 spells the name in capitals.
+  const metrics: Array<[string, number] | undefined> = [
+    ["accuracy", 0.5],
+    ["accuracy", 0.9],
+    ["accuracy", 0.7],
+    undefined,
+    ["accuracy", 0.7],
+    ["Accuracy", 0.1],
+  ];
+  const ids: string[] = [];
+  beforeAll(async () => {
+    emu = await startEmulator({ lifecycle: { tickMs: 1 } });
+    exp = (await api(emu).post("/apis/v2beta1/experiments", { display_name: "metric-sort" })).body
+      .experiment_id as string;
+    const pipe = await uploadPipeline(emu, MINIMAL_SPEC("metric-sort"), "metric-sort");
+    for (let i = 0; i < metrics.length; i++) {
+      const r = await api(emu).post("/apis/v2beta1/runs", {
+        display_name: `m${i}`,
+        experiment_id: exp,
+        pipeline_version_reference: { pipeline_id: pipe.pipelineId, pipeline_version_id: pipe.versionId },
+      });
+      expect(r.status, r.text).toBe(200);
+      ids.push(r.body.run_id as string);
+      await waitFinished(emu, r.body.run_id as string);
+      const m = metrics[i];
+      if (m) {
+        const rep = await api(emu).post(`/apis/v1beta1/runs/${r.body.run_id}:reportMetrics`, {
+          metrics: [{ name: m[0], node_id: "node-1", number_value: m[1], format: "RAW" }],
+        });
+        expect(rep.body.results[0].status, rep.text).toBe("OK");
+      }
+    }
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  const list = (query: string) => api(emu).get(`/apis/v1beta1/runs?${query}`);
+  const names = (r: { body: { runs?: { name: string }[] } }) => (r.body.runs ?? []).map((x) => x.name);
+  /** The two runs tied at 0.7, in primary-key order. */
+  const tied = () => [`m2`, `m4`].sort((a, b) => (ids[Number(a[1])]! < ids[Number(b[1])]! ? -1 : 1));
+
+  it("orders by the metric (no metric = SQL NULL, first ascending, last descending), ties by id", async () => {
+    const asc = await list("sort_by=metric:accuracy&page_size=10");
+    expect(asc.status, asc.text).toBe(200);
+    // The SQL join matches names case-insensitively, so m5's "Accuracy" counts here.
+    expect(names(asc)).toEqual(["m3", "m5", "m0", ...tied(), "m1"]);
+    expect(asc.body.total_size).toBe(6);
+    const desc = await list("sort_by=METRIC:Accuracy%20desc&page_size=10");
+    expect(names(desc)).toEqual(["m1", ...tied().reverse(), "m0", "m5", "m3"]);
+    // v2beta1 and v2 runs accept it too.
+    const v2 = await api(emu).get("/apis/v2beta1/runs?sort_by=metric:accuracy&page_size=10");
+    expect(v2.body.runs.map((x: { display_name: string }) => x.display_name)).toEqual(names(asc));
+  });
+
+  it("pages with tokens; rows without the metric drop out after a cursor, as in the SQL keyset query", async () => {
+    const p1 = await list("sort_by=metric:accuracy%20desc&page_size=3");
+    expect(names(p1)).toEqual(["m1", ...tied().reverse()]);
+    const token = p1.body.next_page_token as string;
+    const decoded = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
+    expect(decoded).toMatchObject({
+      SortByFieldName: "accuracy",
+      SortBySQLColumn: "sort_metric_value",
+      SortByFieldValue: 0.5,
+      SortByFieldPrefix: "",
+      IsDesc: true,
+    });
+    const p2 = await list(`page_size=3&page_token=${encodeURIComponent(token)}`);
+    expect(p2.status, p2.text).toBe(200);
+    // `metric < 0.5 OR (metric = 0.5 AND id <= …)`: m3 (NULL) never comes back.
+    expect(names(p2)).toEqual(["m0", "m5"]);
+    expect(p2.body.next_page_token).toBeUndefined();
+    expect(p2.body.total_size).toBe(6);
+    // The token must be used with the same criteria.
+    const same = await list(`sort_by=metric:accuracy%20desc&page_token=${encodeURIComponent(token)}`);
+    expect(same.status, same.text).toBe(200);
+    const other = await list(`sort_by=created_at%20desc&page_token=${encodeURIComponent(token)}`);
+    expect(other.status).toBe(400);
+    expect(other.text).toContain("page token does not match");
+  });
+
+  it("fails the list when the first row of the next page has no such metric (Go's exact name lookup)", async () => {
+    // Ascending, page 1 = [m3]; the next row is m5, whose metric is "Accuracy", not "accuracy".
+    const r = await list("sort_by=metric:accuracy&page_size=1");
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('cannot sort by field \\"accuracy\\" on type \\"Run\\"');
+    // Descending, the row after m5 is m3 (no metric at all).
+    expect((await list("sort_by=metric:accuracy%20desc&page_size=5")).status).toBe(400);
+    // A metric nobody reported: every row is NULL; one page is fine, a second cannot be made.
+    expect(names(await list("sort_by=metric:loss&page_size=10"))).toEqual(
+      [...ids].sort().map((id) => `m${ids.indexOf(id)}`),
+    );
+    expect((await list("sort_by=metric:loss&page_size=2")).status).toBe(400);
+  });
+
+  it("is a run-only sort", async () => {
+    const r = await api(emu).get("/apis/v1beta1/experiments?sort_by=metric:accuracy");
+    expect(r.status).toBe(400);
+    expect(r.text).toContain("Invalid sorting field");
+    expect((await api(emu).get("/apis/v2beta1/pipelines?sort_by=metric:accuracy")).status).toBe(400);
   });
 });
