@@ -162,7 +162,9 @@ export function unauthenticatedError(errors: string[]): ApiError {
 }
 
 function resourceAttributes(namespace: string, verb: string, resource: string, name: string): string {
-  return `&ResourceAttributes{Namespace:${namespace},Verb:${verb},Group:pipelines.kubeflow.org,Version:v1beta1,Resource:${resource},Subresource:,Name:${name},}`;
+  // `rbacResourceTypeToGroup`: viewers belong to the kubeflow.org group, everything else to pipelines'.
+  const group = resource === "viewers" ? "kubeflow.org" : "pipelines.kubeflow.org";
+  return `&ResourceAttributes{Namespace:${namespace},Verb:${verb},Group:${group},Version:v1beta1,Resource:${resource},Subresource:,Name:${name},}`;
 }
 
 /** Whether `user` may act in `namespace` according to the config (stand-in for the SubjectAccessReview). */

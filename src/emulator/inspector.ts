@@ -132,7 +132,11 @@ function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[
   return new Promise((resolve) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: { "content-type": contentType }, limits: { fieldSize: 1 << 20 } });
+      bb = busboy({
+        headers: { "content-type": contentType },
+        preservePath: true,
+        limits: { fieldSize: 1 << 20 },
+      });
     } catch {
       resolve(undefined);
       return;

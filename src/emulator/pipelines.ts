@@ -600,6 +600,17 @@ interface FormFile {
   tooLarge?: boolean;
 }
 
+/**
+ * `filepath.Base` on Linux, as Go's `multipart.Part.FileName()` applies it: the last `/`-separated
+ * element, trailing slashes ignored (a backslash is an ordinary character); "" stays "" (no file).
+ */
+export function goBaseName(name: string): string {
+  if (name === "") return "";
+  const trimmed = name.replace(/\/+$/, "");
+  if (trimmed === "") return "/";
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
 function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
   const ct = ctx.headers["content-type"];
   if (!ct || !/^multipart\/form-data/i.test(ct)) return Promise.resolve(undefined);
@@ -608,7 +619,15 @@ function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
   return new Promise((resolve) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: { "content-type": ct }, limits: { fileSize: ctx.config.maxUploadBytes } });
+      // busboy reports `limit` once a file reaches `fileSize` bytes; the server rejects files *longer*
+      // than the maximum, so a file of exactly the maximum must not trip it.
+      // The filename is taken as sent (`preservePath`) and reduced the Go way below (busboy's own
+      // basename also splits on backslashes).
+      bb = busboy({
+        headers: { "content-type": ct },
+        preservePath: true,
+        limits: { fileSize: ctx.config.maxUploadBytes + 1 },
+      });
     } catch {
       resolve(undefined);
       return;
@@ -632,7 +651,7 @@ function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
       stream.on("end", () => {
         if (wanted && !found) {
           const fname = info.filename ?? "";
-          const base = fname.split(/[\\/]/).pop() ?? fname;
+          const base = goBaseName(fname);
           found = { filename: base, data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks) };
           if (tooLarge) found.tooLarge = true;
         }

@@ -144,6 +144,7 @@ const RESOURCE_MODULES = [
   "./runs.js",
   "./recurring-runs.js",
   "./v1-runs.js",
+  "./auth-service.js",
 ];
 
 const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };

@@ -138,6 +138,12 @@ async function v2Scenario(api: RawCaller, version: "v2beta1" | "v2", specUrl: st
   };
 
   expect200(await api.call("GET", `${P}/healthz`), "healthz");
+  if (version === "v2") {
+    // AuthService: served on /apis/v2 only (FACTS.md §S.1); a valid request and an invalid one.
+    const q = { namespace: "ns", resources: "VIEWERS", verb: "GET" };
+    expect200(await api.call("GET", `${P}/auth`, { query: q }), "auth");
+    await api.call("GET", `${P}/auth`, { query: { namespace: "ns" } });
+  }
 
   // Pipelines and versions.
   const name = `contract-${tag}`;
@@ -490,6 +496,8 @@ async function v1Scenario(api: RawCaller): Promise<void> {
   const P = "/apis/v1beta1";
   const tag = Math.random().toString(16).slice(2, 8);
   await api.call("GET", `${P}/healthz`);
+  await api.call("GET", `${P}/auth`, { query: { namespace: "ns", resources: "VIEWERS", verb: "CREATE" } });
+  await api.call("GET", `${P}/auth`, { query: { namespace: "ns" } });
   const name = `contract-v1-${tag}`;
   const up = await api.call("POST", `${P}/pipelines/upload`, {
     query: { name, description: "v1" },
@@ -589,8 +597,11 @@ describe.skipIf(!specAvailable)("emulator responses conform to the official swag
       // serve (FACTS.md §1, §S.1) and the persistence agent's report endpoints.
       // On /apis/v2 the task reads are served; the task writes and the ArtifactService are not
       // emulated (501).
+      // AuthService is served on /apis/v2 only.
       const notServed =
-        /\/(auth|filters|visualizations\/\{namespace\}|workflows|scheduledworkflows)$|\/artifact|\/tasks/;
+        version === "v2"
+          ? /\/(filters|visualizations\/\{namespace\}|workflows|scheduledworkflows)$|\/artifact|\/tasks/
+          : /\/(auth|filters|visualizations\/\{namespace\}|workflows|scheduledworkflows)$|\/artifact|\/tasks/;
       const taskRead = /^\/apis\/v2\/runs\/\{run_id\}\/tasks(\/\{task_id\})?$/;
       const served = (o: { method: string; template: string }) =>
         !notServed.test(o.template) || (o.method === "GET" && taskRead.test(o.template));

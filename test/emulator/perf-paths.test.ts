@@ -280,6 +280,8 @@ describe("inspector summary of an upload parsed by its handler", () => {
       const [byHandler, byInspector] = emu.requests();
       expect(byHandler?.route).toBe("/apis/v2beta1/pipelines/upload");
       expect(byHandler?.body?.parts).toHaveLength(5);
+      // The inspector shows the filename as sent, directories included.
+      expect(byHandler?.body?.parts?.[2]?.filename).toBe("dir/p.yaml");
       expect(byHandler?.body).toEqual(byInspector?.body);
       expect(JSON.stringify(byHandler)).not.toContain("s3cret-value");
     } finally {

@@ -87,6 +87,10 @@ describe("POST /pipelines/upload", () => {
     const file = `${uniq("file")}.yaml`;
     const b = await upload(emu.url, UP, { filename: `dir/sub/${file}`, data: MINIMAL_SPEC() });
     expect(b.body).toMatchObject({ name: file, display_name: file });
+    // Go's filepath.Base on Linux: only "/" separates; a backslash is part of the name.
+    const win = `${uniq("win")}\\sub\\p.yaml`;
+    const w = await upload(emu.url, UP, { filename: `C:/x/${win}`, data: MINIMAL_SPEC() });
+    expect(w.body).toMatchObject({ name: win, display_name: win });
     const n = uniq("n");
     const c = await upload(
       emu.url,
@@ -133,10 +137,32 @@ describe("POST /pipelines/upload", () => {
     }
   });
 
-  it("400 for a file over 32 MiB", async () => {
-    const big = Buffer.alloc(32 * 1024 * 1024 + 1, 0x20);
+  it("400 for a file over 32 MiB; a file of exactly 32 MiB is accepted", async () => {
+    const max = 32 * 1024 * 1024;
+    const big = Buffer.alloc(max + 1, 0x20);
     const r = await upload(emu.url, UP, { filename: "big.yaml", data: big }, { name: uniq() });
     expectUploadError(r, 400, "Failed to read a pipeline spec file", TEXT);
+    // A valid spec padded with a comment line to exactly the limit ("longer than 32 MiB" is rejected).
+    const head = Buffer.from(`${MINIMAL_SPEC(uniq("exact"))}\n#`);
+    const exact = Buffer.concat([head, Buffer.alloc(max - head.length, 0x61)]);
+    expect(exact.length).toBe(max);
+    const ok = await upload(emu.url, UP, { filename: "exact.yaml", data: exact }, { name: uniq() });
+    expect(ok.status, ok.text.slice(0, 300)).toBe(200);
+    const pipelineId = ok.body.pipeline_id as string;
+    const v = await upload(
+      emu.url,
+      UPV,
+      { filename: "exact.yaml", data: exact },
+      { name: uniq(), pipelineid: pipelineId },
+    );
+    expect(v.status, v.text.slice(0, 300)).toBe(200);
+    const over = await upload(
+      emu.url,
+      UPV,
+      { filename: "big.yaml", data: Buffer.concat([exact, Buffer.from("a")]) },
+      { name: uniq(), pipelineid: pipelineId },
+    );
+    expectUploadError(over, 400, "Failed to create a pipeline version", TEXT);
   });
 
   it("400 text/plain for namespace > 63 and name > 128 (http.Error)", async () => {
