@@ -29,7 +29,7 @@ import type {
 } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
-import { getPage, pageQuery, reconcileByName } from "./shared.js";
+import { createWithNameFallback, getPage, pageQuery, reconcileByName, withoutNameField } from "./shared.js";
 
 export interface ListPipelineVersionsOptions extends CallOptions {
   page_token?: string;
@@ -244,11 +244,15 @@ export class PipelineVersions extends APIResource {
         ? created
         : versionFromV1(created as V1PipelineVersion, pipelineId);
     }
-    return this._client.post<PipelineVersion>(path`/pipelines/${pipelineId}/versions`, {
-      ...opts,
-      body: { ...body, pipeline_id: pipelineId },
-      ...(reconcile ? { reconcile } : {}),
-    });
+    const payload = { ...body, pipeline_id: pipelineId };
+    // Servers before 2.14.0 refuse `name`: sent again with the name as display_name.
+    return createWithNameFallback(this._client, !!payload.name, (dropName) =>
+      this._client.post<PipelineVersion>(path`/pipelines/${pipelineId}/versions`, {
+        ...opts,
+        body: dropName ? withoutNameField(payload) : payload,
+        ...(reconcile ? { reconcile } : {}),
+      }),
+    );
   }
 
   /** Change a version's `display_name` and/or `tags` (`tags: {}` clears them). Server 2.17.0+. */

@@ -49,7 +49,14 @@ import {
   unsupported,
   versionFromV1,
 } from "./pipeline-versions.js";
-import { getPage, pageQuery, pipelineByName, reconcileByName } from "./shared.js";
+import {
+  createWithNameFallback,
+  getPage,
+  pageQuery,
+  pipelineByName,
+  reconcileByName,
+  withoutNameField,
+} from "./shared.js";
 
 /** Options shared by both upload calls. Wire parameters keep their server names. */
 export interface UploadOptions extends CallOptions {
@@ -344,11 +351,15 @@ export class Pipelines extends APIResource {
     if (namespace) payload.namespace = namespace;
     else delete payload.namespace;
     const lookup = (body.name || body.display_name) as string;
-    return this._client.post<Pipeline>("/pipelines", {
-      ...opts,
-      body: payload,
-      reconcile: reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts)),
-    });
+    const reconcile = reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts));
+    // Servers before 2.14.0 refuse `name`: sent again with the name as display_name.
+    return createWithNameFallback(this._client, !!payload.name, (dropName) =>
+      this._client.post<Pipeline>("/pipelines", {
+        ...opts,
+        body: dropName ? withoutNameField(payload) : payload,
+        reconcile,
+      }),
+    );
   }
 
   /**
@@ -393,11 +404,15 @@ export class Pipelines extends APIResource {
     const p: PipelineCreateParams = { ...pipeline };
     if (namespace) p.namespace = namespace;
     else delete p.namespace;
-    return this._client.post<Pipeline>("/pipelines/create", {
-      ...opts,
-      body: { pipeline: p, pipeline_version: version },
-      ...(reconcile ? { reconcile } : {}),
-    });
+    return createWithNameFallback(this._client, !!(p.name || version.name), (dropName) =>
+      this._client.post<Pipeline>("/pipelines/create", {
+        ...opts,
+        body: dropName
+          ? { pipeline: withoutNameField(p), pipeline_version: withoutNameField(version) }
+          : { pipeline: p, pipeline_version: version },
+        ...(reconcile ? { reconcile } : {}),
+      }),
+    );
   }
 
   /** Get a pipeline by id. */

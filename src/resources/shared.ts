@@ -5,6 +5,7 @@
 import type { ApiVersion, CallOptions, Kfp, Query, ReconcileContext } from "../client.js";
 import {
   AbortError,
+  BadRequestError,
   ConflictError,
   NotFoundError,
   UnsupportedError,
@@ -304,4 +305,55 @@ export async function pipelineByName(
     "GET",
     "/pipelines/names/{name}",
   );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Servers before 2.14.0: pipelines and versions without `name`
+
+/** Clients whose server turned out to predate `name` on pipelines and versions. */
+const SERVERS_WITHOUT_NAME = new WeakSet<object>();
+
+/**
+ * Whether `err` is a server before 2.14.0 refusing the `name` field of a pipeline or version body:
+ * those servers know them by `display_name` only, and their JSON decoder rejects unknown fields
+ * (FACTS.md §2.2, §5) — `unknown field "name" in v2beta1.Pipeline`.
+ */
+export function rejectsNameField(err: unknown): boolean {
+  if (!(err instanceof BadRequestError)) return false;
+  return /unknown field \\?"name\\?"/.test(`${err.shortMessage}\n${err.serverMessage ?? ""}`);
+}
+
+/**
+ * The same body for such a server: `name` dropped, and the identifier kept as `display_name` (the
+ * column those servers enforce uniqueness on), so looking the resource up by name finds it again.
+ */
+export function withoutNameField<T extends { name?: string | undefined; display_name?: string | undefined }>(
+  body: T,
+): T {
+  const { name, ...rest } = body;
+  const out = { ...rest } as T;
+  const display = name || body.display_name;
+  if (display) out.display_name = display;
+  return out;
+}
+
+/**
+ * Send a create whose body may carry `name` (`send(dropName)` sends it with or without the field).
+ * When the server refuses the field, the create is sent again without it (a 400 created nothing), and
+ * this client remembers to leave it out from then on.
+ */
+export async function createWithNameFallback<T>(
+  client: object,
+  hasName: boolean,
+  send: (dropName: boolean) => Promise<T>,
+): Promise<T> {
+  if (!hasName) return send(false);
+  if (SERVERS_WITHOUT_NAME.has(client)) return send(true);
+  try {
+    return await send(false);
+  } catch (err) {
+    if (!rejectsNameField(err)) throw err;
+    SERVERS_WITHOUT_NAME.add(client);
+    return send(true);
+  }
 }
