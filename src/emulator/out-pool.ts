@@ -16,9 +16,12 @@ export const MIN_POOLED_BYTES = 16 * 1024;
 export const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 /** Idle buffers kept per size class. */
 const KEEP_PER_CLASS = 8;
+/** Idle bytes kept in all (an emulator embedded in a test process should stay small). */
+export const MAX_IDLE_BYTES = 16 * 1024 * 1024;
 
 export class OutputPool {
   private readonly free = new Map<number, Buffer[]>();
+  private idleBytes = 0;
 
   /** The size class (a power of two ≥ MIN_POOLED_BYTES) for `length`, or undefined when not pooled. */
   static classOf(length: number): number | undefined {
@@ -32,7 +35,10 @@ export class OutputPool {
   acquire(length: number): Buffer | undefined {
     const cls = OutputPool.classOf(length);
     if (cls === undefined) return undefined;
-    return this.free.get(cls)?.pop() ?? Buffer.allocUnsafeSlow(cls);
+    const idle = this.free.get(cls)?.pop();
+    if (idle === undefined) return Buffer.allocUnsafeSlow(cls);
+    this.idleBytes -= idle.length;
+    return idle;
   }
 
   /** Give a buffer from `acquire` back; kept when its class has room, else left to the GC. */
@@ -44,7 +50,14 @@ export class OutputPool {
       list = [];
       this.free.set(cls, list);
     }
-    if (list.length < KEEP_PER_CLASS && !list.includes(buf)) list.push(buf);
+    if (list.length >= KEEP_PER_CLASS || this.idleBytes + cls > MAX_IDLE_BYTES || list.includes(buf)) return;
+    list.push(buf);
+    this.idleBytes += cls;
+  }
+
+  /** Idle bytes in all (for tests). */
+  idleTotal(): number {
+    return this.idleBytes;
   }
 
   /** Idle buffers per size class (for tests). */

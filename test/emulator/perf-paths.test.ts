@@ -14,7 +14,12 @@ import {
   timestamp,
 } from "../../src/emulator/encode.js";
 import { type ListQuery, type ListSpec, listRows } from "../../src/emulator/list.js";
-import { MAX_POOLED_BYTES, MIN_POOLED_BYTES, OutputPool } from "../../src/emulator/out-pool.js";
+import {
+  MAX_IDLE_BYTES,
+  MAX_POOLED_BYTES,
+  MIN_POOLED_BYTES,
+  OutputPool,
+} from "../../src/emulator/out-pool.js";
 import { parseTemplate } from "../../src/emulator/spec.js";
 import { MemoryStore } from "../../src/emulator/store.js";
 import { startEmulator } from "../../src/testing/index.js";
@@ -316,6 +321,18 @@ describe("output buffer pool", () => {
     const many = Array.from({ length: 20 }, () => pool.acquire(20_000)!);
     for (const buf of many) pool.release(buf);
     expect(pool.idle()[32 * 1024]).toBe(8);
+    expect(pool.idleTotal()).toBe(8 * 32 * 1024); // the 512 KiB buffers are both out
+  });
+
+  it("keeps at most MAX_IDLE_BYTES idle in all", () => {
+    const pool = new OutputPool();
+    const big = Array.from({ length: 8 }, () => pool.acquire(MAX_POOLED_BYTES)!);
+    for (const buf of big) pool.release(buf);
+    expect(pool.idleTotal()).toBeLessThanOrEqual(MAX_IDLE_BYTES);
+    expect(pool.idle()[MAX_POOLED_BYTES]).toBe(MAX_IDLE_BYTES / MAX_POOLED_BYTES);
+    // Taking one out makes room again.
+    pool.release(pool.acquire(MAX_POOLED_BYTES)!);
+    expect(pool.idleTotal()).toBe(MAX_IDLE_BYTES);
   });
 });
 
