@@ -13,6 +13,7 @@
  * Error texts are robfig's, so the server's 400 message matches. Times are whole Unix seconds in UTC
  * (the controller's default location in a container).
  */
+import { goQuote } from "./go-text.js";
 
 export class CronError extends Error {
   constructor(message: string) {
@@ -160,21 +161,6 @@ function mustParseInt(expr: string): number {
   if (big < 0n) throw new CronError(`Negative number (${big}) not allowed: ${expr}`);
   // Values far above any bound only appear in error messages; keep them exact there.
   return big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(big);
-}
-
-/** Go `strconv.Quote` for the ASCII-ish inputs that reach an error message. */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 function all(r: Bounds): Field {

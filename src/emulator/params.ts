@@ -7,6 +7,7 @@
  *
  * The result is the short (external) message; callers wrap it into an InvalidArgument error (HTTP 400).
  */
+import { goQuote } from "./go-text.js";
 
 /** The part of a pipeline spec this module reads (lowerCamelCase or snake_case keys). */
 export type SpecLike = Record<string, unknown>;
@@ -213,21 +214,6 @@ function goFloat(n: number): string {
     return `${m[1]}e${m[2]}${m[3]!.padStart(2, "0")}`;
   }
   return String(n);
-}
-
-/** Go `%q` for the strings that reach these messages. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 /**
