@@ -115,28 +115,12 @@ const OP_NAMES_BY_NUMBER: Record<number, FilterOp> = {
   9: "IS_SUBSTRING",
 };
 
-const V2_ENUM: Record<string, number> = {
-  OPERATION_UNSPECIFIED: 0,
-  EQUALS: 1,
-  NOT_EQUALS: 2,
-  GREATER_THAN: 3,
-  GREATER_THAN_EQUALS: 5,
-  LESS_THAN: 6,
-  LESS_THAN_EQUALS: 7,
-  IN: 8,
-  IS_SUBSTRING: 9,
-};
-const V1_ENUM: Record<string, number> = {
-  UNKNOWN: 0,
-  EQUALS: 1,
-  NOT_EQUALS: 2,
-  GREATER_THAN: 3,
-  GREATER_THAN_EQUALS: 5,
-  LESS_THAN: 6,
-  LESS_THAN_EQUALS: 7,
-  IN: 8,
-  IS_SUBSTRING: 9,
-};
+/** The Filter enum by name (`filter.proto`): v2beta1 `Operation`, v1beta1 `Op` (only the zero differs). */
+const OP_NUMBERS_BY_NAME = Object.fromEntries(
+  Object.entries(OP_NAMES_BY_NUMBER).map(([n, name]) => [name, Number(n)]),
+) as Record<FilterOp, number>;
+const V2_ENUM: Record<string, number> = { OPERATION_UNSPECIFIED: 0, ...OP_NUMBERS_BY_NAME };
+const V1_ENUM: Record<string, number> = { UNKNOWN: 0, ...OP_NUMBERS_BY_NAME };
 
 /** Group names of the serialized `filter.Filter` (its JSON form inside a page token). */
 const GROUPS = ["EQ", "NEQ", "GT", "GTE", "LT", "LTE", "IN", "SUBSTRING"] as const;
@@ -801,12 +785,11 @@ function extractTags(spec: string, api: ListApi): TagExtraction {
   }
   const tags = new Map<string, string>();
   const rest: RawPredicate[] = [];
-  const names = Object.fromEntries(Object.entries(V2_ENUM).map(([k, v]) => [v, k])) as Record<number, string>;
   for (const p of raw) {
     if (p.key.startsWith("tags.")) {
       if (p.op !== 1)
         throw invalidInput(
-          `only EQUALS operation is supported for tag filtering, got ${names[p.op] ?? String(p.op)} for key ${goQuote(p.key)}`,
+          `only EQUALS operation is supported for tag filtering, got ${p.op === 0 ? "OPERATION_UNSPECIFIED" : (OP_NAMES_BY_NUMBER[p.op] ?? String(p.op))} for key ${goQuote(p.key)}`,
         );
       if (p.value?.kind !== "string_value")
         throw invalidInput(`tag filter value must be a string for key ${goQuote(p.key)}`);
