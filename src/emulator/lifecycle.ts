@@ -20,7 +20,7 @@
  * Pure except for timers, which come from an injectable `Timers` and are unref'd by default.
  */
 import { createHash } from "node:crypto";
-import { field, selectParameter } from "./params.js";
+import { asRecord, field, taskInputScope } from "./params.js";
 
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Omitted";
 export type NodeType = "DAG" | "Pod" | "TaskGroup";
@@ -203,10 +203,6 @@ const FINAL: ReadonlySet<NodePhase> = new Set(["Succeeded", "Failed", "Skipped",
 
 function isFinal(p: NodePhase | undefined): boolean {
   return p !== undefined && FINAL.has(p);
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function fnv32a(s: string): number {
@@ -510,29 +506,6 @@ export class Simulation {
     return scope;
   }
 
-  /**
-   * Values of a task's component inputs, resolved from the enclosing scope where possible; a
-   * `parameterExpressionSelector` is applied to a known value, anything else is unknown.
-   */
-  private childScope(task: unknown, scope: Scope): Scope {
-    const out: Scope = new Map();
-    const params = asRecord(field(field(task, "inputs"), "parameters")) ?? {};
-    for (const [name, spec] of Object.entries(params)) {
-      const cip = field(spec, "componentInputParameter");
-      const rv = field(spec, "runtimeValue");
-      let v: unknown = UNKNOWN;
-      if (typeof cip === "string") v = scope.has(cip) ? scope.get(cip) : UNKNOWN;
-      else if (rv !== undefined) v = field(rv, "constant") ?? field(rv, "constantValue") ?? UNKNOWN;
-      const selector = field(spec, "parameterExpressionSelector");
-      if (typeof selector === "string" && selector !== "" && v !== UNKNOWN) {
-        const selected = selectParameter(v, selector);
-        v = selected ? selected.value : UNKNOWN;
-      }
-      out.set(name, v);
-    }
-    return out;
-  }
-
   private expandDag(parent: SimNode, dag: unknown, scope: Scope, depth: number): DagInst {
     const tasksSpec = asRecord(field(dag, "tasks")) ?? {};
     const tasks: ArgoTask[] = [];
@@ -648,7 +621,7 @@ export class Simulation {
       ];
     }
     const dag = field(comp, "dag");
-    const childScope = this.childScope(t, scope);
+    const childScope = taskInputScope(t, scope, UNKNOWN);
     const iterator = field(t, "parameterIterator") ?? field(t, "artifactIterator");
     if (iterator !== undefined && depth < 50) {
       const itemInput = String(field(iterator, "itemInput") ?? "");

@@ -29,7 +29,8 @@ export function field(obj: unknown, camel: string): unknown {
   return o[snake];
 }
 
-function asRecord(v: unknown): Record<string, unknown> | undefined {
+/** `v` as a JSON object, or undefined for anything else (arrays included). */
+export function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
@@ -253,4 +254,34 @@ export function selectParameter(value: unknown, selector: string): { value: unkn
     }
   }
   return { value: cur };
+}
+
+/**
+ * The inputs of a DAG task resolved from its enclosing scope, as the simulation sees them before run
+ * time: `componentInputParameter` from `scope`, else `runtimeValue.constant`, then any
+ * `parameterExpressionSelector` applied to a known value; `unknown` where nothing is known. A scope
+ * value equal to `asNull` (an input with neither value nor default) is selected from as null.
+ */
+export function taskInputScope(
+  task: unknown,
+  scope: ReadonlyMap<string, unknown>,
+  unknown: symbol,
+  asNull?: symbol,
+): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const params = asRecord(field(field(task, "inputs"), "parameters")) ?? {};
+  for (const [name, spec] of Object.entries(params)) {
+    const cip = field(spec, "componentInputParameter");
+    const rv = field(spec, "runtimeValue");
+    let v: unknown = unknown;
+    if (typeof cip === "string") v = scope.has(cip) ? scope.get(cip) : unknown;
+    else if (rv !== undefined) v = field(rv, "constant") ?? field(rv, "constantValue") ?? unknown;
+    const selector = field(spec, "parameterExpressionSelector");
+    if (typeof selector === "string" && selector !== "" && v !== unknown) {
+      const selected = selectParameter(asNull !== undefined && v === asNull ? null : v, selector);
+      v = selected ? selected.value : unknown;
+    }
+    out.set(name, v);
+  }
+  return out;
 }

@@ -64,7 +64,7 @@ import {
   workflowState,
 } from "./lifecycle.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
-import { field, validateRunParameters } from "./params.js";
+import { asRecord, field, validateRunParameters } from "./params.js";
 import {
   getPipelineRecord,
   getVersionRecord,
@@ -338,10 +338,6 @@ export function resolveSource(app: EmulatorApp, src: SourceInput): ResolvedSourc
     throw templateErr(err);
   }
   return { pipeline_id: "", pipeline_version_id: "", pipeline_name: "", inline: src.pipeline_spec, template };
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 /**

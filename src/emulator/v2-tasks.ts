@@ -23,7 +23,7 @@
 import { omitZero, timestamp } from "./encode.js";
 import { argoNodeId, type TaskRow } from "./lifecycle.js";
 import type { ListSpec } from "./list.js";
-import { field, selectParameter } from "./params.js";
+import { asRecord, field, taskInputScope } from "./params.js";
 
 export const TASK_STATES = [
   "RUNTIME_STATE_UNSPECIFIED",
@@ -113,10 +113,6 @@ const UNKNOWN = Symbol("unknown");
 /** A root input with neither value nor default: null to the simulation, not shown as an input. */
 const ABSENT = Symbol("absent");
 type Scope = Map<string, unknown>;
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
 
 function shown(v: unknown): boolean {
   return v !== UNKNOWN && v !== ABSENT;
@@ -283,26 +279,6 @@ function rootInputs(spec: Record<string, unknown>, params: Record<string, unknow
   return out;
 }
 
-/** A task's input parameters resolved from the enclosing scope (simulation semantics, selectors included). */
-function childScope(task: unknown, scope: Scope): Scope {
-  const out: Scope = new Map();
-  const params = asRecord(field(field(task, "inputs"), "parameters")) ?? {};
-  for (const [name, spec] of Object.entries(params)) {
-    const cip = field(spec, "componentInputParameter");
-    const rv = field(spec, "runtimeValue");
-    let v: unknown = UNKNOWN;
-    if (typeof cip === "string") v = scope.has(cip) ? scope.get(cip) : UNKNOWN;
-    else if (rv !== undefined) v = field(rv, "constant") ?? field(rv, "constantValue") ?? UNKNOWN;
-    const selector = field(spec, "parameterExpressionSelector");
-    if (typeof selector === "string" && selector !== "" && v !== UNKNOWN) {
-      const selected = selectParameter(v === ABSENT ? null : v, selector);
-      v = selected ? selected.value : UNKNOWN;
-    }
-    out.set(name, v);
-  }
-  return out;
-}
-
 /** The input parameters shown on a task: values known before run time only. */
 function taskInputs(task: unknown, scope: Scope): TaskParam[] {
   const out: TaskParam[] = [];
@@ -443,7 +419,7 @@ function visitTask(
     return;
   }
   const dag = field(comp, "dag");
-  const inner = childScope(t, scope);
+  const inner = taskInputScope(t, scope, UNKNOWN, ABSENT);
   const iterator = field(t, "parameterIterator") ?? field(t, "artifactIterator");
   if (iterator !== undefined) {
     const itemInput = String(field(iterator, "itemInput") ?? "");
