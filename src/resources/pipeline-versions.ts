@@ -29,7 +29,14 @@ import type {
 } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
-import { createWithNameFallback, getPage, pageQuery, reconcileByName, withoutNameField } from "./shared.js";
+import {
+  callOpts,
+  createWithNameFallback,
+  getPage,
+  pageQuery,
+  reconcileByName,
+  withoutNameField,
+} from "./shared.js";
 
 export interface ListPipelineVersionsOptions extends CallOptions {
   page_token?: string;
@@ -94,14 +101,6 @@ export function specFromTemplate(template: string | undefined): JsonObject | und
   } catch {
     return undefined;
   }
-}
-
-function callOpts(o: CallOptions): CallOptions {
-  const out: CallOptions = {};
-  if (o.signal) out.signal = o.signal;
-  if (o.timeout !== undefined) out.timeout = o.timeout;
-  if (o.maxRetries !== undefined) out.maxRetries = o.maxRetries;
-  return out;
 }
 
 export class PipelineVersions extends APIResource {

@@ -50,6 +50,7 @@ import {
   versionFromV1,
 } from "./pipeline-versions.js";
 import {
+  callOpts,
   createWithNameFallback,
   getPage,
   pageQuery,
@@ -135,14 +136,6 @@ export interface PublishResult {
   created: boolean;
   /** True when the pipeline itself was created by this call. */
   pipelineCreated: boolean;
-}
-
-function callOpts(o: CallOptions): CallOptions {
-  const out: CallOptions = {};
-  if (o.signal) out.signal = o.signal;
-  if (o.timeout !== undefined) out.timeout = o.timeout;
-  if (o.maxRetries !== undefined) out.maxRetries = o.maxRetries;
-  return out;
 }
 
 function checkString(v: unknown, field: string, max?: number): void {
