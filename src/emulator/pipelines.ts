@@ -204,7 +204,8 @@ const CREATE_PIPELINE_AND_VERSION_SHAPE = message("CreatePipelineAndVersionReque
   pipeline_version: PIPELINE_VERSION_SHAPE,
 });
 
-const V1_RESOURCE_TYPES = [
+/** v1beta1 `ResourceType` and `ResourceReference` (also used by the v1 run, experiment and job routes). */
+export const V1_RESOURCE_TYPES = [
   "UNKNOWN_RESOURCE_TYPE",
   "EXPERIMENT",
   "JOB",
@@ -213,12 +214,12 @@ const V1_RESOURCE_TYPES = [
   "NAMESPACE",
 ];
 const V1_RELATIONSHIPS = ["UNKNOWN_RELATIONSHIP", "OWNER", "CREATOR"];
-const V1_REFERENCE = message("ResourceReference", {
+export const V1_REFERENCE = message("ResourceReference", {
   key: message("ResourceKey", { type: enumOf("ResourceType", V1_RESOURCE_TYPES), id: "string" }),
   name: "string",
   relationship: enumOf("Relationship", V1_RELATIONSHIPS),
 });
-const V1_PARAMETER = message("Parameter", { name: "string", value: "string" });
+export const V1_PARAMETER = message("Parameter", { name: "string", value: "string" });
 const V1_VERSION_SHAPE = message("PipelineVersion", {
   id: "string",
   name: "string",

@@ -28,7 +28,7 @@ import {
   unarchiveExperiment,
 } from "./experiments.js";
 import { checkListOptions, listRows } from "./list.js";
-import { latestVersion } from "./pipelines.js";
+import { latestVersion, V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
 import {
   changeJobMode,
   createJob,
@@ -61,15 +61,6 @@ import {
 } from "./runs.js";
 import type { Store } from "./store.js";
 
-const RESOURCE_TYPES = [
-  "UNKNOWN_RESOURCE_TYPE",
-  "EXPERIMENT",
-  "JOB",
-  "PIPELINE",
-  "PIPELINE_VERSION",
-  "NAMESPACE",
-];
-const RELATIONSHIPS = ["UNKNOWN_RELATIONSHIP", "OWNER", "CREATOR"];
 const MODEL_TYPE: Record<string, string> = {
   NAMESPACE: "Namespace",
   EXPERIMENT: "Experiment",
@@ -78,18 +69,12 @@ const MODEL_TYPE: Record<string, string> = {
   JOB: "Job",
 };
 
-const RESOURCE_REFERENCE = message("ResourceReference", {
-  key: message("ResourceKey", { type: enumOf("ResourceType", RESOURCE_TYPES), id: "string" }),
-  name: "string",
-  relationship: enumOf("Relationship", RELATIONSHIPS),
-});
-
 const EXPERIMENT_V1 = message("Experiment", {
   id: "string",
   name: "string",
   description: "string",
   created_at: "timestamp",
-  resource_references: repeated(RESOURCE_REFERENCE),
+  resource_references: repeated(V1_REFERENCE),
   storage_state: enumOf("StorageState", [
     "STORAGESTATE_UNSPECIFIED",
     "STORAGESTATE_AVAILABLE",
@@ -102,7 +87,7 @@ const PIPELINE_SPEC_V1 = message("PipelineSpec", {
   pipeline_name: "string",
   workflow_manifest: "string",
   pipeline_manifest: "string",
-  parameters: repeated(message("Parameter", { name: "string", value: "string" })),
+  parameters: repeated(V1_PARAMETER),
   runtime_config: message("RuntimeConfig", { parameters: mapOf("value"), pipeline_root: "string" }),
 });
 
@@ -112,7 +97,7 @@ const RUN_V1 = message("Run", {
   storage_state: enumOf("StorageState", ["STORAGESTATE_AVAILABLE", "STORAGESTATE_ARCHIVED"]),
   description: "string",
   pipeline_spec: PIPELINE_SPEC_V1,
-  resource_references: repeated(RESOURCE_REFERENCE),
+  resource_references: repeated(V1_REFERENCE),
   service_account: "string",
   created_at: "timestamp",
   scheduled_at: "timestamp",
@@ -127,7 +112,7 @@ const JOB_V1 = message("Job", {
   name: "string",
   description: "string",
   pipeline_spec: PIPELINE_SPEC_V1,
-  resource_references: repeated(RESOURCE_REFERENCE),
+  resource_references: repeated(V1_REFERENCE),
   service_account: "string",
   max_concurrency: "int64",
   trigger: TRIGGER_SHAPE,
@@ -163,7 +148,7 @@ function ref(type: string, id: string, relationship: "OWNER" | "CREATOR"): Recor
 
 /** `resource_reference_key.type` / `.id` → `validateFilterV1`. */
 function referenceKey(ctx: RequestContext): { type: string; id: string } | undefined {
-  const type = ctx.qEnum("resource_reference_key.type", RESOURCE_TYPES);
+  const type = ctx.qEnum("resource_reference_key.type", V1_RESOURCE_TYPES);
   const id = ctx.q("resource_reference_key.id");
   if (type === undefined && id === undefined) return undefined;
   const t = type ?? "UNKNOWN_RESOURCE_TYPE";
