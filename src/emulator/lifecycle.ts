@@ -20,7 +20,7 @@
  * Pure except for timers, which come from an injectable `Timers` and are unref'd by default.
  */
 import { createHash } from "node:crypto";
-import { asRecord, field, taskInputScope } from "./params.js";
+import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";
 
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Omitted";
 export type NodeType = "DAG" | "Pod" | "TaskGroup";
@@ -205,7 +205,8 @@ function isFinal(p: NodePhase | undefined): boolean {
   return p !== undefined && FINAL.has(p);
 }
 
-function fnv32a(s: string): number {
+/** 32-bit FNV-1a of the UTF-8 bytes (Argo node ids, ScheduledWorkflow run names). */
+export function fnv32a(s: string): number {
   let h = 0x811c9dc5;
   for (const b of Buffer.from(s, "utf8")) {
     h ^= b;
@@ -719,24 +720,9 @@ export class Simulation {
    * is only known at run time (task outputs, items of an outer loop over such a list...).
    */
   private loopItems(items: unknown, scope: Scope): unknown[] | undefined {
-    const raw = field(items, "raw");
-    let value: unknown;
-    if (raw !== undefined) value = raw;
-    else {
-      const input = field(items, "inputParameter") ?? field(items, "inputArtifact");
-      value = typeof input === "string" && scope.has(input) ? scope.get(input) : UNKNOWN;
-    }
+    const value = loopSource(items, scope, UNKNOWN);
     if (value === UNKNOWN) return Array.from({ length: this.opts.loopCount }, () => UNKNOWN);
-    if (Array.isArray(value)) return value;
-    if (typeof value === "string") {
-      try {
-        const parsed: unknown = JSON.parse(value);
-        if (Array.isArray(parsed)) return parsed;
-      } catch {
-        // not JSON: the driver fails
-      }
-    }
-    return undefined;
+    return loopList(value);
   }
 
   // -- execution -------------------------------------------------------------------------------

@@ -285,3 +285,28 @@ export function taskInputScope(
   }
   return out;
 }
+
+/**
+ * What a `parameterIterator` loops over: its `raw` items, else the named input from `scope`; `unknown`
+ * when the input is not known before run time.
+ */
+export function loopSource(items: unknown, scope: ReadonlyMap<string, unknown>, unknown: symbol): unknown {
+  const raw = field(items, "raw");
+  if (raw !== undefined) return raw;
+  const input = field(items, "inputParameter") ?? field(items, "inputArtifact");
+  return typeof input === "string" && scope.has(input) ? scope.get(input) : unknown;
+}
+
+/** Loop items from a known value: a list, or a string holding a JSON list; undefined otherwise (the driver fails). */
+export function loopList(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value === "string") {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // not JSON
+    }
+  }
+  return undefined;
+}

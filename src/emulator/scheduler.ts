@@ -15,6 +15,7 @@
  */
 import type { EmulatorApp } from "./context.js";
 import { parseCron } from "./cron.js";
+import { fnv32a } from "./lifecycle.js";
 import type { RecurringRunRecord } from "./recurring-runs.js";
 import { createRunCore, RUNS, type RunRecord, runEngine } from "./runs.js";
 
@@ -27,15 +28,6 @@ const BURST = 20;
 /** Delay before retrying a failed submission. */
 const RETRY_MS = 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function fnv32a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, "utf8")) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
 
 /** `NextResourceName()`: `<name>-<index>-<fnv32a(name-index)>`. */
 export function nextResourceName(k8sName: string, index: number): string {

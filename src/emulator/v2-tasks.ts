@@ -23,7 +23,7 @@
 import { omitZero, timestamp } from "./encode.js";
 import { argoNodeId, type TaskRow } from "./lifecycle.js";
 import type { ListSpec } from "./list.js";
-import { asRecord, field, taskInputScope } from "./params.js";
+import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";
 
 export const TASK_STATES = [
   "RUNTIME_STATE_UNSPECIFIED",
@@ -304,27 +304,14 @@ function loopItems(
   scope: Scope,
   loopCount: number,
 ): { items: unknown[] | undefined; known: boolean; raw: boolean } {
-  const raw = field(items, "raw");
-  let value: unknown;
-  if (raw !== undefined) value = raw;
-  else {
-    const input = field(items, "inputParameter") ?? field(items, "inputArtifact");
-    value = typeof input === "string" && scope.has(input) ? scope.get(input) : UNKNOWN;
-  }
+  const raw = field(items, "raw") !== undefined;
+  let value = loopSource(items, scope, UNKNOWN);
   if (value === UNKNOWN) {
     return { items: Array.from({ length: loopCount }, (_v, i) => i), known: false, raw: false };
   }
   if (value === ABSENT) value = null;
-  if (Array.isArray(value)) return { items: value, known: true, raw: raw !== undefined };
-  if (typeof value === "string") {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (Array.isArray(parsed)) return { items: parsed, known: true, raw: raw !== undefined };
-    } catch {
-      // not JSON: the iteration driver fails
-    }
-  }
-  return { items: undefined, known: false, raw: raw !== undefined };
+  const list = loopList(value);
+  return list ? { items: list, known: true, raw } : { items: undefined, known: false, raw };
 }
 
 function displayNameOf(key: string, t: unknown): string {
