@@ -404,9 +404,9 @@ export function register(app: EmulatorApp): void {
     const q = ctx.listQuery();
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
     // validatedListOptions runs before the namespace checks and authorization.
-    checkListOptions(q, EXPERIMENT_LIST_SPEC, api, "Failed to create list options");
+    const listOpts = checkListOptions(q, EXPERIMENT_LIST_SPEC, api, "Failed to create list options");
     const rows = listExperimentsScoped(ctx, ctx.q("namespace"), "List experiments failed");
-    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, api);
+    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, api, listOpts);
     return listResponse(
       "experiments",
       page.items.map(toApiExperiment),

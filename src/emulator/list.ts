@@ -1290,25 +1290,31 @@ function smallestK<T>(items: T[], k: number, cmp: (a: T, b: T) => number): T[] {
  * `validatedListOptions`: checks the list options up front by listing no rows; an ApiError is
  * wrapped with `wrap`, anything else is rethrown as is.
  */
-export function checkListOptions<Row>(q: ListQuery, spec: ListSpec<Row>, api: ListApi, wrap: string): void {
+export function checkListOptions<Row>(
+  q: ListQuery,
+  spec: ListSpec<Row>,
+  api: ListApi,
+  wrap: string,
+): ListOptions {
   try {
-    listRows([], q, spec, api);
+    return listOptions(q, spec, api);
   } catch (err) {
     throw err instanceof ApiError ? err.wrap(wrap) : err;
   }
 }
 
+/** A list request's options, validated (`validatedListOptions`): pass them to `listRows` of the same spec. */
+export interface ListOptions {
+  readonly opts: Options;
+  readonly pageSize: number;
+  readonly tags: Map<string, string> | undefined;
+}
+
 /**
- * Filter, sort and paginate `rows` like a KFP list endpoint. Throws ApiError (InvalidArgument, 400)
- * with the server's messages for every bad input. `total_size` counts every row matching the filter
- * (not only the page); `next_page_token` is present only when more rows follow.
+ * Parse and check the page size, page token, sort and filter of a list request like the server does
+ * before listing. Throws ApiError (InvalidArgument, 400) with the server's messages.
  */
-export function listRows<Row>(
-  rows: Iterable<Row>,
-  q: ListQuery,
-  spec: ListSpec<Row>,
-  api: ListApi,
-): { items: Row[]; total_size: number; next_page_token?: string } {
+export function listOptions<Row>(q: ListQuery, spec: ListSpec<Row>, api: ListApi): ListOptions {
   const cols = columnsOf(spec);
   // 1. The gateway parses page_size before the handler runs.
   const pageSizeRaw = gatewayPageSize(q.page_size);
@@ -1358,7 +1364,24 @@ export function listRows<Row>(
         );
     }
   }
-  const pageSize = validatePageSize(pageSizeRaw);
+  return { opts, pageSize: validatePageSize(pageSizeRaw), tags };
+}
+
+/**
+ * Filter, sort and paginate `rows` like a KFP list endpoint. Throws ApiError (InvalidArgument, 400)
+ * with the server's messages for every bad input. `total_size` counts every row matching the filter
+ * (not only the page); `next_page_token` is present only when more rows follow. `options`: the
+ * request's options already checked with `checkListOptions` (parsed here otherwise).
+ */
+export function listRows<Row>(
+  rows: Iterable<Row>,
+  q: ListQuery,
+  spec: ListSpec<Row>,
+  api: ListApi,
+  options: ListOptions = listOptions(q, spec, api),
+): { items: Row[]; total_size: number; next_page_token?: string } {
+  const cols = columnsOf(spec);
+  const { opts, pageSize, tags } = options;
 
   // 4. Filter (count), cursor, order, page.
   const preds = compileFilter(cols, opts.filter);

@@ -25,7 +25,7 @@ import {
   writeUploadError,
 } from "./errors.js";
 import { watchParts } from "./inspector.js";
-import { type ListSpec, listRows } from "./list.js";
+import { type ListSpec, listOptions, listRows } from "./list.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import {
   parseTemplate,
@@ -1289,14 +1289,14 @@ function listPipelinesV2(ctx: RequestContext): Record<string, unknown> {
   const q = ctx.listQuery();
   const ns = ctx.q("namespace") ?? "";
   // List options are validated before authorization upstream.
-  listRows([], q, PIPELINE_LIST_SPEC, ctx.api);
+  const listOpts = listOptions(q, PIPELINE_LIST_SPEC, ctx.api);
   let rows: readonly PipelineRecord[];
   try {
     rows = pipelinesIn(ctx, ns);
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to list pipelines in namespace ${ns}. Check error stack`);
   }
-  const page = listRows(rows, q, PIPELINE_LIST_SPEC, ctx.api);
+  const page = listRows(rows, q, PIPELINE_LIST_SPEC, ctx.api, listOpts);
   return listResponse("pipelines", page.items.map(apiPipeline), page.total_size, page.next_page_token);
 }
 
@@ -1419,14 +1419,14 @@ function listVersionsCommon(ctx: RequestContext, pipelineId: string): readonly P
 function listVersionsV2(ctx: RequestContext): Record<string, unknown> {
   const pid = ctx.param("pipeline_id");
   const q = ctx.listQuery();
-  listRows([], q, PIPELINE_VERSION_LIST_SPEC, ctx.api);
+  const listOpts = listOptions(q, PIPELINE_VERSION_LIST_SPEC, ctx.api);
   let rows: readonly PipelineVersionRecord[];
   try {
     rows = listVersionsCommon(ctx, pid);
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to list pipeline versions for pipeline ${pid}`);
   }
-  const page = listRows(rows, q, PIPELINE_VERSION_LIST_SPEC, ctx.api);
+  const page = listRows(rows, q, PIPELINE_VERSION_LIST_SPEC, ctx.api, listOpts);
   return listResponse(
     "pipeline_versions",
     page.items.map(apiPipelineVersion),
@@ -1556,14 +1556,14 @@ function v1ListNamespace(ctx: RequestContext): string {
 function listPipelinesV1(ctx: RequestContext): Record<string, unknown> {
   const q = ctx.listQuery();
   const ns = v1ListNamespace(ctx);
-  listRows([], q, PIPELINE_LIST_SPEC, "v1beta1");
+  const listOpts = listOptions(q, PIPELINE_LIST_SPEC, "v1beta1");
   let rows: readonly PipelineRecord[];
   try {
     rows = pipelinesIn(ctx, ns);
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to list pipelines (v1beta1) in namespace ${ns}. Check error stack`);
   }
-  const page = listRows(rows, q, PIPELINE_LIST_SPEC, "v1beta1");
+  const page = listRows(rows, q, PIPELINE_LIST_SPEC, "v1beta1", listOpts);
   return listResponse(
     "pipelines",
     page.items.map((p) => apiPipelineV1(p, latestVersion(ctx.store, p.pipeline_id))),
@@ -1678,7 +1678,7 @@ function listVersionsV1(ctx: RequestContext): Record<string, unknown> {
     throw invalidInput("Failed to list pipeline versions (v1beta1) due to missing pipeline id");
   }
   const q = ctx.listQuery();
-  listRows([], q, PIPELINE_VERSION_LIST_SPEC, "v1beta1");
+  const listOpts = listOptions(q, PIPELINE_VERSION_LIST_SPEC, "v1beta1");
   let rows: readonly PipelineVersionRecord[];
   try {
     rows = listVersionsCommon(ctx, pid ?? "");
@@ -1687,7 +1687,7 @@ function listVersionsV1(ctx: RequestContext): Record<string, unknown> {
       `Failed to list pipeline versions (v1beta1) with pipeline id ${pid ?? ""}. Check error stack`,
     );
   }
-  const page = listRows(rows, q, PIPELINE_VERSION_LIST_SPEC, "v1beta1");
+  const page = listRows(rows, q, PIPELINE_VERSION_LIST_SPEC, "v1beta1", listOpts);
   return listResponse(
     "versions",
     page.items.map(apiPipelineVersionV1),

@@ -620,14 +620,14 @@ export function register(app: EmulatorApp): void {
   r.get(ALL_V2, "/recurringruns", (ctx) => {
     const q = ctx.listQuery();
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
-    checkListOptions(
+    const listOpts = checkListOptions(
       q,
       RECURRING_RUN_LIST_SPEC,
       api,
       "Failed to list recurring runs due to error parsing the listing options",
     );
     const rows = jobsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list jobs");
-    const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, api);
+    const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, api, listOpts);
     return listResponse(
       "recurringRuns",
       page.items.map(toApiRecurringRun),

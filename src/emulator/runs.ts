@@ -1535,12 +1535,12 @@ export function register(app: EmulatorApp): void {
     if (full) q.page_size = String(fullViewPageSize(q.page_size));
     const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
     // validatedListOptions runs before the scoping and authorization.
-    checkListOptions(q, RUN_LIST_SPEC, api, "Failed to create list options");
+    const listOpts = checkListOptions(q, RUN_LIST_SPEC, api, "Failed to create list options");
     const rows = runsInScope(ctx, ctx.q("namespace"), ctx.q("experiment_id") ?? "", "Failed to list runs");
     // Past the options checks, listing fails only when a metric sort cannot make its next page token.
     let page: ReturnType<typeof listRows<RunRecord>>;
     try {
-      page = listRows(rows, q, RUN_LIST_SPEC, api);
+      page = listRows(rows, q, RUN_LIST_SPEC, api, listOpts);
     } catch (err) {
       throw wrapError(err, "Failed to list runs");
     }
@@ -1660,9 +1660,9 @@ function registerV2Tasks(app: EmulatorApp): void {
       }
       throw notFound("task", parentId).wrap("Failed to get parent task for authorization");
     }
-    checkListOptions(listQuery, TASK_LIST_SPEC, "v2", "Failed to create list options");
+    const listOpts = checkListOptions(listQuery, TASK_LIST_SPEC, "v2", "Failed to create list options");
     const scoped = parentId === "" ? tasks : tasks.filter((t) => t.parent_task_id === parentId);
-    const page = listRows(scoped, listQuery, TASK_LIST_SPEC, "v2");
+    const page = listRows(scoped, listQuery, TASK_LIST_SPEC, "v2", listOpts);
     return listResponse("tasks", page.items.map(apiTask), page.total_size, page.next_page_token);
   });
 

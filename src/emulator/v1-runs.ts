@@ -430,12 +430,12 @@ function registerRuns(app: EmulatorApp): void {
   r.get("v1beta1", "/runs", (ctx) => {
     const q = ctx.listQuery();
     const { namespace, experimentId } = runScopeOf(ctx);
-    checkListOptions(q, RUN_LIST_SPEC, "v1beta1", "Failed to create list options");
+    const listOpts = checkListOptions(q, RUN_LIST_SPEC, "v1beta1", "Failed to create list options");
     const rows = runsInScope(ctx, namespace, experimentId, "Failed to list v1beta1 runs");
     // Past the options checks, listing fails only when a metric sort cannot make its next page token.
     let page: ReturnType<typeof listRows<RunRecord>>;
     try {
-      page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1");
+      page = listRows(rows, q, RUN_LIST_SPEC, "v1beta1", listOpts);
     } catch (err) {
       throw wrapError(err, "Failed to list v1beta1 runs");
     }
@@ -521,9 +521,9 @@ function registerExperiments(app: EmulatorApp): void {
       }
       namespace = key.id;
     }
-    checkListOptions(q, EXPERIMENT_LIST_SPEC, "v1beta1", "Failed to create list options");
+    const listOpts = checkListOptions(q, EXPERIMENT_LIST_SPEC, "v1beta1", "Failed to create list options");
     const rows = listExperimentsScoped(ctx, namespace, "List v1beta1 experiments failed");
-    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, "v1beta1");
+    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, "v1beta1", listOpts);
     return listResponse(
       "experiments",
       page.items.map(toApiExperimentV1),
@@ -650,14 +650,14 @@ function registerJobs(app: EmulatorApp): void {
   r.get("v1beta1", "/jobs", (ctx) => {
     const q = ctx.listQuery();
     const { namespace, experimentId } = runScopeOf(ctx);
-    checkListOptions(
+    const listOpts = checkListOptions(
       q,
       RECURRING_RUN_LIST_SPEC,
       "v1beta1",
       "Failed to list jobs due to error parsing the listing options",
     );
     const rows = jobsInScope(ctx, namespace, experimentId, "Failed to list jobs");
-    const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, "v1beta1");
+    const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, "v1beta1", listOpts);
     return listResponse("jobs", page.items.map(toApiJobV1), page.total_size, page.next_page_token);
   });
 
