@@ -188,6 +188,19 @@ interface ArgoTask {
   hookRuns?: { node: SimNode; inst: DagInst }[];
 }
 
+/** A task run as its driver pod, then its body as a DAG node built when it starts. */
+function driverThenDag(
+  key: string,
+  deps: string[],
+  when: boolean,
+  build: (parent: SimNode) => DagInst,
+): ArgoTask[] {
+  return [
+    { name: `${key}-driver`, kind: "pod", depends: deps, when: true, taskKey: key, hooks: [] },
+    { name: key, kind: "dag", depends: [`${key}-driver`], when, taskKey: key, hooks: [], build },
+  ];
+}
+
 interface HookDef {
   build: (parent: SimNode) => DagInst;
 }
@@ -593,33 +606,22 @@ export class Simulation {
           },
         ];
       }
-      return [
-        { name: `${key}-driver`, kind: "pod", depends: deps, when: true, taskKey: key, hooks: [] },
-        {
-          name: key,
-          kind: "dag",
-          depends: [`${key}-driver`],
-          when,
-          taskKey: key,
-          hooks: [],
-          build: (node) => ({
-            node,
-            parallelism: 0,
-            tasks: [
-              {
-                name: "executor",
-                kind: "pod",
-                depends: [],
-                when: true,
-                taskKey: key,
-                failing: true,
-                artifacts,
-                hooks: [],
-              },
-            ],
-          }),
-        },
-      ];
+      return driverThenDag(key, deps, when, (node) => ({
+        node,
+        parallelism: 0,
+        tasks: [
+          {
+            name: "executor",
+            kind: "pod",
+            depends: [],
+            when: true,
+            taskKey: key,
+            failing: true,
+            artifacts,
+            hooks: [],
+          },
+        ],
+      }));
     }
     const dag = field(comp, "dag");
     const childScope = taskInputScope(t, scope, UNKNOWN);
@@ -701,18 +703,7 @@ export class Simulation {
         },
       ];
     }
-    return [
-      { name: `${key}-driver`, kind: "pod", depends: deps, when: true, taskKey: key, hooks: [] },
-      {
-        name: key,
-        kind: "dag",
-        depends: [`${key}-driver`],
-        when,
-        taskKey: key,
-        hooks: [],
-        build: (node) => this.expandDag(node, dag, childScope, depth + 1),
-      },
-    ];
+    return driverThenDag(key, deps, when, (node) => this.expandDag(node, dag, childScope, depth + 1));
   }
 
   /**
