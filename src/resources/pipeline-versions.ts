@@ -20,13 +20,7 @@ import type {
   PipelineVersionCreateParams,
   PipelineVersionUpdateParams,
 } from "../types/pipelines.js";
-import type {
-  V1GetTemplateResponse,
-  V1Pipeline,
-  V1PipelineVersion,
-  V1ResourceReference,
-  V1ResourceType,
-} from "../types/v1-pipelines.js";
+import type { V1GetTemplateResponse, V1Pipeline, V1PipelineVersion } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
 import {
@@ -35,6 +29,7 @@ import {
   getPage,
   pageQuery,
   reconcileByName,
+  refId,
   withoutNameField,
 } from "./shared.js";
 
@@ -49,10 +44,6 @@ export interface ListPipelineVersionsOptions extends CallOptions {
 
 // ---------------------------------------------------------------------------------------------------
 // v1beta1 conversions
-
-function refId(refs: V1ResourceReference[] | undefined, type: V1ResourceType): string | undefined {
-  return refs?.find((r) => r?.key?.type === type)?.key?.id || undefined;
-}
 
 function compact<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) {

@@ -14,6 +14,7 @@ import {
 import { type FilterLike, type FilterResource, serializeFilter } from "../core/filters.js";
 import { PagePromise } from "../core/pagination.js";
 import type { Pipeline } from "../types/pipelines.js";
+import type { V1ResourceReference, V1ResourceType } from "../types/v1-pipelines.js";
 
 /** Options of every list call. */
 export interface ListParams<F = FilterLike> {
@@ -356,4 +357,9 @@ export async function createWithNameFallback<T>(
     SERVERS_WITHOUT_NAME.add(client);
     return send(true);
   }
+}
+
+/** The id of the first v1beta1 resource reference of `type`, if any. */
+export function refId(refs: V1ResourceReference[] | undefined, type: V1ResourceType): string | undefined {
+  return refs?.find((r) => r?.key?.type === type)?.key?.id || undefined;
 }

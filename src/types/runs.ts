@@ -3,6 +3,7 @@
  * (snake_case; zero values omitted, so almost every field is optional; int64 values are strings).
  * v1beta1 responses are converted to these shapes by the adapters in src/resources/v1/.
  */
+import type { V1ResourceReference, V1ResourceType } from "./v1-pipelines.js";
 
 /** Run and task state (v2beta1 / v2 `RuntimeState`). */
 export type RuntimeState =
@@ -242,19 +243,7 @@ export interface ReadArtifactResponse {
 
 // ---- v1beta1 wire shapes (converted by src/resources/v1/) ----
 
-export type V1ResourceType =
-  | "UNKNOWN_RESOURCE_TYPE"
-  | "EXPERIMENT"
-  | "JOB"
-  | "PIPELINE"
-  | "PIPELINE_VERSION"
-  | "NAMESPACE";
-
-export interface V1ResourceReference {
-  key?: { type?: V1ResourceType; id?: string };
-  name?: string;
-  relationship?: "UNKNOWN_RELATIONSHIP" | "OWNER" | "CREATOR";
-}
+export type { V1ResourceReference, V1ResourceType };
 
 export interface V1Experiment {
   id?: string;

@@ -14,15 +14,11 @@ import type {
   V1Experiment,
   V1Job,
   V1ResourceReference,
-  V1ResourceType,
   V1Run,
   V1RunDetail,
 } from "../../types/runs.js";
 import { specFromTemplate } from "../pipeline-versions.js";
-
-export function refId(refs: V1ResourceReference[] | undefined, type: V1ResourceType): string | undefined {
-  return refs?.find((r) => r.key?.type === type)?.key?.id || undefined;
-}
+import { refId } from "../shared.js";
 
 export function storageStateFromV1(s: string | undefined): StorageState | undefined {
   switch (s) {
