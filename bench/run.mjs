@@ -129,12 +129,12 @@ function startBusboy() {
 /** What of kfp-ts is built: { client: bool, fromPath: bool, emulator: bool, why }. */
 async function probeDist() {
   const out = { client: false, fromPath: false, emulator: false, clientWhy: "", emulatorWhy: "" };
-  const idx = resolve(REPO_ROOT, "dist/index.js");
-  if (!existsSync(idx)) out.clientWhy = "dist/index.js not built (run npm run build)";
+  const idx = resolve(REPO_ROOT, "packages/kfp-ts/dist/index.js");
+  if (!existsSync(idx)) out.clientWhy = "packages/kfp-ts/dist/index.js not built (run npm run build)";
   else {
     try {
       const mod = await import(pathToFileURL(idx).href);
-      if (typeof mod.Kfp !== "function") out.clientWhy = "dist/index.js exports no Kfp";
+      if (typeof mod.Kfp !== "function") out.clientWhy = "kfp-ts exports no Kfp";
       else {
         const k = new mod.Kfp({ host: "http://127.0.0.1:9" });
         if (typeof k.pipelines?.upload !== "function") out.clientWhy = "Kfp has no pipelines.upload";
@@ -143,18 +143,19 @@ async function probeDist() {
       }
       out.fromPath = typeof mod.fromPath === "function";
     } catch (err) {
-      out.clientWhy = `dist/index.js failed to load: ${err.message}`;
+      out.clientWhy = `packages/kfp-ts/dist/index.js failed to load: ${err.message}`;
     }
   }
-  const testing = resolve(REPO_ROOT, "dist/testing/index.js");
-  if (!existsSync(testing)) out.emulatorWhy = "dist/testing/index.js not built";
+  const testing = resolve(REPO_ROOT, "packages/emulator/dist/index.js");
+  if (!existsSync(testing)) out.emulatorWhy = "packages/emulator/dist/index.js not built";
   else {
     try {
       const mod = await import(pathToFileURL(testing).href);
-      if (typeof mod.startEmulator !== "function") out.emulatorWhy = "dist/testing exports no startEmulator";
+      if (typeof mod.startEmulator !== "function")
+        out.emulatorWhy = "kfp-ts-emulator exports no startEmulator";
       else out.emulator = true;
     } catch (err) {
-      out.emulatorWhy = `dist/testing/index.js failed to load: ${err.message}`;
+      out.emulatorWhy = `packages/emulator/dist/index.js failed to load: ${err.message}`;
     }
   }
   return out;

@@ -60,7 +60,7 @@ if (variant === "raw") {
   };
   close = () => dispatcher.close();
 } else if (variant === "kfp-stream" || variant === "kfp-webstream") {
-  const mod = await import(pathToFileURL(resolve(REPO_ROOT, "dist/index.js")).href);
+  const mod = await import(pathToFileURL(resolve(REPO_ROOT, "packages/kfp-ts/dist/index.js")).href);
   const kfp = new mod.Kfp({ host: base, maxRetries: 0, logLevel: "off" });
   run = async () => {
     const node = yamlishStream(total);

@@ -52,7 +52,7 @@ if (variant === "raw") {
   };
   close = () => dispatcher.close();
 } else if (variant.startsWith("kfp-")) {
-  const mod = await import(pathToFileURL(resolve(REPO_ROOT, "dist/index.js")).href);
+  const mod = await import(pathToFileURL(resolve(REPO_ROOT, "packages/kfp-ts/dist/index.js")).href);
   const kfp = new mod.Kfp({ host: base, maxRetries: 0, logLevel: "off" });
   const validate = variant.includes("-validate");
   const fromPath = variant.startsWith("kfp-path");

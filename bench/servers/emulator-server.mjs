@@ -1,4 +1,4 @@
-// The kfp-ts emulator (built, from dist/testing) in its own process, with its default settings
+// The kfp-ts emulator (built, from packages/emulator/dist) in its own process, with its default settings
 // (in-memory store, single-user, request inspector on).
 //
 // Usage: node bench/servers/emulator-server.mjs
@@ -7,7 +7,9 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT, report, watchParent } from "../lib/common.mjs";
 
-const { startEmulator } = await import(pathToFileURL(resolve(REPO_ROOT, "dist/testing/index.js")).href);
+const { startEmulator } = await import(
+  pathToFileURL(resolve(REPO_ROOT, "packages/emulator/dist/index.js")).href
+);
 const emu = await startEmulator({ port: 0, host: "127.0.0.1" });
 report({ port: emu.port, pid: process.pid, url: emu.url });
 

@@ -10,9 +10,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { UnsupportedError } from "../../src/core/errors.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import { UnsupportedError } from "../../packages/kfp-ts/src/core/errors.js";
 import { type Exchange, RecordingProxy } from "./recorder.js";
 import { type SpecVersion, type Swagger, specAvailable, swaggers, versionOf } from "./swagger.js";
 

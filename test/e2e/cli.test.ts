@@ -7,12 +7,11 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = resolve(ROOT, "dist/cli/main.js");
+const BIN = resolve(ROOT, "packages/kfp-ts/dist/cli/main.js");
 
 beforeAll(() => {
   // `npm test` builds first; a bare `vitest run` builds here.
-  if (!existsSync(BIN))
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  if (!existsSync(BIN)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
 }, 120_000);
 
 function collect(child: ChildProcess): { out: () => string; err: () => string } {

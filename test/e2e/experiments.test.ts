@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { ConflictError, ConnectionError, NotFoundError, ValidationError } from "../../src/core/errors.js";
-import { experimentFilter } from "../../src/core/filters.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import {
+  ConflictError,
+  ConnectionError,
+  NotFoundError,
+  ValidationError,
+} from "../../packages/kfp-ts/src/core/errors.js";
+import { experimentFilter } from "../../packages/kfp-ts/src/core/filters.js";
 
 describe("experiments (single-user emulator over HTTP)", () => {
   let emu: Emulator;

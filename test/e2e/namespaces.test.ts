@@ -5,9 +5,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { AuthenticationError, PermissionDeniedError, ValidationError } from "../../src/core/errors.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import {
+  AuthenticationError,
+  PermissionDeniedError,
+  ValidationError,
+} from "../../packages/kfp-ts/src/core/errors.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");

@@ -6,8 +6,8 @@
  * both rules; the client must walk every page correctly under them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp, pipelineFilter, runFilter } from "../../src/index.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp, pipelineFilter, runFilter } from "../../packages/kfp-ts/src/index.js";
 import { specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;

@@ -4,8 +4,14 @@
  */
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConflictError, ConnectionError, Kfp, NotFoundError, ServerError } from "../../src/index.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import {
+  ConflictError,
+  ConnectionError,
+  Kfp,
+  NotFoundError,
+  ServerError,
+} from "../../packages/kfp-ts/src/index.js";
 import { specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;

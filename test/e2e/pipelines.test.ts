@@ -8,6 +8,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import {
   BadRequestError,
   ConflictError,
@@ -17,8 +18,7 @@ import {
   type Pipeline,
   SpecValidationError,
   specsEqual,
-} from "../../src/index.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+} from "../../packages/kfp-ts/src/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
 
@@ -145,7 +145,7 @@ describe("upload from every source kind", () => {
     const p = await kfp.pipelines.upload(fromPath(withPlatform), { name: unique("platform") });
     const stored = (await storedSpec(p)) as Record<string, unknown>;
     expect(stored.platform_spec).toBeDefined();
-    const { parsePipelinePackage } = await import("../../src/index.js");
+    const { parsePipelinePackage } = await import("../../packages/kfp-ts/src/index.js");
     const pkg = parsePipelinePackage(readFileSync(withPlatform, "utf8"));
     expect(specsEqual(stored, { pipeline_spec: pkg.pipelineSpec, platform_spec: pkg.platformSpec })).toBe(
       true,

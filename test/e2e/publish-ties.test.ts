@@ -5,8 +5,8 @@
  * the package among the newest versions and upload nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/index.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/index.js";
 import { specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { NotFoundError, ValidationError } from "../../src/core/errors.js";
-import { recurringRunFilter } from "../../src/core/filters.js";
-import { ParameterError } from "../../src/core/run-errors.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import { NotFoundError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
+import { recurringRunFilter } from "../../packages/kfp-ts/src/core/filters.js";
+import { ParameterError } from "../../packages/kfp-ts/src/core/run-errors.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");

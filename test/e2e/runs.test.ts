@@ -1,12 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { BadRequestError, ConnectionError, NotFoundError, ValidationError } from "../../src/core/errors.js";
-import { runFilter } from "../../src/core/filters.js";
-import { ParameterError, RunFailedError } from "../../src/core/run-errors.js";
-import { fromPath } from "../../src/core/uploads.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import {
+  BadRequestError,
+  ConnectionError,
+  NotFoundError,
+  ValidationError,
+} from "../../packages/kfp-ts/src/core/errors.js";
+import { runFilter } from "../../packages/kfp-ts/src/core/filters.js";
+import { ParameterError, RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { fromPath } from "../../packages/kfp-ts/src/core/uploads.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");

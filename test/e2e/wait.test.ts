@@ -2,11 +2,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { AbortError, TimeoutError } from "../../src/core/errors.js";
-import { RunFailedError } from "../../src/core/run-errors.js";
-import { RunWaitTimeoutError, type WaitProgress } from "../../src/core/wait.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import { AbortError, TimeoutError } from "../../packages/kfp-ts/src/core/errors.js";
+import { RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { RunWaitTimeoutError, type WaitProgress } from "../../packages/kfp-ts/src/core/wait.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");

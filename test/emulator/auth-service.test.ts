@@ -3,7 +3,7 @@
  * the request is valid and authorized; `/apis/v2beta1/auth` is not served (gateway 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import { call } from "./helpers/http.js";
 
 const Q = "namespace=ns-a&resources=VIEWERS&verb=CREATE";

@@ -17,7 +17,7 @@ import {
   type Timers,
   type WorkflowReport,
   workflowState,
-} from "../../src/emulator/lifecycle.js";
+} from "../../packages/emulator/src/lifecycle.js";
 import { hasShared, sharedPipelines } from "./helpers/shared.js";
 
 function loadSpec(rel: string): Record<string, unknown> {

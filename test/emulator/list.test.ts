@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, gatewayErrorBody } from "../../src/emulator/errors.js";
+import { ApiError, gatewayErrorBody } from "../../packages/emulator/src/errors.js";
 import {
   goQueryUnescape,
   type ListQuery,
@@ -7,7 +7,7 @@ import {
   listRows,
   parseFilter,
   parsePageSize,
-} from "../../src/emulator/list.js";
+} from "../../packages/emulator/src/list.js";
 
 interface Row {
   id: string;

@@ -3,8 +3,8 @@
  * specs, then the HTTP 400 with the server's chain through `POST /runs` and `POST /recurringruns`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { protoText, selectParameter, validateRunParameters } from "../../src/emulator/params.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { protoText, selectParameter, validateRunParameters } from "../../packages/emulator/src/params.js";
 import { hasShared } from "./helpers/shared.js";
 import { api, detail, specObject, specText, specWithParams, uploadPipeline } from "./runs-fixtures.js";
 

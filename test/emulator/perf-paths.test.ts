@@ -12,17 +12,17 @@ import {
   listResponse,
   listResponseJson,
   timestamp,
-} from "../../src/emulator/encode.js";
-import { type ListQuery, type ListSpec, listRows } from "../../src/emulator/list.js";
+} from "../../packages/emulator/src/encode.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
+import { type ListQuery, type ListSpec, listRows } from "../../packages/emulator/src/list.js";
 import {
   MAX_IDLE_BYTES,
   MAX_POOLED_BYTES,
   MIN_POOLED_BYTES,
   OutputPool,
-} from "../../src/emulator/out-pool.js";
-import { parseTemplate } from "../../src/emulator/spec.js";
-import { MemoryStore } from "../../src/emulator/store.js";
-import { startEmulator } from "../../src/testing/index.js";
+} from "../../packages/emulator/src/out-pool.js";
+import { parseTemplate } from "../../packages/emulator/src/spec.js";
+import { MemoryStore } from "../../packages/emulator/src/store.js";
 import { call, MINIMAL_SPEC, multipart, upload } from "./helpers/http.js";
 import { waitFinished } from "./runs-fixtures.js";
 

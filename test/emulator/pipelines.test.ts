@@ -4,7 +4,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import { writeZip } from "./helpers/archive-writer.js";
 import { call, MINIMAL_SPEC, upload } from "./helpers/http.js";
 

@@ -4,10 +4,10 @@
  * triggers (with an injected clock, plus one real-time interval), deterministic run ids, multi-user.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "../../src/emulator/runs.js";
-import { recurringRunRunId, uuidV5 } from "../../src/emulator/runs.js";
-import { nextResourceName, nextScheduledEpoch } from "../../src/emulator/scheduler.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import type { RunRecord } from "../../packages/emulator/src/runs.js";
+import { recurringRunRunId, uuidV5 } from "../../packages/emulator/src/runs.js";
+import { nextResourceName, nextScheduledEpoch } from "../../packages/emulator/src/scheduler.js";
 import { hasShared } from "./helpers/shared.js";
 import {
   api,

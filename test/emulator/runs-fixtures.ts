@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { expect } from "vitest";
 import YAML from "yaml";
-import type { RunEngine, RunRecord } from "../../src/emulator/runs.js";
-import type { Scheduler } from "../../src/emulator/scheduler.js";
-import type { Emulator } from "../../src/testing/index.js";
+import type { Emulator } from "../../packages/emulator/src/index.js";
+import type { RunEngine, RunRecord } from "../../packages/emulator/src/runs.js";
+import type { Scheduler } from "../../packages/emulator/src/scheduler.js";
 import { call, type Reply, upload } from "./helpers/http.js";
 import { sharedPipelines } from "./helpers/shared.js";
 

@@ -3,7 +3,7 @@
  * request inspector.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import { call, MINIMAL_SPEC, upload } from "./helpers/http.js";
 
 let emu: Emulator;

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { ApiError } from "../../src/emulator/errors.js";
-import { parseTemplate, pipelineSpecProblem, readPipelineFile } from "../../src/emulator/spec.js";
+import { ApiError } from "../../packages/emulator/src/errors.js";
+import { parseTemplate, pipelineSpecProblem, readPipelineFile } from "../../packages/emulator/src/spec.js";
 import { writeTarGz, writeZip } from "./helpers/archive-writer.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
 

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MemoryStore, type Store } from "../../src/emulator/store.js";
-import { SqliteStore } from "../../src/emulator/store-sqlite.js";
-import { startEmulator } from "../../src/testing/index.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
+import { MemoryStore, type Store } from "../../packages/emulator/src/store.js";
+import { SqliteStore } from "../../packages/emulator/src/store-sqlite.js";
 import { call, MINIMAL_SPEC, upload } from "./helpers/http.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kfp-ts-store-"));

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import { writeTarGz, writeZip } from "./helpers/archive-writer.js";
 import { call, MINIMAL_SPEC, type Reply, upload } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";

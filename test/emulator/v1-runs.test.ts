@@ -4,7 +4,7 @@
  * filters, `resource_reference_key` scoping, and that both API versions see the same objects.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import { MINIMAL_SPEC } from "./helpers/http.js";
 import { hasShared } from "./helpers/shared.js";
 import { api, detail, specObject, specText, uploadPipeline, waitFinished } from "./runs-fixtures.js";

@@ -7,8 +7,8 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { type RunRecord, v2TasksOf } from "../../src/emulator/runs.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import { type RunRecord, v2TasksOf } from "../../packages/emulator/src/runs.js";
 import { specAvailable, swaggers } from "../contract/swagger.js";
 import { call, type Reply } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";

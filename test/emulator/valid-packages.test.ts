@@ -14,9 +14,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "../../src/emulator/runs.js";
-import { parseTemplate, readPipelineFile } from "../../src/emulator/spec.js";
-import { type Emulator, startEmulator } from "../../src/testing/index.js";
+import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import type { RunRecord } from "../../packages/emulator/src/runs.js";
+import { parseTemplate, readPipelineFile } from "../../packages/emulator/src/spec.js";
 import { call, upload } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
 import { waitFinished } from "./runs-fixtures.js";

@@ -1,6 +1,6 @@
 """Fixtures for the interop suite: emulator processes, the official SDK client, the kfp-ts client bridge.
 
-The emulator is the build of this repository (`dist/testing/index.js`), started by `emulator.mjs` in
+The emulator is the build of this repository (`packages/emulator/dist/index.js`), started by `emulator.mjs` in
 a child process per mode (single-user, multi-user). The official SDK (`kfp`, pinned in
 requirements.txt) talks to it over HTTP on 127.0.0.1 exactly as it would talk to a real KFP API server.
 """

@@ -7,7 +7,7 @@
 // It may also come from the environment variable KFP_EMULATOR_OPTIONS. When the emulator listens, one
 // JSON line `{"url": "http://127.0.0.1:<port>"}` is written to stdout. The process stops the emulator
 // and exits on SIGTERM, SIGINT, or when its stdin is closed (so it never outlives the test run).
-import { startEmulator } from "../../dist/testing/index.js";
+import { startEmulator } from "../../packages/emulator/dist/index.js";
 
 function fail(message) {
   process.stderr.write(`emulator.mjs: ${message}\n`);

@@ -10,7 +10,7 @@
 //       → {"ok": true, "version": <wire PipelineVersion>}
 // A failed call gives {"ok": false, "error": <class name>, "status"?: <HTTP status>, "message",
 // "validation": <true for a ValidationError, i.e. refused by the client before sending>}.
-import { Kfp, ValidationError } from "../../dist/index.js";
+import { Kfp, ValidationError } from "../../packages/kfp-ts/dist/index.js";
 
 // Only the options given here count: the environment must not redirect or authenticate the client.
 for (const name of Object.keys(process.env)) {

@@ -39,7 +39,7 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
   echo "$WANT" >"$STAMP"
 fi
 
-if [ ! -f "$ROOT/dist/testing/index.js" ] || [ ! -f "$ROOT/dist/index.js" ]; then
+if [ ! -f "$ROOT/packages/emulator/dist/index.js" ] || [ ! -f "$ROOT/packages/kfp-ts/dist/index.js" ]; then
   echo "interop: dist/ is missing, running npm run build" >&2
   npm run build >&2 || { echo "interop: npm run build failed" >&2; exit 2; }
 fi

@@ -2,10 +2,15 @@ import { mkdtemp, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { ValidationError } from "../../src/core/errors.js";
-import { Auth, cookieHeader, TOKEN_FILE_MAX_AGE_MS, TokenFile } from "../../src/internal/auth.js";
-import { Log, Redactor } from "../../src/internal/log.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import { ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
+import {
+  Auth,
+  cookieHeader,
+  TOKEN_FILE_MAX_AGE_MS,
+  TokenFile,
+} from "../../packages/kfp-ts/src/internal/auth.js";
+import { Log, Redactor } from "../../packages/kfp-ts/src/internal/log.js";
 import { startRecorder } from "../helpers/recorder.js";
 
 let dir: string;

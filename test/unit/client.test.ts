@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Kfp, type KfpOptions } from "../../src/client.js";
-import { KfpError, NotFoundError, ValidationError } from "../../src/core/errors.js";
+import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
+import { KfpError, NotFoundError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
 let rec: Recorder;

@@ -9,16 +9,21 @@ import {
   parseErrorBody,
   ServerError,
   UnsupportedError,
-} from "../../src/core/errors.js";
+} from "../../packages/kfp-ts/src/core/errors.js";
 import {
   createDispatcher,
   dispatcherSettings,
   sameDispatcherSettings,
-} from "../../src/internal/dispatcher.js";
-import { normalizeHost, readEnv } from "../../src/internal/env.js";
-import { Log, Redactor, redactUrl } from "../../src/internal/log.js";
-import { encodePathSegment, encodeQuery, path } from "../../src/internal/path.js";
-import { backoffDelay, DEFAULT_BACKOFF, decideOnStatus, parseRetryAfter } from "../../src/internal/retry.js";
+} from "../../packages/kfp-ts/src/internal/dispatcher.js";
+import { normalizeHost, readEnv } from "../../packages/kfp-ts/src/internal/env.js";
+import { Log, Redactor, redactUrl } from "../../packages/kfp-ts/src/internal/log.js";
+import { encodePathSegment, encodeQuery, path } from "../../packages/kfp-ts/src/internal/path.js";
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  decideOnStatus,
+  parseRetryAfter,
+} from "../../packages/kfp-ts/src/internal/retry.js";
 
 describe("path template", () => {
   it("percent-encodes every interpolated value", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../src/core/errors.js";
+import { ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import {
   experimentFilter,
   FilterBuilder,
@@ -11,8 +11,8 @@ import {
   runFilter,
   serializeFilter,
   toFilter,
-} from "../../src/core/filters.js";
-import { encodeQuery } from "../../src/internal/path.js";
+} from "../../packages/kfp-ts/src/core/filters.js";
+import { encodeQuery } from "../../packages/kfp-ts/src/internal/path.js";
 
 /** Go's url.QueryUnescape: `+` becomes a space, `%xx` is decoded, a bad escape is an error. */
 function goQueryUnescape(s: string): string {

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { KfpError, ValidationError } from "../../src/core/errors.js";
-import { type PageFetcher, PagePromise } from "../../src/core/pagination.js";
+import { KfpError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
+import { type PageFetcher, PagePromise } from "../../packages/kfp-ts/src/core/pagination.js";
 import {
   clearPrebuilt,
   escapeFilename,
@@ -14,7 +14,7 @@ import {
   newBoundary,
   PREBUILT_MAX_BYTES,
   PREBUILT_MAX_ENTRIES,
-} from "../../src/internal/multipart.js";
+} from "../../packages/kfp-ts/src/internal/multipart.js";
 import { checkFraming, parseMultipart } from "../helpers/multipart.js";
 
 async function collect(it: Buffer | AsyncIterable<Uint8Array>): Promise<Buffer> {

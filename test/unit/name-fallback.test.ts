@@ -5,8 +5,8 @@
  * the client leaves the field out from then on. Other 400s are not retried.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { BadRequestError } from "../../src/core/errors.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import { BadRequestError } from "../../packages/kfp-ts/src/core/errors.js";
 import { type RecordedRequest, type Recorder, startRecorder } from "../helpers/recorder.js";
 
 let rec: Recorder;

@@ -2,15 +2,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { ValidationError } from "../../src/core/errors.js";
+import { ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import {
   checkRunParameters,
   effectiveRunParameters,
   findParameterProblems,
   type RunParameterInfo,
   runParameterDefinitions,
-} from "../../src/core/params.js";
-import { ParameterError } from "../../src/core/run-errors.js";
+} from "../../packages/kfp-ts/src/core/params.js";
+import { ParameterError } from "../../packages/kfp-ts/src/core/run-errors.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const validDir = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");

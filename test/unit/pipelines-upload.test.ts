@@ -5,10 +5,15 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Kfp, type KfpOptions } from "../../src/client.js";
-import { ConflictError, ConnectionError, NotFoundError, ValidationError } from "../../src/core/errors.js";
-import { SpecValidationError } from "../../src/core/spec.js";
-import { fromPath, MAX_UPLOAD_BYTES } from "../../src/core/uploads.js";
+import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
+import {
+  ConflictError,
+  ConnectionError,
+  NotFoundError,
+  ValidationError,
+} from "../../packages/kfp-ts/src/core/errors.js";
+import { SpecValidationError } from "../../packages/kfp-ts/src/core/spec.js";
+import { fromPath, MAX_UPLOAD_BYTES } from "../../packages/kfp-ts/src/core/uploads.js";
 import { checkFraming, parseMultipart } from "../helpers/multipart.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
 describe("HTTP(S)_PROXY", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCron, parseGoDuration, unixCronToKfp } from "../../src/core/schedule.js";
+import { checkCron, parseGoDuration, unixCronToKfp } from "../../packages/kfp-ts/src/core/schedule.js";
 
 describe("checkCron (robfig/cron v1.2.0 rules)", () => {
   it("accepts 6-field, 5-field (seconds-first) and descriptors", () => {

@@ -16,7 +16,7 @@ import {
   specHash,
   specsEqual,
   specToYaml,
-} from "../../src/core/spec.js";
+} from "../../packages/kfp-ts/src/core/spec.js";
 import { corpusFiles, hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
 
 function reason(fn: () => unknown): string | undefined {

@@ -6,8 +6,8 @@ import {
   taskDetailsFromWorkflowManifest,
   taskTree,
   taskTreeFromDetails,
-} from "../../src/core/tasks.js";
-import type { PipelineTaskDetail, Run } from "../../src/types/runs.js";
+} from "../../packages/kfp-ts/src/core/tasks.js";
+import type { PipelineTaskDetail, Run } from "../../packages/kfp-ts/src/types/runs.js";
 
 /** v2beta1 entries as the Argo path produces them (PIPELINE-SPEC §4.3): unlinkable child_tasks, a cache row. */
 const argoEntries: PipelineTaskDetail[] = [

@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
-import { ConnectionError } from "../../src/core/errors.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
+import { ConnectionError } from "../../packages/kfp-ts/src/core/errors.js";
 
 function haveOpenssl(): boolean {
   try {

@@ -1,6 +1,6 @@
 import { Agent, buildConnector } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Kfp, type KfpOptions } from "../../src/client.js";
+import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
 import {
   AbortError,
   AuthenticationError,
@@ -13,7 +13,7 @@ import {
   ServerError,
   TimeoutError,
   UnsupportedError,
-} from "../../src/core/errors.js";
+} from "../../packages/kfp-ts/src/core/errors.js";
 import { captureLogger, closedPort, type Recorder, startRecorder } from "../helpers/recorder.js";
 
 let rec: Recorder;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValidationError } from "../../src/core/errors.js";
+import { ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import {
   contentTypeFor,
   defaultFilename,
@@ -14,8 +14,8 @@ import {
   materialize,
   prepareSource,
   SYNC_READ_LIMIT,
-} from "../../src/core/uploads.js";
-import { multipartBody } from "../../src/internal/multipart.js";
+} from "../../packages/kfp-ts/src/core/uploads.js";
+import { multipartBody } from "../../packages/kfp-ts/src/internal/multipart.js";
 import { specObject, specYaml } from "../helpers/specs.js";
 
 let dir: string;

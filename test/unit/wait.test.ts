@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Kfp } from "../../src/client.js";
+import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import {
   AbortError,
   NotFoundError,
@@ -13,10 +13,10 @@ import {
   ServerError,
   TimeoutError,
   ValidationError,
-} from "../../src/core/errors.js";
-import { RunFailedError } from "../../src/core/run-errors.js";
-import { RunWaitTimeoutError, type WaitProgress } from "../../src/core/wait.js";
-import type { PipelineTaskDetail, Run, RuntimeState } from "../../src/types/runs.js";
+} from "../../packages/kfp-ts/src/core/errors.js";
+import { RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { RunWaitTimeoutError, type WaitProgress } from "../../packages/kfp-ts/src/core/wait.js";
+import type { PipelineTaskDetail, Run, RuntimeState } from "../../packages/kfp-ts/src/types/runs.js";
 
 type Step =
   | { state: RuntimeState; tasks?: PipelineTaskDetail[]; extra?: Partial<Run> }

@@ -8,14 +8,14 @@
  *  5. start a run with parameters and follow it to its end, with task progress;
  *  6. print what the emulator's request inspector saw (the multipart parts of each upload).
  *
- * Uses only the public client API (src/index.ts); the emulator comes from `kfp-ts/testing`.
+ * Uses only the public client API (src/index.ts); the emulator comes from the `kfp-ts-emulator` package.
  */
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { Command } from "@commander-js/extra-typings";
 import pc from "picocolors";
 import { Kfp, ParameterError, RunFailedError } from "../index.js";
-import { startEmulator } from "../testing/index.js";
+import { loadEmulator } from "./emulator-package.js";
 
 const EXAMPLE = new URL("../../examples/word-count.yaml", import.meta.url);
 
@@ -60,7 +60,9 @@ export function addDemoCommand(program: Command): void {
       if (!Number.isFinite(tickMs) || tickMs < 0)
         throw new Error(`--tick-ms must be a number ≥ 0, got "${o.tickMs}"`);
 
-      const emu = o.host ? undefined : await startEmulator({ port: 0, lifecycle: { tickMs, podTicks: 2 } });
+      const emu = o.host
+        ? undefined
+        : await (await loadEmulator()).startEmulator({ port: 0, lifecycle: { tickMs, podTicks: 2 } });
       const host = o.host ?? emu!.url;
       const kfp = new Kfp({ host });
       try {
