@@ -6,6 +6,7 @@
  * KFP lists use keyset pagination: a `next_page_token` is present only when another page exists; a
  * list with no items is `{}` on the wire (FACTS.md §2.1), which becomes `{ items: [], total_size: 0 }`.
  */
+import { redoPage } from "../internal/api-version.js";
 import { KfpError } from "./errors.js";
 
 export interface Page<Item> {
@@ -83,7 +84,8 @@ export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncItera
 
   constructor(fetch: PageFetcher<Item>, startToken?: string) {
     super((resolve) => resolve(undefined as unknown as Page<Item>));
-    this.#fetch = fetch;
+    // A list sent before the client learned its server's API version is sent again (internal/api-version.ts).
+    this.#fetch = redoPage(fetch);
     this.#startToken = startToken;
   }
 

@@ -103,7 +103,7 @@ export class PipelineVersions extends APIResource {
   }
 
   async #version(signal?: AbortSignal): Promise<ApiVersion> {
-    return this._client.apiVersion(signal ? { signal } : undefined);
+    return this._client._api(signal);
   }
 
   /** List the versions of a pipeline. Awaitable (one page) and async-iterable (every version). */

@@ -191,7 +191,7 @@ export class Pipelines extends APIResource {
   }
 
   async #api(signal?: AbortSignal): Promise<ApiVersion> {
-    return this._client.apiVersion(signal ? { signal } : undefined);
+    return this._client._api(signal);
   }
 
   /** Namespace option → query value (undefined = omit). */

@@ -4,7 +4,6 @@
  */
 import type { ApiVersion, CallOptions, Kfp, Query, ReconcileContext } from "../client.js";
 import {
-  AbortError,
   BadRequestError,
   ConflictError,
   NotFoundError,
@@ -13,6 +12,7 @@ import {
 } from "../core/errors.js";
 import { type FilterLike, type FilterResource, serializeFilter } from "../core/filters.js";
 import { PagePromise } from "../core/pagination.js";
+import { ApiVersionFallback } from "../internal/api-version.js";
 import type { Pipeline } from "../types/pipelines.js";
 import type { V1ResourceReference, V1ResourceType } from "../types/v1-pipelines.js";
 
@@ -29,21 +29,16 @@ export interface ListParams<F = FilterLike> {
 
 /** The API version to use for a call. */
 export function resolveApi(client: Kfp, opts?: CallOptions): Promise<ApiVersion> {
-  return client.apiVersion(opts?.signal ? { signal: opts.signal } : undefined);
+  return client._api(opts?.signal);
 }
 
 /**
- * Whether the server runs in multi-user mode (from healthz, cached by the client). `undefined` when
- * healthz cannot be read: the checks are then left to the server.
+ * Whether the server runs in multi-user mode, as far as the client already knows from healthz
+ * (`serverInfo()`), without a round trip of its own; `undefined` when not known yet: the checks are then
+ * left to the server (which answers 400 "... cannot have an empty namespace in multi-user mode").
  */
-export async function isMultiUser(client: Kfp, opts?: CallOptions): Promise<boolean | undefined> {
-  try {
-    const info = await client.serverInfo(opts?.signal ? { signal: opts.signal } : undefined);
-    return info.multiUser;
-  } catch (err) {
-    if (err instanceof AbortError) throw err;
-    return undefined;
-  }
+export async function isMultiUser(client: Kfp, _opts?: CallOptions): Promise<boolean | undefined> {
+  return client._knownServerInfo()?.multiUser;
 }
 
 /** A per-call namespace, else the client's. Empty strings count as absent. */
@@ -225,7 +220,13 @@ export function lazyList<Item, Raw = Item>(
     prepared ??= prepare();
     const p = await prepared;
     const query: Query = token ? pageQuery(p.query, token) : p.query;
-    const body = await client.get<Record<string, unknown> | undefined>(p.path, { ...p.opts, query });
+    const body = await client
+      .get<Record<string, unknown> | undefined>(p.path, { ...p.opts, query })
+      .catch((err: unknown) => {
+        // The server has another API version than presumed: prepare again for it (the page is redone).
+        if (err instanceof ApiVersionFallback) prepared = undefined;
+        throw err;
+      });
     const raw = body?.[p.itemsKey];
     const rawItems = Array.isArray(raw) ? (raw as Raw[]) : [];
     const items = p.map ? rawItems.map(p.map) : (rawItems as unknown as Item[]);
