@@ -4,6 +4,7 @@
  * (a 404 for an unknown route, then the call again on /apis/v1beta1), and what was learned is kept by
  * the client and the clients derived from it.
  */
+import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
 import { KfpError, NotFoundError } from "../../packages/kfp-ts/src/core/errors.js";
@@ -119,6 +120,18 @@ describe("a 1.x server: two round trips, then one", () => {
     const page = await client().experiments.list();
     expect(page.items.map((e) => e.experiment_id)).toEqual(["e1"]);
     expect(paths()).toEqual(["GET /apis/v2beta1/experiments", "GET /apis/v1beta1/experiments"]);
+  });
+
+  it("a one-shot stream is never sent twice: the version is asked from healthz first", async () => {
+    serve1x();
+    rec.route("GET /apis/v1beta1/healthz", { body: { multi_user: false } });
+    const p = await client().pipelines.upload(Readable.from([specYaml()]), { name: "up" });
+    expect(p.pipeline_id).toBe("p1");
+    expect(paths()).toEqual([
+      "GET /apis/v2beta1/healthz",
+      "GET /apis/v1beta1/healthz",
+      "POST /apis/v1beta1/pipelines/upload",
+    ]);
   });
 
   it("a derived client keeps what its parent learned", async () => {

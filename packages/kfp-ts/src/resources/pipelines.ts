@@ -190,8 +190,9 @@ export class Pipelines extends APIResource {
     this.versions = new PipelineVersions(client, this);
   }
 
-  async #api(signal?: AbortSignal): Promise<ApiVersion> {
-    return this._client._api(signal);
+  /** `once`: the request cannot be sent twice (a one-shot stream), so the version must be known first. */
+  async #api(signal?: AbortSignal, once = false): Promise<ApiVersion> {
+    return this._client._api(signal, once);
   }
 
   /** Namespace option → query value (undefined = omit). */
@@ -257,7 +258,7 @@ export class Pipelines extends APIResource {
     checkTags(opts.tags);
     const namespace = this.#ns(opts.namespace);
     const src = await this.#prepare(source, opts);
-    const api = await this.#api(opts.signal);
+    const api = await this.#api(opts.signal, !src.reopenable);
     const query: Query = {
       name: opts.name,
       display_name: opts.display_name,
@@ -291,7 +292,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline_id must be a non-empty string", { field: "pipeline_id" });
     }
     const src = await this.#prepare(source, opts);
-    const api = await this.#api(opts.signal);
+    const api = await this.#api(opts.signal, !src.reopenable);
     if (pipelineId === undefined) {
       // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
       const namespace = this.#ns(opts.namespace);
