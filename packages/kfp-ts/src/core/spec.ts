@@ -530,21 +530,8 @@ export function isSpecFilename(filename: string): boolean {
  * back to a full parse for anything else. Throws SpecValidationError.
  */
 export function checkPackageText(text: string): void {
-  if (passed.has(text)) return;
   if (!fastCheck(text).ok) parsePipelinePackage(text);
-  if (text.length <= PASSED_MAX_CHARS) {
-    if (passed.size >= PASSED_MAX_ENTRIES) passed.delete(passed.values().next().value as string);
-    passed.add(text);
-  }
 }
-
-/**
- * Texts that passed the check recently (CI and benchmarks upload the same package many times). A
- * lookup compares the whole text, so a hit is exact.
- */
-const passed = new Set<string>();
-const PASSED_MAX_ENTRIES = 16;
-const PASSED_MAX_CHARS = 256 * 1024;
 
 /**
  * Check in-memory package bytes sent under `filename`, as the server would read them: archives are
