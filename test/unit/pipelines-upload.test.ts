@@ -433,6 +433,25 @@ describe("client-side checks before a byte is sent", () => {
     ).rejects.toThrow(/maxSize is 5/);
   });
 
+  it("maxSize applies to every source form: bytes, fromPath() and { path }", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "kfp-maxsize-"));
+    try {
+      const file = path.join(dir, "pipeline.yaml");
+      await writeFile(file, specYaml());
+      const size = Buffer.byteLength(specYaml());
+      for (const source of [fromPath(file), { path: file }, readFileSync(file)]) {
+        const err = await client()
+          .pipelines.upload(source, { name: "e", maxSize: size - 1 })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as Error).message).toMatch(new RegExp(`is ${size} bytes; maxSize is ${size - 1}$`));
+      }
+      expect(rec.requests).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("checks option types", async () => {
     await expect(client().pipelines.upload(specYaml(), { tags: { a: 1 } as never })).rejects.toThrow(
       /string value/,

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { AbortError, KfpError, NotFoundError, ValidationError } from "./core/errors.js";
 import { listPages, type Page, type PagePromise } from "./core/pagination.js";
+import { abortable, checkTimeout } from "./internal/abort.js";
 import { Auth, type TokenProvider } from "./internal/auth.js";
 import {
   createDispatcher,
@@ -67,7 +68,10 @@ export interface KfpOptions {
   headers?: Record<string, string>;
   /** Cookies (a Dex or oauth2-proxy session): a `Cookie` header string or a name → value map. */
   cookies?: string | Record<string, string>;
-  /** Per-attempt timeout in ms (default 60 000): connecting, waiting for headers, or any pause in the body. */
+  /**
+   * Per-attempt timeout in ms (default 60 000): connecting, waiting for headers, or any pause in the body.
+   * 0 < timeout ≤ 2^31−1, or `Infinity` for none.
+   */
   timeout?: number;
   /** Retries after the first attempt (default 2). */
   maxRetries?: number;
@@ -83,7 +87,13 @@ export interface KfpOptions {
   apiVersion?: "auto" | ApiVersion;
   /** Backoff tuning (ms): `baseDelay` 500, `maxDelay` 8000, `maxRetryAfter` 60 000. */
   retry?: Partial<BackoffOptions>;
-  /** Advanced: use this undici dispatcher instead of creating one (it is not closed by `close()`). */
+  /**
+   * Advanced: use this undici dispatcher instead of creating one (it is not closed by `close()`). The
+   * client cannot tell whether such a dispatcher delivers undici's "request sent" callback (`compose()`
+   * drops it), so any failure after handing it a request counts as "maybe sent": a create is looked up
+   * before it is sent again, and a POST that cannot be looked up fails with `outcomeUnknown` instead of
+   * being retried.
+   */
   dispatcher?: Dispatcher;
   /** Environment to read fallbacks from (default `process.env`). */
   env?: Env;
@@ -101,7 +111,7 @@ export interface ServerInfo {
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Per-attempt timeout in ms for this call. */
+  /** Per-attempt timeout in ms for this call (0 < timeout ≤ 2^31−1, or `Infinity` for none). */
   timeout?: number;
   maxRetries?: number;
 }
@@ -148,11 +158,7 @@ const INHERIT: unique symbol = Symbol("kfp-ts.inherit");
 type InheritingOptions = KfpOptions & { [INHERIT]?: Shared };
 
 function checkOptions(o: KfpOptions): void {
-  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout <= 0)) {
-    throw new ValidationError(`timeout must be a positive number of milliseconds, got ${o.timeout}`, {
-      field: "timeout",
-    });
-  }
+  checkTimeout(o.timeout, "timeout");
   if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
     throw new ValidationError(`maxRetries must be a non-negative integer, got ${o.maxRetries}`, {
       field: "maxRetries",
@@ -298,6 +304,8 @@ export class Kfp {
       log,
       redactor,
       backoff: opts.retry,
+      // A caller's dispatcher may drop undici's onRequestSent callback (see internal/transport.ts).
+      trustSentSignal: opts.dispatcher === undefined,
     });
 
     this.pipelines = new Pipelines(this);
@@ -506,23 +514,7 @@ export class Kfp {
 
 /** Wait for a shared promise, but give up with an AbortError when this caller's signal fires. */
 function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted)
-    return Promise.reject(new AbortError("The request was aborted", { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError("The request was aborted", { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
+  return abortable(p, signal, () => new AbortError("The request was aborted", { cause: signal?.reason }));
 }
 
 function toServerInfo(version: ApiVersion, h: HealthzResponse): ServerInfo {

@@ -425,6 +425,7 @@ export async function prepareSource(
     if (typeof o.path === "string" && o.pipelineInfo === undefined && o.pipeline_spec === undefined) {
       const fo = source as { path: string; filename?: string; contentType?: string };
       return prepareFile(fo.path, {
+        ...opts,
         filename: opts.filename ?? fo.filename,
         contentType: opts.contentType ?? fo.contentType,
       });
