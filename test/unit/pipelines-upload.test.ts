@@ -241,8 +241,12 @@ describe("every source kind", () => {
     const err = await client()
       .pipelines.upload(f, { name: "echo" })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SpecValidationError);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toBe(
+      `source ${JSON.stringify(f)} looks like a file path, but a string is read as the package's content. To upload a file, pass fromPath(${JSON.stringify(f)}) (or { path: ${JSON.stringify(f)} })`,
+    );
     expect(rec.requests).toHaveLength(0);
+    // validate: false sends the string as it is: the content "/tmp/.../looks-like-a-path.yaml".
     await client().pipelines.upload(f, { name: "echo", validate: false });
     const { file } = await lastUpload();
     expect(file?.data.toString()).toBe(f);

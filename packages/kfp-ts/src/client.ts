@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { AbortError, KfpError, NotFoundError, ValidationError } from "./core/errors.js";
-import { type Page, PagePromise } from "./core/pagination.js";
+import { listPages, type Page, type PagePromise } from "./core/pagination.js";
 import { abortable, checkTimeout } from "./internal/abort.js";
 import {
   type ApiState,
@@ -169,8 +169,12 @@ interface Shared {
   infos: Map<string, ServerInfo>;
 }
 
-/** Hands the parent's shared state to a client built by `withOptions()` (set and cleared synchronously). */
-let inheritedShared: Shared | undefined;
+/**
+ * Key under which `withOptions()` hands its shared state to the client it builds, on that client's own
+ * options object (never a module-level variable: nothing is shared between unrelated clients).
+ */
+const INHERIT: unique symbol = Symbol("kfp-ts.inherit");
+type InheritingOptions = KfpOptions & { [INHERIT]?: Shared };
 
 function checkOptions(o: KfpOptions): void {
   checkTimeout(o.timeout, "timeout");
@@ -246,10 +250,9 @@ export class Kfp {
   #closed = false;
 
   constructor(opts: KfpOptions = {}) {
-    const shared = inheritedShared;
-    inheritedShared = undefined;
-    checkOptions(opts);
-    this.#options = { ...opts };
+    const { [INHERIT]: shared, ...own } = opts as InheritingOptions;
+    checkOptions(own);
+    this.#options = own;
     const env = readEnv(opts.env ?? process.env);
     const redactor = new Redactor();
     const levelFromEnv = env.logLevel && isLogLevel(env.logLevel) ? env.logLevel : undefined;
@@ -351,12 +354,8 @@ export class Kfp {
     if (opts.insecure === true && opts.ca === undefined) delete merged.ca;
     if (opts.ca !== undefined && opts.insecure === undefined) delete merged.insecure;
     if (merged.host === undefined) merged.host = this.host;
-    inheritedShared = this.#shared;
-    try {
-      return new Kfp(merged);
-    } finally {
-      inheritedShared = undefined;
-    }
+    const inheriting: InheritingOptions = { ...merged, [INHERIT]: this.#shared };
+    return new Kfp(inheriting);
   }
 
   /** A client whose default namespace is `namespace`. */
@@ -557,15 +556,18 @@ export class Kfp {
   }
 
   /** A list call: awaitable as one page, `for await` over every item. */
+  /**
+   * A list call on any list route, through the same engine as the resources' lists: awaitable as one
+   * page, `for await` over every item. Pages after the first send the page token without `sort_by` and
+   * `filter` (the token carries them; FACTS.md §6).
+   */
   getList<Item, Raw = unknown>(path: string, opts: ListCallOptions<Item, Raw>): PagePromise<Item> {
-    const { itemsKey, query, map, ...call } = opts;
-    return new PagePromise<Item>(async (pageToken) => {
-      const raw = await this.get<Record<string, unknown>>(path, {
-        ...call,
-        query: { ...query, page_token: pageToken ?? query?.page_token ?? undefined },
-      });
-      return listPage(raw, itemsKey, map);
-    });
+    const { itemsKey, query = {}, map, ...call } = opts;
+    const request = { path, query, itemsKey, map: map as ((raw: unknown) => Item) | undefined };
+    return listPages<Item>(
+      (p, q) => this.get(p, { ...call, query: q }),
+      async () => request,
+    );
   }
 
   /**
@@ -614,23 +616,6 @@ function toServerInfo(version: ApiVersion, h: HealthzResponse): ServerInfo {
   if (h?.tag_name) info.tagName = h.tag_name;
   if (h?.pipeline_store) info.pipelineStore = h.pipeline_store;
   return info;
-}
-
-/** Convert a raw list response into page data. */
-export function listPage<Item, Raw>(
-  raw: Record<string, unknown>,
-  itemsKey: string,
-  map?: (r: Raw) => Item,
-): { items: Item[]; total_size: number; next_page_token?: string } {
-  const arr = Array.isArray(raw?.[itemsKey]) ? (raw[itemsKey] as Raw[]) : [];
-  const items = map ? arr.map(map) : (arr as unknown as Item[]);
-  const out: { items: Item[]; total_size: number; next_page_token?: string } = {
-    items,
-    total_size: typeof raw?.total_size === "number" ? raw.total_size : Number(raw?.total_size ?? 0) || 0,
-  };
-  if (typeof raw?.next_page_token === "string" && raw.next_page_token)
-    out.next_page_token = raw.next_page_token;
-  return out;
 }
 
 export type { Page };

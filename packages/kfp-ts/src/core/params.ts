@@ -5,6 +5,7 @@
  * non-finite numbers are rejected. Every problem is reported at once, each naming the parameter and the
  * expected type.
  */
+import { isRecord } from "../internal/values.js";
 import type { JsonValue } from "../types/runs.js";
 import { ParameterError, type ParameterProblem } from "./run-errors.js";
 
@@ -66,10 +67,6 @@ export function describeParameterType(type: ParameterType): string {
     default:
       return "an unspecified type (the server rejects any value)";
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function pick(obj: Record<string, unknown>, camel: string, snake: string): unknown {

@@ -8,11 +8,11 @@ import { ConflictError, ValidationError } from "../core/errors.js";
 import type { ExperimentFilterKeys, FilterBuilder, FilterObject } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { Experiment, V1Experiment } from "../types/runs.js";
 import {
   callOpts,
   checkNamespace,
-  compact,
   isMultiUser,
   type ListParams,
   lazyList,
@@ -201,7 +201,7 @@ export class Experiments {
   }
 
   #listLazy(params: ExperimentListParams | undefined, opts?: CallOptions): PagePromise<Experiment> {
-    return lazyList<Experiment, unknown>(this.#client, async () => {
+    return lazyList<Experiment>(this.#client, opts, async () => {
       const namespace = await this.#namespaceFor("list experiments", params?.namespace, opts);
       const api = await resolveApi(this.#client, opts);
       if (api === "v1beta1") {
@@ -214,11 +214,10 @@ export class Experiments {
           query,
           itemsKey: "experiments",
           map: (raw) => experimentFromV1(raw as V1Experiment),
-          opts: callOpts(opts),
         };
       }
       const query = listQuery(params, api, "experiments", { namespace });
-      return { path: "/experiments", query, itemsKey: "experiments", opts: callOpts(opts) };
+      return { path: "/experiments", query, itemsKey: "experiments" };
     });
   }
 }

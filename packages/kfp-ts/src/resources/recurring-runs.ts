@@ -11,6 +11,7 @@ import type { FilterBuilder, FilterObject, RecurringRunFilterKeys } from "../cor
 import type { PagePromise } from "../core/pagination.js";
 import { checkCron, unixCronToKfp } from "../core/schedule.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { DeletePropagationPolicy, RecurringRun, Trigger, V1Job } from "../types/runs.js";
 import {
   type RunConfigParams,
@@ -22,7 +23,6 @@ import {
 } from "./run-source.js";
 import {
   callOpts,
-  compact,
   type ListParams,
   lazyList,
   listQuery,
@@ -247,7 +247,7 @@ export class RecurringRuns {
 
   /** One page (await) or every recurring run (`for await`). */
   list(params?: RecurringRunListParams, opts?: CallOptions): PagePromise<RecurringRun> {
-    return lazyList<RecurringRun, unknown>(this.#client, async () => {
+    return lazyList<RecurringRun>(this.#client, opts, async () => {
       const { experimentId, namespace } = await resolveListScope(
         this.#client,
         params,
@@ -262,7 +262,6 @@ export class RecurringRuns {
           query,
           itemsKey: "jobs",
           map: (raw) => recurringRunFromV1(raw as V1Job),
-          opts: callOpts(opts),
         };
       }
       const query = listQuery(params, api, "recurring_runs", {
@@ -270,7 +269,7 @@ export class RecurringRuns {
         namespace: experimentId ? undefined : namespace,
       });
       // The server's list key is camelCase (`recurringRuns`), unlike every other list.
-      return { path: "/recurringruns", query, itemsKey: "recurringRuns", opts: callOpts(opts) };
+      return { path: "/recurringruns", query, itemsKey: "recurringRuns" };
     });
   }
 

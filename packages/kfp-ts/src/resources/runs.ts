@@ -14,6 +14,7 @@ import type { PagePromise } from "../core/pagination.js";
 import { type TaskTree, taskTree } from "../core/tasks.js";
 import { type WaitOptions, waitForRun } from "../core/wait.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../types/runs.js";
 import {
   type ResolvedSource,
@@ -26,7 +27,6 @@ import {
 } from "./run-source.js";
 import {
   callOpts,
-  compact,
   type ListParams,
   lazyList,
   listQuery,
@@ -93,7 +93,7 @@ export class Runs {
     const callOptions: CallOptions = {};
     if (waitOpts?.signal) callOptions.signal = waitOpts.signal;
     const run = await this.create(params, callOptions);
-    return this.wait(run.run_id!, waitOpts);
+    return this.wait(run.run_id, waitOpts);
   }
 
   async get(runId: string, opts?: RunGetOptions): Promise<Run> {
@@ -109,7 +109,7 @@ export class Runs {
 
   /** One page (await) or every run (`for await`). */
   list(params?: RunListParams, opts?: CallOptions): PagePromise<Run> {
-    return lazyList<Run, unknown>(this.#client, async () => {
+    return lazyList<Run>(this.#client, opts, async () => {
       const { experimentId, namespace } = await resolveListScope(this.#client, params, "runs", opts);
       const api = await resolveApi(this.#client, opts);
       if (api === "v1beta1") {
@@ -120,7 +120,6 @@ export class Runs {
           query,
           itemsKey: "runs",
           map: (raw) => runFromV1(raw as V1Run),
-          opts: callOpts(opts),
         };
       }
       const extra: Record<string, string | undefined> = {
@@ -135,7 +134,6 @@ export class Runs {
         path: "/runs",
         query: listQuery(params, api, "runs", extra),
         itemsKey: "runs",
-        opts: callOpts(opts),
       };
     });
   }

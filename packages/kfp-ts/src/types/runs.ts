@@ -28,7 +28,8 @@ export interface RpcStatus {
 }
 
 export interface Experiment {
-  experiment_id?: string;
+  /** Always set by the server. */
+  experiment_id: string;
   display_name?: string;
   description?: string;
   created_at?: string;
@@ -142,7 +143,8 @@ export interface PipelineTask {
 
 export interface Run {
   experiment_id?: string;
-  run_id?: string;
+  /** Always set by the server. */
+  run_id: string;
   display_name?: string;
   storage_state?: StorageState;
   description?: string;
@@ -200,7 +202,8 @@ export type RecurringRunMode = "MODE_UNSPECIFIED" | "ENABLE" | "DISABLE";
 export type RecurringRunStatus = "STATUS_UNSPECIFIED" | "ENABLED" | "DISABLED";
 
 export interface RecurringRun {
-  recurring_run_id?: string;
+  /** Always set by the server. */
+  recurring_run_id: string;
   display_name?: string;
   description?: string;
   pipeline_version_id?: string;
