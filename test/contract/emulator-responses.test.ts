@@ -65,7 +65,6 @@ schemaVersion: 2.1.0
 sdkVersion: kfp-2.17.0
 `;
 
-
 function problemsOf(exchanges: Exchange[]): {
   checked: number;
   problems: string[];

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
-import { KfpError, NotFoundError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
+import {
+  KfpError,
+  NotFoundError,
+  ServerError,
+  ValidationError,
+} from "../../packages/kfp-ts/src/core/errors.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
 let rec: Recorder;
@@ -131,7 +136,7 @@ describe("API version", () => {
     rec.enqueue({ status: 500, body: { code: 13, message: "x" } });
     rec.route("GET /apis/v2/healthz", { body: { multi_user: false } });
     const c = client();
-    await expect(c.apiVersion()).rejects.toBeDefined();
+    await expect(c.apiVersion()).rejects.toBeInstanceOf(ServerError);
     expect(await c.apiVersion()).toBe("v2");
   });
 
