@@ -148,9 +148,12 @@ describe("fault injection", () => {
       action: "reset-before-body",
       times: 1,
     });
-    await expect(call(emu.url, "POST", "/apis/v2beta1/pipelines", { name: "never-created" })).rejects.toThrow(
-      new TypeError("fetch failed"),
-    );
+    await expect(
+      call(emu.url, "POST", "/apis/v2beta1/pipelines", { name: "never-created" }),
+    ).rejects.toMatchObject({
+      name: "TypeError",
+      message: "fetch failed",
+    });
     expect((await call(emu.url, "GET", "/apis/v2beta1/pipelines/names/never-created")).status).toBe(404);
     emu.faults.clear();
   });
@@ -285,9 +288,10 @@ describe("lifecycle", () => {
     const { port } = e;
     await e.close();
     await e.close();
-    await expect(fetch(`http://127.0.0.1:${port}/apis/v2beta1/healthz`)).rejects.toThrow(
-      new TypeError("fetch failed"),
-    );
+    await expect(fetch(`http://127.0.0.1:${port}/apis/v2beta1/healthz`)).rejects.toMatchObject({
+      name: "TypeError",
+      message: "fetch failed",
+    });
   });
 
   it("injects clock and id generator", async () => {
