@@ -10,10 +10,11 @@ import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import { NotFoundError, UnsupportedError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { experimentFilter, runFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError, RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(valid);
+const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 const poll = { pollInterval: 5, maxPollInterval: 25, timeout: 15_000 };
 

@@ -506,6 +506,7 @@ export class Kfp {
     return `/apis/${await this._api(signal)}${path}`;
   }
 
+  /** Send one request (relative paths get the API version prefix) and decode its JSON answer: retries, timeouts, auth and typed errors as for every call. */
   async request<T>(opts: RequestOptions<T>): Promise<T> {
     const path = await this.resolvePath(opts.path, opts.signal);
     return this._send<T>({
@@ -521,10 +522,12 @@ export class Kfp {
     });
   }
 
+  /** `GET path` (see `request`). */
   get<T>(path: string, opts: CallOptions & { query?: Query } = {}): Promise<T> {
     return this.request<T>({ ...opts, method: "GET", path });
   }
 
+  /** `POST path` with a JSON body; not retried once sent unless `reconcile` finds the outcome (see `request`). */
   post<T>(
     path: string,
     opts: CallOptions & {
@@ -536,6 +539,7 @@ export class Kfp {
     return this.request<T>({ ...opts, method: "POST", path });
   }
 
+  /** `PATCH path` with a JSON body (see `request`). */
   patch<T>(
     path: string,
     opts: CallOptions & {
@@ -547,10 +551,12 @@ export class Kfp {
     return this.request<T>({ ...opts, method: "PATCH", path });
   }
 
+  /** `PUT path` with a JSON body (see `request`). */
   put<T>(path: string, opts: CallOptions & { query?: Query; body?: unknown } = {}): Promise<T> {
     return this.request<T>({ ...opts, method: "PUT", path });
   }
 
+  /** `DELETE path` (see `request`). */
   delete<T>(path: string, opts: CallOptions & { query?: Query } = {}): Promise<T> {
     return this.request<T>({ ...opts, method: "DELETE", path });
   }

@@ -10,6 +10,7 @@ import { ApiVersionFallback, redoPage } from "../internal/api-version.js";
 import type { Query } from "../internal/path.js";
 import { KfpError } from "./errors.js";
 
+/** One page of a list: its items, the total count, and the way to the next page. */
 export interface Page<Item> {
   /** Items of this page (never undefined). */
   items: Item[];
@@ -17,6 +18,7 @@ export interface Page<Item> {
   total_size: number;
   /** Token of the next page, absent on the last page. */
   next_page_token?: string;
+  /** Whether another page exists. */
   hasNextPage(): boolean;
   /** Fetch the next page; throws when there is none. */
   getNextPage(): Promise<Page<Item>>;
@@ -75,6 +77,7 @@ async function firstPage<Item>(fetch: PageFetcher<Item>, token?: string): Promis
  * it is awaited or iterated.
  */
 export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncIterable<Item> {
+  /** `then()` and friends return plain Promises. */
   static override get [Symbol.species](): PromiseConstructor {
     return Promise;
   }

@@ -9,6 +9,7 @@ import { isRecord } from "../internal/values.js";
 import type { JsonValue } from "../types/runs.js";
 import { ParameterError, type ParameterProblem } from "./run-errors.js";
 
+/** The type of a pipeline input parameter, as the spec's `parameterType` names it. */
 export type ParameterType =
   | "PARAMETER_TYPE_ENUM_UNSPECIFIED"
   | "NUMBER_DOUBLE"

@@ -69,6 +69,7 @@ export type PipelineSpecObject =
       platform_spec?: unknown;
     };
 
+/** Everything `upload`, `uploadVersion` and `publish` accept: content (a string is content, never a path), bytes, a Blob, a Node or web stream, an async iterable of bytes, a spec object, or a file (`fromPath()` / `{ path }`). */
 export type PipelineSource =
   | string
   | Uint8Array

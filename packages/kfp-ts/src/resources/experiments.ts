@@ -29,6 +29,7 @@ import { experimentFromV1, v1References } from "./v1/convert.js";
 const V1 = "/apis/v1beta1/experiments";
 const NAME_MAX = 128;
 
+/** The body of `experiments.create()` (wire names). */
 export interface ExperimentCreateParams {
   /** Unique per namespace; at most 128 characters. */
   display_name: string;
@@ -43,11 +44,13 @@ export interface ExperimentListParams
   namespace?: string;
 }
 
+/** A per-call namespace for calls scoped by namespace. */
 export interface NamespaceOption {
   /** Overrides the client's namespace for this call. */
   namespace?: string;
 }
 
+/** Experiments: `kfp.experiments`. Unique per (namespace, display_name); creates are reconciled by name when their answer is lost. */
 export class Experiments {
   readonly #client: Kfp;
   constructor(client: Kfp) {
@@ -92,6 +95,7 @@ export class Experiments {
     });
   }
 
+  /** Get an experiment by id. */
   async get(experimentId: string, opts?: CallOptions): Promise<Experiment> {
     requireString(experimentId, "experimentId", "experiment id");
     const api = await resolveApi(this.#client, opts);

@@ -92,6 +92,7 @@ export function specFromTemplate(template: string | undefined): JsonObject | und
   }
 }
 
+/** Versions of a pipeline: `kfp.pipelines.versions`. */
 export class PipelineVersions extends APIResource {
   readonly #pipelines: Pipelines;
 

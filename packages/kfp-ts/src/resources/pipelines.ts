@@ -138,6 +138,7 @@ export interface PublishOptions extends CallOptions {
   validate?: boolean;
 }
 
+/** What `publish()` did: the pipeline, the version it points at, and whether either was created. */
 export interface PublishResult {
   pipeline: Pipeline;
   version: PipelineVersion;
@@ -191,6 +192,7 @@ function serverName(name: string | undefined, displayName: string | undefined, f
   return name || displayName || basename(escapeFilename(filename));
 }
 
+/** Pipelines: `kfp.pipelines` (uploads, JSON endpoints, and the idempotent `publish()` for CI). */
 export class Pipelines extends APIResource {
   readonly versions: PipelineVersions;
 

@@ -157,6 +157,7 @@ function checkMaxConcurrency(v: number | undefined): number {
   return n;
 }
 
+/** Recurring runs (scheduled runs): `kfp.recurringRuns`. */
 export class RecurringRuns {
   readonly #client: Kfp;
   constructor(client: Kfp) {
@@ -234,6 +235,7 @@ export class RecurringRuns {
     return this.#client.post<RecurringRun>("/recurringruns", { ...callOpts(opts), body });
   }
 
+  /** Get a recurring run by id. */
   async get(recurringRunId: string, opts?: CallOptions): Promise<RecurringRun> {
     requireString(recurringRunId, "recurringRunId", "recurring run id");
     const api = await resolveApi(this.#client, opts);
@@ -273,14 +275,17 @@ export class RecurringRuns {
     });
   }
 
+  /** Enable a recurring run: it starts runs on its schedule again. */
   async enable(recurringRunId: string, opts?: CallOptions): Promise<void> {
     await this.#action(recurringRunId, ":enable", "/enable", opts);
   }
 
+  /** Disable a recurring run: it starts no runs until enabled. */
   async disable(recurringRunId: string, opts?: CallOptions): Promise<void> {
     await this.#action(recurringRunId, ":disable", "/disable", opts);
   }
 
+  /** Delete a recurring run (`propagation_policy` says what happens to its runs; v2beta1/v2 only). */
   async delete(recurringRunId: string, opts?: RecurringRunDeleteOptions): Promise<void> {
     requireString(recurringRunId, "recurringRunId", "recurring run id");
     const api = await resolveApi(this.#client, opts);

@@ -72,6 +72,7 @@ export interface RunArtifact {
   text(): string;
 }
 
+/** Runs: `kfp.runs` (create, read, list, wait, act on runs). */
 export class Runs {
   readonly #client: Kfp;
   constructor(client: Kfp) {
@@ -96,6 +97,7 @@ export class Runs {
     return this.wait(run.run_id, waitOpts);
   }
 
+  /** Get a run by id (on `/apis/v2` with its tasks: `view: "FULL"` by default). */
   async get(runId: string, opts?: RunGetOptions): Promise<Run> {
     requireString(runId, "runId", "run id");
     const api = await resolveApi(this.#client, opts);
@@ -158,6 +160,7 @@ export class Runs {
     await this.#action(runId, ":retry", "/retry", opts);
   }
 
+  /** Delete a run. */
   async delete(runId: string, opts?: CallOptions): Promise<void> {
     requireString(runId, "runId", "run id");
     const api = await resolveApi(this.#client, opts);
