@@ -144,18 +144,19 @@ export function learnApiVersion<T>(
     },
     (err: unknown) => {
       const known = apis.get(host);
-      if (known?.confirmed) throw err;
       if (isUnknownRoute(err)) {
-        if (version === "v2beta1" && (known === undefined || known.version === "v2beta1")) {
+        // Another call switched the version while this one was on its way: run this one again too.
+        if (known && known.version !== version) throw new ApiVersionFallback(err.url);
+        if (version === "v2beta1" && !known?.confirmed) {
           apis.set(host, { version: "v1beta1", confirmed: false });
           log.info(`${host} has no /apis/v2beta1 (404 for an unknown route): using /apis/v1beta1`);
           throw new ApiVersionFallback(err.url);
         }
-        if (version === "v1beta1" && known?.version === "v1beta1") {
+        if (version === "v1beta1" && known !== undefined && !known.confirmed) {
           apis.delete(host);
           throw noKfpApi(host);
         }
-      } else if (confirmsRoute(err)) apis.set(host, { version, confirmed: true });
+      } else if (!known?.confirmed && confirmsRoute(err)) apis.set(host, { version, confirmed: true });
       throw err;
     },
   );
