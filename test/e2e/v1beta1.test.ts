@@ -242,6 +242,15 @@ describe.skipIf(!haveShared)("v1beta1 adapter (multi-user)", () => {
         package: read("critical/add_numbers.yaml"),
         parameters: { a: 1, b: 2 },
       }),
+    ).rejects.toThrow(/Experiment id can not be empty in multi-user mode/);
+    // Once the client knows the server is multi-user (healthz), it says so before sending.
+    await ns.serverInfo();
+    await expect(
+      ns.runs.create({
+        display_name: "r",
+        package: read("critical/add_numbers.yaml"),
+        parameters: { a: 1, b: 2 },
+      }),
     ).rejects.toThrow(/a run needs an experiment/);
     const run = await ns.runs.create({
       display_name: "r",

@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { gunzipSync, inflateRawSync } from "node:zlib";
 import type * as Yaml from "yaml";
 import { isRecord } from "../internal/values.js";
+import { wellFormedBlockYaml } from "./block-yaml.js";
 import { ValidationError } from "./errors.js";
 
 /**
@@ -399,14 +400,17 @@ interface TopLine {
 }
 
 /**
- * Scan top-level lines only (lines not starting with a space). Succeeds only for the common,
- * unambiguous shape: one pipeline document, optionally followed by `---` and a platform document,
- * every top-level line a `key:` line. Nested blocks are looked at only where a value matters
- * (`pipelineInfo`) or where the kind of node matters (the first line of `root`, `components`,
- * `deploymentSpec`, `platforms`). Anything else falls back to the full parse.
+ * The fast check of block YAML text. First every line must be recognised by `wellFormedBlockYaml`
+ * (core/block-yaml.ts: the block YAML compilers write, consistently indented, no repeated key, valid
+ * escapes — so the text parses without error). Then the top level must have the common, unambiguous
+ * shape: one pipeline document, optionally followed by `---` and a platform document, every top-level
+ * line a known `key:`; nested blocks are looked at only where a value matters (`pipelineInfo`) or where
+ * the kind of node matters (the first line of `root`, `components`, `deploymentSpec`, `platforms`).
+ * Anything else is `{ ok: false }`: the caller parses in full. test/unit/spec-differential.test.ts
+ * holds the verdict to the full parse's over the shared corpus and generated variants.
  */
 export function fastCheck(text: string): FastResult {
-  if (text.includes("\t") || text.includes("\r")) return FALLBACK;
+  if (!wellFormedBlockYaml(text)) return FALLBACK;
   const docs: TopLine[][] = [[]];
   let seenContent = false;
   const n = text.length;
@@ -523,25 +527,12 @@ export function isSpecFilename(filename: string): boolean {
 }
 
 /**
- * Check package text as the server would. Cheap for the usual compiler output (a linear scan); falls
- * back to a full parse for anything else. Throws SpecValidationError.
+ * Check package text as the server would: the fast check (`fastCheck`) for the usual compiler output,
+ * else the full parse; the verdict and the message are the same either way. Throws SpecValidationError.
  */
 export function checkPackageText(text: string): void {
-  if (passed.has(text)) return;
   if (!fastCheck(text).ok) parsePipelinePackage(text);
-  if (text.length <= PASSED_MAX_CHARS) {
-    if (passed.size >= PASSED_MAX_ENTRIES) passed.delete(passed.values().next().value as string);
-    passed.add(text);
-  }
 }
-
-/**
- * Texts that passed the check recently (CI and benchmarks upload the same package many times). A
- * lookup compares the whole text, so a hit is exact.
- */
-const passed = new Set<string>();
-const PASSED_MAX_ENTRIES = 16;
-const PASSED_MAX_CHARS = 256 * 1024;
 
 /**
  * Check in-memory package bytes sent under `filename`, as the server would read them: archives are

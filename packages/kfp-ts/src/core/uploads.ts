@@ -32,7 +32,6 @@ import {
 import { open as fsOpen, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import { findPrebuiltContent } from "../internal/multipart.js";
 import { ValidationError } from "./errors.js";
 import { archiveKind, specToYaml } from "./spec.js";
 
@@ -520,22 +519,20 @@ function readFullySync(fd: number, buf: Buffer, size: number): number {
 }
 
 /**
- * A small file's bytes. Content equal to a body sent before is returned as a view of that body (nothing
- * is allocated: see internal/multipart.ts on why allocations per upload matter); otherwise a copy of its
- * own. The scratch buffer is only used within this synchronous call, so concurrent uploads cannot
- * overwrite each other's bytes.
+ * A small file's bytes, in a buffer of their own. Files up to SCRATCH_MAX are read into a reused scratch
+ * buffer and copied out at their exact length (one read call into memory that is already mapped); the
+ * scratch buffer is only used within this synchronous call, so concurrent uploads cannot overwrite each
+ * other's bytes.
  */
 function readSmallFile(fd: number, size: number): Buffer {
   if (size <= SCRATCH_MAX) {
     if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 32 * 1024));
     const n = readFullySync(fd, scratch, size);
-    const bytes = scratch.subarray(0, n);
-    return findPrebuiltContent(bytes) ?? Buffer.from(bytes);
+    return Buffer.from(scratch.subarray(0, n));
   }
   const buf = Buffer.allocUnsafe(size);
   const n = readFullySync(fd, buf, size);
-  const bytes = n === size ? buf : buf.subarray(0, n);
-  return findPrebuiltContent(bytes) ?? bytes;
+  return n === size ? buf : buf.subarray(0, n);
 }
 
 /** Read a file of `size` bytes (by fstat) with one open, one read and one close. */

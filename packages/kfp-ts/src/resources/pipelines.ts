@@ -265,7 +265,7 @@ export class Pipelines extends APIResource {
     checkTags(opts.tags);
     const namespace = this.#ns(opts.namespace);
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts);
+    const api = await resolveApi(this._client, opts, !src.reopenable);
     const query: Query = {
       name: opts.name,
       display_name: opts.display_name,
@@ -299,7 +299,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline_id must be a non-empty string", { field: "pipeline_id" });
     }
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts);
+    const api = await resolveApi(this._client, opts, !src.reopenable);
     if (pipelineId === undefined) {
       // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
       const namespace = this.#ns(opts.namespace);
