@@ -4,7 +4,6 @@
  */
 import type { ApiVersion, CallOptions, Kfp, Query, ReconcileContext } from "../client.js";
 import {
-  AbortError,
   BadRequestError,
   ConflictError,
   NotFoundError,
