@@ -214,12 +214,16 @@ class Frames {
   }
 }
 
-export function wellFormedBlockYaml(text: string): boolean {
-  return firstUnknownLine(text) < 0;
+/**
+ * Whether every line is recognised. `topLines`, when given, receives the start offset of every line at
+ * indent 0 that is structure (a `key:` line, a `- ` item or `---`), not part of a scalar or a comment.
+ */
+export function wellFormedBlockYaml(text: string, topLines?: number[]): boolean {
+  return firstUnknownLine(text, topLines) < 0;
 }
 
 /** The 0-based number of the first line not recognised (or where an open scalar ends the text), or -1. */
-export function firstUnknownLine(t: string): number {
+export function firstUnknownLine(t: string, topLines?: number[]): number {
   if (t.includes("\t") || t.includes("\r")) return 0;
   const n = t.length;
   const st = new Frames();
@@ -280,6 +284,7 @@ export function firstUnknownLine(t: string): number {
       plainParent = -1;
     }
     if (blank || t.charCodeAt(i0) === HASH) continue;
+    if (ind === 0 && topLines) topLines.push(start);
     if (ind === 0 && (t.startsWith("---", start) || t.startsWith("...", start))) {
       if (le - start !== 3 || t.charCodeAt(start) !== DASH) return lineNo;
       st.depth = 0;
