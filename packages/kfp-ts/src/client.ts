@@ -231,6 +231,20 @@ function loadCa(ca: string | Buffer | undefined): string | Buffer | undefined {
   }
 }
 
+/**
+ * The Kubeflow Pipelines client. One instance per server: it holds the connection pool, the
+ * credentials and what it learnt about the server (its API version), and exposes the resources as
+ * fields — `pipelines` (with `pipelines.versions`), `experiments`, `runs`, `recurringRuns`, `healthz`.
+ *
+ * ```ts
+ * const kfp = new Kfp({ host: "http://localhost:8888" }); // or KFP_HOST; in a pod, nothing at all
+ * const page = await kfp.runs.list({ page_size: 10 }, { timeout: 5_000 });
+ * await kfp.close();
+ * ```
+ *
+ * Every call takes its call options (`signal`, `timeout`, `maxRetries`) last; every list returns a
+ * `PagePromise`. `withOptions()` / `withNamespace()` derive clients that share the connection pool.
+ */
 export class Kfp {
   readonly pipelines: Pipelines;
   readonly experiments: Experiments;
