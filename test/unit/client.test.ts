@@ -134,8 +134,7 @@ describe("API version", () => {
     rec.enqueue({ status: 500, body: { code: 13, message: "x" } });
     rec.route("GET /apis/v2beta1/healthz", { body: { multi_user: false } });
     const c = client();
-    const err = await c.apiVersion().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ServerError);
+    await expect(c.apiVersion()).rejects.toBeInstanceOf(ServerError);
     expect(await c.apiVersion()).toBe("v2beta1");
   });
 

@@ -134,6 +134,15 @@ describe("a 1.x server: two round trips, then one", () => {
     ]);
   });
 
+  it("calls sent at once before the first answer all end on v1beta1", async () => {
+    serve1x();
+    const kfp = client();
+    const runs = await Promise.all([kfp.runs.get("r1"), kfp.runs.get("r1"), kfp.runs.get("r1")]);
+    expect(runs.map((r) => r.run_id)).toEqual(["r1", "r1", "r1"]);
+    expect(paths().filter((p) => p.includes("/v2beta1/"))).toHaveLength(3);
+    expect(paths().filter((p) => p.includes("/v1beta1/"))).toHaveLength(3);
+  });
+
   it("a derived client keeps what its parent learned", async () => {
     serve1x();
     const root = client();

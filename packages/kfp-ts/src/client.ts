@@ -16,9 +16,9 @@ import { abortable, checkTimeout } from "./internal/abort.js";
 import {
   type ApiState,
   type ApiVersion,
-  ApiVersionFallback,
-  confirmsRoute,
   isUnknownRoute,
+  learnApiVersion,
+  noKfpApi,
   redoOnFallback,
   versionOfPath,
 } from "./internal/api-version.js";
@@ -470,46 +470,11 @@ export class Kfp {
             throw err;
           }
         }
-        throw this.#noApi();
+        throw noKfpApi(this.host);
       })();
       this.#cacheProbe(key, p);
     }
     return withSignal(p, signal);
-  }
-
-  #noApi(): KfpError {
-    return new KfpError(
-      `no KFP API found at ${this.host}: /apis/v2beta1 and /apis/v1beta1 both answered 404 for an unknown route; check the host (and its path prefix), or set apiVersion`,
-    );
-  }
-
-  /** Auto mode: learn from the answer to a request whose path names a version not yet confirmed. */
-  #learn<T>(version: ApiVersion, sent: Promise<T>): Promise<T> {
-    return sent.then(
-      (v) => {
-        this.#shared.apis.set(this.host, { version, confirmed: true });
-        return v;
-      },
-      (err: unknown) => {
-        const apis = this.#shared.apis;
-        const known = apis.get(this.host);
-        if (known?.confirmed) throw err;
-        if (isUnknownRoute(err)) {
-          if (version === "v2beta1" && (known === undefined || known.version === "v2beta1")) {
-            apis.set(this.host, { version: "v1beta1", confirmed: false });
-            this.#transport.log.info(
-              `${this.host} has no /apis/v2beta1 (404 for an unknown route): using /apis/v1beta1`,
-            );
-            throw new ApiVersionFallback(err.url);
-          }
-          if (version === "v1beta1" && known?.version === "v1beta1") {
-            apis.delete(this.host);
-            throw this.#noApi();
-          }
-        } else if (confirmsRoute(err)) apis.set(this.host, { version, confirmed: true });
-        throw err;
-      },
-    );
   }
 
   /** Turn a contract path into a full path (`/runs` → `/apis/<version>/runs`). */
@@ -600,7 +565,15 @@ export class Kfp {
     }
     if (this.#apiVersion === "auto" && !this.#shared.apis.get(this.host)?.confirmed) {
       const version = versionOfPath(o.path);
-      if (version !== undefined && version !== "v2") return this.#learn(version, this.#transport.send<T>(o));
+      if (version !== undefined && version !== "v2") {
+        return learnApiVersion(
+          this.#shared.apis,
+          this.host,
+          version,
+          this.#transport.send<T>(o),
+          this.#transport.log,
+        );
+      }
     }
     return this.#transport.send<T>(o);
   }

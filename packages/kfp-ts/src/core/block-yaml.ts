@@ -120,12 +120,16 @@ let quoteEnd = -1;
  */
 let keyHash = -1;
 
-function isWordStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
+/** Character classes of ASCII for plain keys: 2 = may start a word (a letter, `_`, `$`), 1 = may go on. */
+const WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const start = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
+  const more = (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2f || c === DASH;
+  WORD[c] = start ? 2 : more ? 1 : 0;
 }
 
-function isWordChar(c: number): boolean {
-  return isWordStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2f || c === DASH;
+function isWordStart(c: number): boolean {
+  return c < 128 && WORD[c] === 2;
 }
 
 /**
@@ -151,18 +155,27 @@ function keyEnd(t: string, from: number, end: number): number {
     keyHash = h >>> 1;
     return q;
   }
-  let word = isWordStart(c);
-  for (let i = from; i < end; i++) {
+  let i = from;
+  if (isWordStart(c)) {
+    // The common case: a plain word, hashed as it is read, up to `:`.
+    for (; i < end; i++) {
+      const ch = t.charCodeAt(i);
+      if (ch >= 128 || WORD[ch] === 0) break;
+      h = Math.imul(h ^ ch, 0x01000193);
+    }
+    if (i < end && t.charCodeAt(i) === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
+      keyHash = isSpecialWord(t, from, i) ? -1 : h >>> 1;
+      return i;
+    }
+  }
+  // Anything else: find the `:` (not a simple key: keyHash -1), unless a comment comes first.
+  for (; i < end; i++) {
     const ch = t.charCodeAt(i);
     if (ch === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
-      keyHash = word && !isSpecialWord(t, from, i) ? h >>> 1 : -1;
+      keyHash = -1;
       return i;
     }
     if (ch === HASH && i > from && t.charCodeAt(i - 1) === SPACE) return -1;
-    if (word) {
-      if (isWordChar(ch)) h = Math.imul(h ^ ch, 0x01000193);
-      else word = false;
-    }
   }
   return -1;
 }
@@ -201,12 +214,16 @@ class Frames {
   }
 }
 
-export function wellFormedBlockYaml(text: string): boolean {
-  return firstUnknownLine(text) < 0;
+/**
+ * Whether every line is recognised. `topLines`, when given, receives the start offset of every line at
+ * indent 0 that is structure (a `key:` line, a `- ` item or `---`), not part of a scalar or a comment.
+ */
+export function wellFormedBlockYaml(text: string, topLines?: number[]): boolean {
+  return firstUnknownLine(text, topLines) < 0;
 }
 
 /** The 0-based number of the first line not recognised (or where an open scalar ends the text), or -1. */
-export function firstUnknownLine(t: string): number {
+export function firstUnknownLine(t: string, topLines?: number[]): number {
   if (t.includes("\t") || t.includes("\r")) return 0;
   const n = t.length;
   const st = new Frames();
@@ -267,6 +284,7 @@ export function firstUnknownLine(t: string): number {
       plainParent = -1;
     }
     if (blank || t.charCodeAt(i0) === HASH) continue;
+    if (ind === 0 && topLines) topLines.push(start);
     if (ind === 0 && (t.startsWith("---", start) || t.startsWith("...", start))) {
       if (le - start !== 3 || t.charCodeAt(start) !== DASH) return lineNo;
       st.depth = 0;

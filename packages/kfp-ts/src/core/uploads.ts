@@ -487,10 +487,6 @@ async function prepareBlob(blob: Blob, opts: PrepareOptions): Promise<PreparedSo
  */
 export const SYNC_READ_LIMIT = 1024 * 1024;
 
-/** Files up to this size are read into a scratch buffer first (reused; see `readSmallFile`). */
-const SCRATCH_MAX = 256 * 1024;
-let scratch: Buffer | undefined;
-
 /**
  * Open read-only and never block on open: a FIFO or a device given by mistake must not hang the
  * process (it is then refused as "not a regular file").
@@ -519,17 +515,10 @@ function readFullySync(fd: number, buf: Buffer, size: number): number {
 }
 
 /**
- * A small file's bytes, in a buffer of their own. Files up to SCRATCH_MAX are read into a reused scratch
- * buffer and copied out at their exact length (one read call into memory that is already mapped); the
- * scratch buffer is only used within this synchronous call, so concurrent uploads cannot overwrite each
- * other's bytes.
+ * A small file's bytes, read straight into a buffer of their own (no shared scratch buffer: nothing of
+ * a package stays in module memory after the call).
  */
 function readSmallFile(fd: number, size: number): Buffer {
-  if (size <= SCRATCH_MAX) {
-    if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 32 * 1024));
-    const n = readFullySync(fd, scratch, size);
-    return Buffer.from(scratch.subarray(0, n));
-  }
   const buf = Buffer.allocUnsafe(size);
   const n = readFullySync(fd, buf, size);
   return n === size ? buf : buf.subarray(0, n);

@@ -14,6 +14,7 @@
  * The state is kept per host and shared by the clients derived with `withOptions()`.
  */
 import { ApiError, KfpError, NotFoundError } from "../core/errors.js";
+import type { Log } from "./log.js";
 
 export type ApiVersion = "v2beta1" | "v1beta1" | "v2";
 
@@ -115,4 +116,48 @@ export function redoPage<A extends unknown[], R>(
       throw err;
     }
   };
+}
+
+/** The error when neither v2beta1 nor v1beta1 is at the host. */
+export function noKfpApi(host: string): KfpError {
+  return new KfpError(
+    `no KFP API found at ${host}: /apis/v2beta1 and /apis/v1beta1 both answered 404 for an unknown route; check the host (and its path prefix), or set apiVersion`,
+  );
+}
+
+/**
+ * Auto mode: learn from the answer to a request sent to a version not yet confirmed for `host` (the
+ * state is in `apis`): an answer confirms it; an unknown-route 404 from v2beta1 switches to v1beta1
+ * and throws ApiVersionFallback; one from v1beta1 after that is `noKfpApi`.
+ */
+export function learnApiVersion<T>(
+  apis: Map<string, ApiState>,
+  host: string,
+  version: ApiVersion,
+  sent: Promise<T>,
+  log: Log,
+): Promise<T> {
+  return sent.then(
+    (v) => {
+      apis.set(host, { version, confirmed: true });
+      return v;
+    },
+    (err: unknown) => {
+      const known = apis.get(host);
+      if (isUnknownRoute(err)) {
+        // Another call switched the version while this one was on its way: run this one again too.
+        if (known && known.version !== version) throw new ApiVersionFallback(err.url);
+        if (version === "v2beta1" && !known?.confirmed) {
+          apis.set(host, { version: "v1beta1", confirmed: false });
+          log.info(`${host} has no /apis/v2beta1 (404 for an unknown route): using /apis/v1beta1`);
+          throw new ApiVersionFallback(err.url);
+        }
+        if (version === "v1beta1" && known !== undefined && !known.confirmed) {
+          apis.delete(host);
+          throw noKfpApi(host);
+        }
+      } else if (!known?.confirmed && confirmsRoute(err)) apis.set(host, { version, confirmed: true });
+      throw err;
+    },
+  );
 }
