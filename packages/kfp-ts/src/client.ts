@@ -169,10 +169,7 @@ interface Shared {
   infos: Map<string, ServerInfo>;
 }
 
-/**
- * Key under which `withOptions()` hands its shared state to the client it builds, on that client's own
- * options object (never a module-level variable: nothing is shared between unrelated clients).
- */
+/** Where `withOptions()` puts its shared state: on the new client's options, not in a module variable. */
 const INHERIT: unique symbol = Symbol("kfp-ts.inherit");
 type InheritingOptions = KfpOptions & { [INHERIT]?: Shared };
 
@@ -231,6 +228,12 @@ function loadCa(ca: string | Buffer | undefined): string | Buffer | undefined {
   }
 }
 
+/**
+ * The Kubeflow Pipelines client: one per server (its connections, credentials and API version), with the
+ * resources as fields — `pipelines` (+ `.versions`), `experiments`, `runs`, `recurringRuns`, `healthz`.
+ * Call options (`signal`, `timeout`, `maxRetries`) come last in every call; lists return a `PagePromise`.
+ * E.g. `await new Kfp({ host: "http://localhost:8888" }).runs.list({ page_size: 10 }, { timeout: 5_000 })`.
+ */
 export class Kfp {
   readonly pipelines: Pipelines;
   readonly experiments: Experiments;
@@ -527,11 +530,7 @@ export class Kfp {
   }
 
   /** A list call: awaitable as one page, `for await` over every item. */
-  /**
-   * A list call on any list route, through the same engine as the resources' lists: awaitable as one
-   * page, `for await` over every item. Pages after the first send the page token without `sort_by` and
-   * `filter` (the token carries them; FACTS.md §6).
-   */
+  /** A list on any route, through the resources' list engine (later pages send no sort_by/filter). */
   getList<Item, Raw = unknown>(path: string, opts: ListCallOptions<Item, Raw>): PagePromise<Item> {
     const { itemsKey, query = {}, map, ...call } = opts;
     const request = { path, query, itemsKey, map: map as ((raw: unknown) => Item) | undefined };
