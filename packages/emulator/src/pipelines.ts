@@ -23,6 +23,7 @@ import {
   writePlainTextError,
   writeUploadError,
 } from "./errors.js";
+import { scanJsonText } from "./http/limits.js";
 import { formFile } from "./http/multipart.js";
 import { type ListSpec, listOptions, listRows } from "./list.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
@@ -332,6 +333,7 @@ export function validateTags(tags: Record<string, string> | undefined): void {
 function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
   let v: unknown;
   try {
+    if (scanJsonText(raw)) return { ok: false };
     v = JSON.parse(raw);
   } catch {
     return { ok: false };
