@@ -28,6 +28,7 @@
  */
 import { ApiError, GrpcCode, gatewayInvalid, invalidInput } from "./errors.js";
 import { goQuote } from "./go-text.js";
+import { scanJsonText } from "./http/limits.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Public types
@@ -1044,7 +1045,9 @@ function decodeToken<Row>(cols: Columns<Row>, token: string): Options {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(b64, "base64").toString("utf8"));
+    const json = Buffer.from(b64, "base64").toString("utf8");
+    if (scanJsonText(json)) throw new Error("page token is nested too deep or repeats a key");
+    parsed = JSON.parse(json);
   } catch (e) {
     throw invalidToken((e as Error).message);
   }

@@ -9,7 +9,6 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import busboy from "busboy";
 import { authorize } from "./auth.js";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
@@ -24,7 +23,8 @@ import {
   writePlainTextError,
   writeUploadError,
 } from "./errors.js";
-import { watchParts } from "./inspector.js";
+import { scanJsonText } from "./http/limits.js";
+import { formFile } from "./http/multipart.js";
 import { type ListSpec, listOptions, listRows } from "./list.js";
 import {
   getPipelineRecord,
@@ -287,6 +287,7 @@ export function validateTags(tags: Record<string, string> | undefined): void {
 function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
   let v: unknown;
   try {
+    if (scanJsonText(raw)) return { ok: false };
     v = JSON.parse(raw);
   } catch {
     return { ok: false };
@@ -480,80 +481,6 @@ function createVersion(
 }
 
 // ── Multipart upload handlers ───────────────────────────────────────────────────────────────────
-
-/** Go `r.FormFile("uploadfile")`: the first part with that name and a non-empty filename. */
-interface FormFile {
-  filename: string;
-  data: Buffer;
-  /** The file exceeded the upload limit (its content was discarded). */
-  tooLarge?: boolean;
-}
-
-/**
- * `filepath.Base` on Linux, as Go's `multipart.Part.FileName()` applies it: the last `/`-separated
- * element, trailing slashes ignored (a backslash is an ordinary character); "" stays "" (no file).
- */
-export function goBaseName(name: string): string {
-  if (name === "") return "";
-  const trimmed = name.replace(/\/+$/, "");
-  if (trimmed === "") return "/";
-  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
-}
-
-function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
-  const ct = ctx.headers["content-type"];
-  if (!ct || !/^multipart\/form-data/i.test(ct)) return Promise.resolve(undefined);
-  // Go keeps oversize multipart files on disk and fails later on the size check.
-  if (ctx.bodyTooLarge) return Promise.resolve({ filename: "", data: Buffer.alloc(0), tooLarge: true });
-  return new Promise((resolve) => {
-    let bb: busboy.Busboy;
-    try {
-      // busboy reports `limit` once a file reaches `fileSize` bytes; the server rejects files *longer*
-      // than the maximum, so a file of exactly the maximum must not trip it.
-      // The filename is taken as sent (`preservePath`) and reduced the Go way below (busboy's own
-      // basename also splits on backslashes).
-      bb = busboy({
-        headers: { "content-type": ct },
-        preservePath: true,
-        limits: { fileSize: ctx.config.maxUploadBytes + 1 },
-      });
-    } catch {
-      resolve(undefined);
-      return;
-    }
-    let found: FormFile | undefined;
-    let tooLarge = false;
-    let anyLimit = false;
-    // The inspector's summary of the same parse (usable unless a file hit the size limit, which the
-    // inspector's own parse does not have).
-    const parts = watchParts(bb);
-    bb.on("file", (name, stream, info) => {
-      const chunks: Buffer[] = [];
-      const wanted = name === "uploadfile" && !!info.filename && !found;
-      stream.on("data", (c: Buffer) => {
-        if (wanted) chunks.push(c);
-      });
-      stream.on("limit", () => {
-        anyLimit = true;
-        if (wanted) tooLarge = true;
-      });
-      stream.on("end", () => {
-        if (wanted && !found) {
-          const fname = info.filename ?? "";
-          const base = goBaseName(fname);
-          found = { filename: base, data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks) };
-          if (tooLarge) found.tooLarge = true;
-        }
-      });
-    });
-    bb.on("close", () => {
-      if (!anyLimit) ctx.inspectedParts = parts;
-      resolve(found);
-    });
-    bb.on("error", () => resolve(undefined));
-    bb.end(ctx.body);
-  });
-}
 
 /** Upload handler failures: status, JSON-in-text/plain or JSON content type, or Go http.Error text. */
 class UploadFailure extends Error {
