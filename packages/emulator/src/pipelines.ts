@@ -26,6 +26,17 @@ import {
 import { scanJsonText } from "./http/limits.js";
 import { formFile } from "./http/multipart.js";
 import { type ListSpec, listOptions, listRows } from "./list.js";
+import {
+  getPipelineRecord,
+  getVersionRecord,
+  latestVersion,
+  PIPELINE_VERSIONS,
+  PIPELINES,
+  type PipelineRecord,
+  type PipelineVersionRecord,
+  versionsOf,
+} from "./model/pipeline.js";
+import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import {
   parseTemplate,
@@ -36,63 +47,6 @@ import {
   validatePipelineName,
 } from "./spec.js";
 import type { Store } from "./store.js";
-
-export const PIPELINES = "pipelines";
-export const PIPELINE_VERSIONS = "pipeline_versions";
-
-export interface PipelineRecord {
-  pipeline_id: string;
-  name: string;
-  display_name: string;
-  description: string;
-  namespace: string;
-  created_at: number;
-  tags?: Record<string, string>;
-}
-
-export interface PipelineVersionRecord {
-  pipeline_version_id: string;
-  pipeline_id: string;
-  name: string;
-  display_name: string;
-  description: string;
-  created_at: number;
-  tags?: Record<string, string>;
-  code_source_url: string;
-  /** `PipelineSpecURI`: the package URL for versions created from a URL. */
-  package_url: string;
-  /** The validated template (v2 spec + platform spec, or a v1 Argo workflow). */
-  template: Template;
-}
-
-// ── Store access ─────────────────────────────────────────────────────────────────────────────────
-
-export function getPipelineRecord(store: Store, id: string): PipelineRecord | undefined {
-  return store.get<PipelineRecord>(PIPELINES, id);
-}
-
-export function getVersionRecord(store: Store, id: string): PipelineVersionRecord | undefined {
-  return store.get<PipelineVersionRecord>(PIPELINE_VERSIONS, id);
-}
-
-function versionsOf(store: Store, pipelineId: string): readonly PipelineVersionRecord[] {
-  return store.find<PipelineVersionRecord>(PIPELINE_VERSIONS, "pipeline_id", pipelineId);
-}
-
-/** The most recent version (created_at desc, then id desc), like `GetLatestPipelineVersion`. */
-export function latestVersion(store: Store, pipelineId: string): PipelineVersionRecord | undefined {
-  let best: PipelineVersionRecord | undefined;
-  for (const v of versionsOf(store, pipelineId)) {
-    if (
-      !best ||
-      v.created_at > best.created_at ||
-      (v.created_at === best.created_at && v.pipeline_version_id > best.pipeline_version_id)
-    ) {
-      best = v;
-    }
-  }
-  return best;
-}
 
 /** The stored spec as a Struct, as the API returns it. */
 export function versionSpecStruct(v: PipelineVersionRecord): Record<string, unknown> {
@@ -350,72 +304,6 @@ function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> |
     out[k] = val;
   }
   return { ok: true, tags: out };
-}
-
-/**
- * `canAccessPipeline`: multi-user only; looks up the pipeline's namespace; reads of shared
- * pipelines are free, writes to them are authorized against the KFP namespace.
- */
-function canAccessPipeline(
-  ctx: RequestContext,
-  pipelineId: string,
-  verb: string,
-  namespace = "",
-  name = "",
-): void {
-  const mu = ctx.multiUser;
-  if (!mu) return;
-  let ns = namespace;
-  let n = name;
-  if (pipelineId) {
-    const p = getPipelineRecord(ctx.store, pipelineId);
-    if (!p) {
-      throw notFound("Pipeline", pipelineId).wrap(
-        `Failed to access pipeline ${pipelineId}. Check if it exists and have a namespace assigned`,
-      );
-    }
-    ns = p.namespace;
-    if (!n) n = p.name;
-  }
-  if (ns === "" || ns === "-") {
-    if (verb === "get" || verb === "list") return;
-    try {
-      authorize(ctx, mu.kfpNamespace, "pipelines", verb, n);
-    } catch (err) {
-      throw (err as ApiError).wrap(
-        `Failed to access shared pipeline ${pipelineId}. Check if you have permission to ${verb} shared pipelines`,
-      );
-    }
-    return;
-  }
-  try {
-    authorize(ctx, ns, "pipelines", verb, n);
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to access pipeline ${pipelineId}. Check if you have access to namespace ${ns}`,
-    );
-  }
-}
-
-/** `canAccessPipelineVersion`. */
-function canAccessPipelineVersion(
-  ctx: RequestContext,
-  versionId: string,
-  verb: string,
-  namespace = "",
-): void {
-  if (!ctx.isMultiUser) return;
-  let pid = "";
-  if (versionId) {
-    const v = getVersionRecord(ctx.store, versionId);
-    if (!v) {
-      throw notFound("PipelineVersion", versionId).wrap(
-        `Failed to access pipeline version ${versionId}. Check if it exists`,
-      );
-    }
-    pid = v.pipeline_id;
-  }
-  canAccessPipeline(ctx, pid, verb, namespace);
 }
 
 function requirePipeline(store: Store, id: string): PipelineRecord {
@@ -1160,7 +1048,7 @@ function getPipelineV2(ctx: RequestContext): Record<string, unknown> {
   }
 }
 
-/** `getPipelineByName`: the most recent pipeline with that name (any namespace when "" is given). */
+/** `getPipelineByName`: the most recent visible pipeline with that name (resource/access.ts `visibleByName`). */
 function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineRecord {
   const namespace = replaceNamespace(ctx, rawNs);
   const reqErr = namespaceRequired(ctx, namespace);
@@ -1174,7 +1062,7 @@ function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineR
   }
   let best: PipelineRecord | undefined;
   for (const p of ctx.store.find<PipelineRecord>(PIPELINES, "name", name)) {
-    if (namespace !== "" && p.namespace !== namespace) continue;
+    if (!visibleByName(ctx, p.namespace, namespace)) continue;
     if (!best || p.created_at >= best.created_at) best = p;
   }
   if (!best) {

@@ -37,12 +37,8 @@ import {
   ServerError,
 } from "./errors.js";
 import {
-  EXPERIMENTS,
-  type ExperimentRecord,
-  isEmptyNamespace,
   namespaceOfExperiment,
   replaceNamespace,
-  type StorageState,
   touchExperiment,
   validExperimentNamespacePair,
 } from "./experiments.js";
@@ -53,106 +49,44 @@ import {
   type LifecycleOptions,
   mergeReport,
   type ResolvedLifecycleOptions,
-  type RuntimeState,
   resolveLifecycleOptions,
   Simulation,
-  type StateEntry,
   seededRandom,
-  type TaskRow,
-  type WorkflowPhase,
   type WorkflowReport,
   workflowNameFor,
   workflowState,
 } from "./lifecycle.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
-import { asRecord, field, validateRunParameters } from "./params.js";
+import { EXPERIMENTS, type ExperimentRecord } from "./model/experiment.js";
 import {
   getPipelineRecord,
   getVersionRecord,
   latestVersion,
   type PipelineVersionRecord,
-} from "./pipelines.js";
+} from "./model/pipeline.js";
+import {
+  RUN_SPECS,
+  RUNS,
+  RUNTIME_STATES,
+  type RunRecord,
+  type RunSpecRecord,
+  type RuntimeConfigRecord,
+  type RuntimeState,
+  runSpecOf,
+  type StateEntry,
+  type TaskRow,
+} from "./model/run.js";
+import { asRecord, field, validateRunParameters } from "./params.js";
+import { canAccessRun, canUseReferencedPipeline } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import { parseTemplate, type Template, templateStruct } from "./spec.js";
 import type { Store } from "./store.js";
 import { apiTask, buildRunTasks, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
 
-export const RUNS = "runs";
 export const RUN_ENGINE = "runs";
 export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
 
-export const RUNTIME_STATES = [
-  "RUNTIME_STATE_UNSPECIFIED",
-  "PENDING",
-  "RUNNING",
-  "SUCCEEDED",
-  "SKIPPED",
-  "FAILED",
-  "CANCELING",
-  "CANCELED",
-  "PAUSED",
-] as const;
-
 const TERMINAL: ReadonlySet<RuntimeState> = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
-
-export interface RuntimeConfigRecord {
-  parameters?: Record<string, unknown>;
-  pipeline_root?: string;
-}
-
-export interface RunRecord {
-  run_id: string;
-  experiment_id: string;
-  display_name: string;
-  description: string;
-  /** The experiment's namespace at creation ("" in single-user mode). */
-  namespace: string;
-  storage_state: StorageState;
-  /** Set when the run was created from a pipeline version (resolved ids). */
-  pipeline_id: string;
-  pipeline_version_id: string;
-  /** The pipeline version's name (v1 `pipeline_spec.pipeline_name`). */
-  pipeline_name: string;
-  /** The run was created from an inline spec (kept in `run_specs`, echoed as `pipeline_spec`). */
-  has_inline_spec?: boolean;
-  template_type: "v2" | "v1";
-  runtime_config?: RuntimeConfigRecord;
-  service_account: string;
-  created_at: number;
-  scheduled_at: number;
-  finished_at: number;
-  state: RuntimeState;
-  state_history: StateEntry[];
-  recurring_run_id: string;
-  plugins_input?: Record<string, unknown>;
-  tasks: TaskRow[];
-  workflow_name: string;
-  /** Phase of the last workflow report; absent before the first report. */
-  workflow_phase?: WorkflowPhase;
-  retry_generation: number;
-  /** v1beta1 `pipeline_spec.parameters` as sent. */
-  v1_parameters?: { name: string; value: string }[];
-  /** v1beta1 run metrics reported with `:reportMetrics`. */
-  metrics?: { name: string; node_id: string; number_value: number; format: string }[];
-}
-
-/**
- * The specs of a run, stored apart from the run record: the record is rewritten on every lifecycle
- * report, the specs only once.
- */
-export interface RunSpecRecord {
-  run_id: string;
-  /** The pipeline spec (IR) the run executes, or the Argo workflow for v1 templates. */
-  spec: Record<string, unknown>;
-  /** The inline `pipeline_spec` Struct as sent (runs created from a spec). */
-  inline_spec?: Record<string, unknown>;
-}
-
-export const RUN_SPECS = "run_specs";
-
-export function runSpecOf(store: Store, runId: string): RunSpecRecord | undefined {
-  return store.get<RunSpecRecord>(RUN_SPECS, runId);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Request shapes
@@ -1079,41 +1013,6 @@ export function getRunRecord(store: Store, id: string): RunRecord {
   return rec;
 }
 
-/** `canAccessRun`: no-op in single-user mode; a run's namespace is its own or its experiment's. */
-export function canAccessRun(ctx: RequestContext, runId: string, namespace: string, verb: string): void {
-  if (!ctx.isMultiUser) return;
-  let ns = namespace;
-  let name = "";
-  if (runId !== "") {
-    const rec = ctx.store.get<RunRecord>(RUNS, runId);
-    if (!rec) {
-      throw notFound("Run", runId)
-        .wrap(`Failed to fetch run ${runId}`)
-        .wrap(`Failed to authorize with the run ID ${runId}`);
-    }
-    if (isEmptyNamespace(rec.namespace)) {
-      const exp = ctx.store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
-      if (!exp) {
-        throw invalidInput(
-          `run ${runId} has an empty namespace and the parent experiment ${rec.experiment_id} could not be fetched: ResourceNotFoundError: Experiment ${rec.experiment_id} not found`,
-        );
-      }
-      ns = exp.namespace;
-    } else {
-      ns = rec.namespace;
-    }
-    name = rec.workflow_name;
-  }
-  if (isEmptyNamespace(ns)) throw invalidInput("A run cannot have an empty namespace in multi-user mode");
-  try {
-    ctx.authorize(ns, "runs", verb, name);
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to access run ${runId}. Check if you have access to namespace ${ns}`,
-    );
-  }
-}
-
 function authorized(ctx: RequestContext, runId: string, verb: string, prefix: string): void {
   try {
     canAccessRun(ctx, runId, "", verb);
@@ -1197,6 +1096,11 @@ export function createRun(ctx: RequestContext, input: RunCreateInput, prefix: st
       throw (err as ApiError).wrap(
         `Failed to create a run due to authorization error. Check if you have write permissions to namespace ${pair.namespace}`,
       );
+    }
+    try {
+      canUseReferencedPipeline(ctx, input.source, pair.namespace, "run");
+    } catch (err) {
+      throw (err as ApiError).wrap("Failed to create a run due to an inaccessible pipeline reference");
     }
     return createRunCore(ctx.app, {
       ...input,

@@ -16,11 +16,11 @@
 import type { EmulatorApp } from "./context.js";
 import { parseCron } from "./cron.js";
 import { fnv32a } from "./lifecycle.js";
-import type { RecurringRunRecord } from "./recurring-runs.js";
-import { createRunCore, RUNS, type RunRecord, runEngine } from "./runs.js";
+import { RECURRING_RUNS, type RecurringRunRecord } from "./model/recurring-run.js";
+import { RUNS, type RunRecord } from "./model/run.js";
+import { createRunCore, runEngine } from "./runs.js";
 
 export const SCHEDULER = "scheduler";
-export const RECURRING_RUNS = "recurring_runs";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
 /** Submissions per evaluation before yielding to the event loop (catch-up of many missed fires). */

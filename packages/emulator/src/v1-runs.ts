@@ -28,7 +28,10 @@ import {
   unarchiveExperiment,
 } from "./experiments.js";
 import { checkListOptions, listRows } from "./list.js";
-import { latestVersion, V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
+import { latestVersion } from "./model/pipeline.js";
+import type { RecurringRunRecord } from "./model/recurring-run.js";
+import { RUNS, type RunRecord, runSpecOf } from "./model/run.js";
+import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
 import {
   changeJobMode,
   createJob,
@@ -36,23 +39,19 @@ import {
   fetchJob,
   jobsInScope,
   RECURRING_RUN_LIST_SPEC,
-  type RecurringRunRecord,
   TRIGGER_SHAPE,
   toApiTrigger,
   triggerFromBody,
   validateSchedule,
 } from "./recurring-runs.js";
+import { canAccessRun } from "./resource/access.js";
 import {
   archiveRun,
-  canAccessRun,
   createRun,
   deleteRun,
   fetchRun,
   RUN_LIST_SPEC,
-  RUNS,
-  type RunRecord,
   retryRun,
-  runSpecOf,
   runsInScope,
   terminateRun,
   unarchiveRun,
