@@ -105,7 +105,9 @@ describe("multipart uploads", () => {
       headers: { "content-type": `${contentType}; boundary=other` },
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error_message).toBe("Failed to read pipeline from file");
+    expect(((await res.json()) as { error_message: string }).error_message).toBe(
+      "Failed to read pipeline from file",
+    );
     await expectServing();
   });
 
