@@ -173,7 +173,7 @@ describe("fuzz: JSON endpoints", () => {
             expectClientOutcome(r, `${route.method} ${path}`);
           },
         ),
-        params("json-bodies", 12_000),
+        params("json-bodies", 10_000),
       );
       await expectServing(emu);
     },

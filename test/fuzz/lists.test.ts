@@ -146,7 +146,8 @@ describe("fuzz: lists (filters, page tokens, sort, page size)", () => {
             nil: undefined,
           }),
           fc.option(fc.constantFrom("team-a", "", "NAMESPACE", "../x"), { nil: undefined }),
-          async (path, f, t, sort, size, ns) => {
+          fc.boolean(),
+          async (path, f, t, sort, size, ns, camel) => {
             count("lists");
             const q = new URLSearchParams();
             if (f !== undefined) q.set("filter", f);
@@ -158,7 +159,7 @@ describe("fuzz: lists (filters, page tokens, sort, page size)", () => {
             expectClientOutcome(r, `GET ${path}?${q.toString().slice(0, 200)}`);
           },
         ),
-        params("lists", 9_000),
+        params("lists", 7_000),
       );
       await expectServing(emu);
     },

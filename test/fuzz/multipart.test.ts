@@ -117,7 +117,7 @@ describe("fuzz: multipart uploads", () => {
             expectClientOutcome(r, `POST ${path} (${mut.kind}, ${parts.length} parts)`);
           },
         ),
-        params("multipart", 9_000),
+        params("multipart", 7_000),
       );
       await expectServing(emu);
     },
