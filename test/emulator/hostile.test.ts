@@ -12,6 +12,7 @@ import {
   sizeLimitMessage,
 } from "../../packages/emulator/src/http/limits.js";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
+import type { ModuleHost } from "../../packages/emulator/src/module.js";
 import { writeTarGz, writeZip } from "./helpers/archive-writer.js";
 import { call, MINIMAL_SPEC, multipart, type Reply, upload } from "./helpers/http.js";
 
@@ -253,7 +254,7 @@ describe("HTTP plumbing", () => {
       logger: { info() {}, warn() {}, debug() {}, error: (m: string) => logged.push(m) },
     });
     try {
-      local.app.router.get("v2beta1", "/boom", () => {
+      (local.app as ModuleHost).router.get("v2beta1", "/boom", () => {
         throw new TypeError("secret internal detail");
       });
       const r = await call(local.url, "GET", "/apis/v2beta1/boom");
@@ -273,7 +274,7 @@ describe("HTTP plumbing", () => {
     const local = await startEmulator({ requestTimeBudgetMs: 50 });
     try {
       let release!: () => void;
-      local.app.router.get("v2beta1", "/slow", () => new Promise<void>((r) => (release = r)));
+      (local.app as ModuleHost).router.get("v2beta1", "/slow", () => new Promise<void>((r) => (release = r)));
       const r = await call(local.url, "GET", "/apis/v2beta1/slow");
       expect(r.status).toBe(504);
       expect(r.body.code).toBe(4);

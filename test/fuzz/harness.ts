@@ -221,3 +221,13 @@ export const segment = fc.oneof(
   fc.string({ unit: "binary", maxLength: 20 }).map((s) => encodeURIComponent(s)),
   fc.uuid(),
 );
+
+/** The route table, as `/_emulator/routes` lists it: `METHOD pattern` (METHOD `*` for plain routes). */
+export async function routeTable(emu: Emulator): Promise<{ method: string; pattern: string }[]> {
+  const r = await send(emu, "GET", "/_emulator/routes");
+  expect(r.status, r.text).toBe(200);
+  return (r.json.routes as string[]).map((line) => {
+    const [method, pattern] = line.split(" ") as [string, string];
+    return { method, pattern };
+  });
+}

@@ -7,19 +7,22 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { count, expectClientOutcome, expectServing, params, report, segment, send } from "./harness.js";
+import {
+  count,
+  expectClientOutcome,
+  expectServing,
+  params,
+  report,
+  routeTable,
+  segment,
+  send,
+} from "./harness.js";
 
 let emu: Emulator;
 let routes: { method: string; pattern: string }[];
 beforeAll(async () => {
   emu = await startEmulator();
-  routes = emu.app.router
-    .list()
-    .map((r) => {
-      const [method, pattern] = r.split(" ") as [string, string];
-      return { method, pattern };
-    })
-    .filter((r) => r.method !== "*" && !r.pattern.includes("upload"));
+  routes = (await routeTable(emu)).filter((r) => r.method !== "*" && !r.pattern.includes("upload"));
 });
 afterAll(async () => {
   await emu?.close();

@@ -14,6 +14,7 @@ import {
   NASTY_SEGMENTS,
   params,
   report,
+  routeTable,
   segment,
   send,
 } from "./harness.js";
@@ -23,7 +24,7 @@ let patterns: string[];
 let realId = "";
 beforeAll(async () => {
   emu = await startEmulator();
-  patterns = [...new Set(emu.app.router.list().map((r) => r.split(" ")[1]!))].filter((p) => p.includes("{"));
+  patterns = [...new Set((await routeTable(emu)).map((r) => r.pattern))].filter((p) => p.includes("{"));
   const r = await upload(
     emu.url,
     "/apis/v2beta1/pipelines/upload",

@@ -27,17 +27,10 @@ import {
   EXPERIMENTS,
   type ExperimentRecord,
 } from "./model/experiment.js";
+import type { ModuleHost } from "./module.js";
 import { canAccessExperiment } from "./resource/access.js";
 import { ALL_V2 } from "./router.js";
 import type { Store } from "./store.js";
-
-/** Hooks other modules install to take part in an experiment's archival. */
-export interface ExperimentArchiveHooks {
-  /** Disable every recurring run of the experiment. */
-  disableRecurringRuns?(experimentId: string): void;
-}
-
-export const ARCHIVE_HOOKS = "experiment-archive-hooks";
 
 const STORAGE_STATES = ["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"];
 
@@ -318,8 +311,7 @@ export function archiveExperiment(ctx: RequestContext, id: string, prefix: strin
   }
   const store = ctx.store;
   store.transaction(() => {
-    const hooks = ctx.app.services.get(ARCHIVE_HOOKS) as ExperimentArchiveHooks | undefined;
-    hooks?.disableRecurringRuns?.(id);
+    ctx.app.experimentArchive.disableRecurringRuns?.(id);
     const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
     if (rec) store.put(EXPERIMENTS, id, { ...rec, storage_state: "ARCHIVED" });
     for (const run of store.find<{ run_id: string; experiment_id: string; storage_state: string }>(
@@ -347,7 +339,7 @@ export function unarchiveExperiment(ctx: RequestContext, id: string, prefix: str
 // ---------------------------------------------------------------------------------------------------
 // Routes
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   if (!app.config.multiUser) ensureDefaultExperiment(app, "");
   const r = app.router;
 

@@ -11,7 +11,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { authorize } from "./auth.js";
 import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { listResponse, omitZero, timestamp } from "./encode.js";
 import {
   ApiError,
@@ -36,6 +36,7 @@ import {
   type PipelineVersionRecord,
   versionsOf,
 } from "./model/pipeline.js";
+import type { ModuleHost } from "./module.js";
 import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import {
@@ -1556,7 +1557,7 @@ function getVersionTemplateV1(ctx: RequestContext): Record<string, unknown> {
 
 // ── Registration ────────────────────────────────────────────────────────────────────────────────
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   const r = app.router;
   // Multipart bodies carry the 32 MiB file plus the multipart framing.
   const uploadLimit = app.config.maxUploadBytes + 1024 * 1024;

@@ -16,21 +16,16 @@
  */
 import { createHash } from "node:crypto";
 import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { cronError } from "./cron.js";
 import { int64, listResponse, omitZero, parseTimestamp, timestamp } from "./encode.js";
 import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
-import {
-  ARCHIVE_HOOKS,
-  type ExperimentArchiveHooks,
-  namespaceOfExperiment,
-  replaceNamespace,
-  validExperimentNamespacePair,
-} from "./experiments.js";
+import { namespaceOfExperiment, replaceNamespace, validExperimentNamespacePair } from "./experiments.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { getPipelineRecord, latestVersion } from "./model/pipeline.js";
 import { RECURRING_RUNS, type RecurringRunRecord, type TriggerRecord } from "./model/recurring-run.js";
 import type { RuntimeConfigRecord } from "./model/run.js";
+import type { ModuleHost } from "./module.js";
 import { validateRunParameters } from "./params.js";
 import { canAccessJob, canUseReferencedPipeline } from "./resource/access.js";
 import { ALL_V2 } from "./router.js";
@@ -48,7 +43,6 @@ import {
   v1Blocked,
   wrapError,
 } from "./runs.js";
-import { scheduler } from "./scheduler.js";
 
 export { RECURRING_RUNS };
 
@@ -390,7 +384,7 @@ export function createJob(ctx: RequestContext, input: JobCreateInput, prefix: st
       ...(input.v1_parameters ? { v1_parameters: input.v1_parameters } : {}),
     };
     ctx.store.put(RECURRING_RUNS, id, rec);
-    scheduler(app).poke(id);
+    app.scheduler.poke(id);
     return ctx.store.get<RecurringRunRecord>(RECURRING_RUNS, id) ?? rec;
   } catch (err) {
     throw wrapError(err, prefix);
@@ -458,7 +452,7 @@ export function changeJobMode(ctx: RequestContext, id: string, enable: boolean, 
   }
   if (rec.enabled !== enable)
     store.put(RECURRING_RUNS, id, { ...rec, enabled: enable, updated_at: ctx.now() });
-  scheduler(ctx.app).poke(id);
+  ctx.app.scheduler.poke(id);
 }
 
 export function deleteJob(ctx: RequestContext, id: string, prefix: string): void {
@@ -472,7 +466,7 @@ export function deleteJob(ctx: RequestContext, id: string, prefix: string): void
     throw notFound("Job", id).wrap(`Failed to delete recurring run ${id}. Check if exists`).wrap(prefix);
   }
   store.delete(RECURRING_RUNS, id);
-  scheduler(ctx.app).forget(id);
+  ctx.app.scheduler.forget(id);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -480,9 +474,8 @@ export function deleteJob(ctx: RequestContext, id: string, prefix: string): void
 
 const PROPAGATION = ["DELETE_PROPAGATION_POLICY_UNSPECIFIED", "FOREGROUND", "BACKGROUND", "ORPHAN"];
 
-export function register(app: EmulatorApp): void {
-  const hooks = (app.services.get(ARCHIVE_HOOKS) as ExperimentArchiveHooks | undefined) ?? {};
-  hooks.disableRecurringRuns = (experimentId: string) => {
+export function register(app: ModuleHost): void {
+  app.experimentArchive.disableRecurringRuns = (experimentId: string) => {
     const now = app.now();
     for (const j of [...app.store.all<RecurringRunRecord>(RECURRING_RUNS)]) {
       if (j.experiment_id === experimentId && j.enabled) {
@@ -490,9 +483,6 @@ export function register(app: EmulatorApp): void {
       }
     }
   };
-  app.services.set(ARCHIVE_HOOKS, hooks);
-  const sched = scheduler(app);
-  sched.start();
   const r = app.router;
 
   r.post(ALL_V2, "/recurringruns", (ctx) => {

@@ -20,11 +20,11 @@
  * wait for states without sleeping (`engine.waitFor(runId, predicate)`).
  */
 import { createHash } from "node:crypto";
-import { EventEmitter } from "node:events";
 import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
 import { JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
+import { v1AsIr } from "./engine/simulated.js";
 import {
   ApiError,
   badRequest,
@@ -42,20 +42,7 @@ import {
   touchExperiment,
   validExperimentNamespacePair,
 } from "./experiments.js";
-import {
-  appendState,
-  artifactContent,
-  GO_ZERO_TIME,
-  type LifecycleOptions,
-  mergeReport,
-  type ResolvedLifecycleOptions,
-  resolveLifecycleOptions,
-  Simulation,
-  seededRandom,
-  type WorkflowReport,
-  workflowNameFor,
-  workflowState,
-} from "./lifecycle.js";
+import { appendState, artifactContent, GO_ZERO_TIME, workflowNameFor } from "./lifecycle.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { EXPERIMENTS, type ExperimentRecord } from "./model/experiment.js";
 import {
@@ -76,6 +63,7 @@ import {
   type StateEntry,
   type TaskRow,
 } from "./model/run.js";
+import type { ModuleHost } from "./module.js";
 import { asRecord, field, validateRunParameters } from "./params.js";
 import { canAccessRun, canUseReferencedPipeline } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
@@ -83,7 +71,6 @@ import { parseTemplate, type Template, templateStruct } from "./spec.js";
 import type { Store } from "./store.js";
 import { apiTask, buildRunTasks, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
 
-export const RUN_ENGINE = "runs";
 export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
 
 const TERMINAL: ReadonlySet<RuntimeState> = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
@@ -394,8 +381,8 @@ export function wrapError(err: unknown, prefix: string): unknown {
 }
 
 export function defaultServiceAccount(app: EmulatorApp): string {
-  const v = app.options.defaultServiceAccount;
-  return typeof v === "string" && v !== "" ? v : DEFAULT_SERVICE_ACCOUNT;
+  const v = app.config.defaultServiceAccount;
+  return v !== "" ? v : DEFAULT_SERVICE_ACCOUNT;
 }
 
 export function v1Blocked(app: EmulatorApp, namespace: string): boolean {
@@ -514,7 +501,7 @@ export function createRunCore(app: EmulatorApp, m: NewRun): RunRecord {
     store.put(RUNS, runId, rec);
     touchExperiment(store, m.experiment_id, now);
   });
-  runEngine(app).start(rec);
+  app.engine.start(rec);
   return rec;
 }
 
@@ -533,252 +520,9 @@ function v1WorkflowName(wf: Record<string, unknown>, runId: string): string {
  * A v1 (Argo Workflow) template has no IR: it is simulated as a pipeline whose root DAG runs one
  * container task per task/step of the entrypoint template, in dependency (or step) order.
  */
-function v1AsIr(wf: Record<string, unknown>): Record<string, unknown> {
-  const spec = asRecord(wf.spec) ?? {};
-  const templates = Array.isArray(spec.templates) ? spec.templates.map(asRecord).filter((t) => t) : [];
-  const entry = templates.find((t) => t!.name === spec.entrypoint) ?? templates[0];
-  const tasks: Record<string, unknown> = {};
-  const add = (name: string, deps: string[]) => {
-    tasks[name] = { componentRef: { name: "comp-v1" }, dependentTasks: deps, taskInfo: { name } };
-  };
-  const dagTasks = asRecord(entry?.dag)?.tasks;
-  if (Array.isArray(dagTasks)) {
-    for (const t of dagTasks.map(asRecord)) {
-      if (!t || typeof t.name !== "string") continue;
-      const deps = Array.isArray(t.dependencies)
-        ? t.dependencies.filter((d): d is string => typeof d === "string")
-        : [];
-      if (typeof t.depends === "string") {
-        for (const m of t.depends.matchAll(/[A-Za-z0-9_-]+(?=\.|\s|$|\))/g)) {
-          const n = m[0];
-          if (
-            ![
-              "Succeeded",
-              "Failed",
-              "Skipped",
-              "Errored",
-              "Completed",
-              "Daemoned",
-              "AnySucceeded",
-              "AllFailed",
-            ].includes(n)
-          ) {
-            deps.push(n);
-          }
-        }
-      }
-      add(t.name, deps);
-    }
-  } else if (Array.isArray(entry?.steps)) {
-    let prev: string[] = [];
-    for (const group of entry.steps) {
-      const names = (Array.isArray(group) ? group : [group])
-        .map(asRecord)
-        .filter((s): s is Record<string, unknown> => !!s && typeof s.name === "string")
-        .map((s) => s.name as string);
-      for (const n of names) add(n, prev);
-      prev = names;
-    }
-  }
-  if (Object.keys(tasks).length === 0) add(String(entry?.name ?? "main"), []);
-  for (const t of Object.values(tasks) as { dependentTasks: string[] }[]) {
-    t.dependentTasks = t.dependentTasks.filter((d) => d in tasks);
-  }
-  return {
-    pipelineInfo: { name: "v1" },
-    root: { dag: { tasks } },
-    components: { "comp-v1": { executorLabel: "exec-v1" } },
-    deploymentSpec: { executors: { "exec-v1": { container: { image: "argo" } } } },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Lifecycle engine
-
-export class RunEngine extends EventEmitter {
-  private readonly sims = new Map<string, Simulation>();
-  private readonly opts: ResolvedLifecycleOptions;
-  private readonly rng: () => number;
-  private closed = false;
-
-  constructor(private readonly app: EmulatorApp) {
-    super();
-    this.setMaxListeners(0);
-    const raw = (app.options.lifecycle ?? {}) as LifecycleOptions;
-    const durations = app.options.runDurations as { tickMs?: number; podTicks?: number } | number | undefined;
-    const merged: LifecycleOptions = { ...raw };
-    if (typeof durations === "number") merged.tickMs ??= durations;
-    else if (durations && typeof durations === "object") {
-      if (durations.tickMs !== undefined) merged.tickMs ??= durations.tickMs;
-      if (durations.podTicks !== undefined) merged.podTicks ??= durations.podTicks;
-    }
-    this.opts = resolveLifecycleOptions(merged);
-    this.rng = seededRandom(this.opts.seed);
-  }
-
-  get options(): ResolvedLifecycleOptions {
-    return this.opts;
-  }
-
-  /** Start (or resume) the simulation of a run that has not finished. */
-  start(rec: RunRecord): void {
-    if (this.closed || TERMINAL.has(rec.state) || this.sims.has(rec.run_id)) return;
-    const stored = runSpecOf(this.app.store, rec.run_id);
-    if (!stored) {
-      this.app.log.warn(`emulator: run ${rec.run_id} has no stored spec; its lifecycle is not simulated`);
-      return;
-    }
-    const spec = rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec);
-    let randomFailure: string | undefined;
-    if (this.opts.failRate > 0 && this.rng() < this.opts.failRate) {
-      const keys = Simulation.containerTaskKeys(spec);
-      if (keys.length > 0) randomFailure = keys[Math.floor(this.rng() * keys.length)];
-    }
-    const sim = new Simulation(
-      {
-        runId: rec.run_id,
-        spec,
-        ...(rec.runtime_config?.parameters ? { parameters: rec.runtime_config.parameters } : {}),
-        workflowName: rec.workflow_name,
-        ...(randomFailure !== undefined ? { randomFailure } : {}),
-      },
-      this.opts,
-      { now: () => this.app.nowMs(), onReport: (r) => this.onReport(rec.run_id, r) },
-    );
-    this.sims.set(rec.run_id, sim);
-    if (rec.state === "CANCELING") sim.terminate();
-    sim.start();
-  }
-
-  /** Resume every unfinished run (after a restart with a persistent store). */
-  resumeAll(): void {
-    for (const rec of [...this.app.store.all<RunRecord>(RUNS)]) {
-      if (!TERMINAL.has(rec.state)) this.start(rec);
-    }
-  }
-
-  private onReport(runId: string, report: WorkflowReport): void {
-    const store = this.app.store;
-    const prev = store.get<RunRecord>(RUNS, runId);
-    if (!prev) {
-      this.stop(runId);
-      return;
-    }
-    const now = this.app.now();
-    const state = workflowState(report);
-    const next: RunRecord = {
-      ...prev,
-      state,
-      state_history: appendState(prev.state_history, state, now),
-      finished_at: report.phase === "Running" ? 0 : report.finishedAt,
-      tasks: mergeReport(prev.tasks, report, prev.created_at, now, () => this.app.newId()),
-      workflow_phase: report.phase,
-    };
-    store.put(RUNS, runId, next);
-    // A failed workflow's simulation is kept for `:retry`; others are dropped once finished.
-    if (report.phase === "Succeeded") this.sims.delete(runId);
-    this.emit("run", next, prev);
-  }
-
-  /** `:terminate` accepted: the workflow gets `activeDeadlineSeconds: 0`. */
-  terminate(runId: string): void {
-    const sim = this.sims.get(runId);
-    if (sim) sim.terminate();
-  }
-
-  /** `:retry` accepted: re-run the failed part. Returns false when no workflow can be retried. */
-  retry(rec: RunRecord): boolean {
-    const sim = this.sims.get(rec.run_id);
-    if (sim?.retry()) return true;
-    // No simulation (e.g. the emulator restarted): replay the whole workflow as a retry attempt.
-    this.sims.delete(rec.run_id);
-    const stored = runSpecOf(this.app.store, rec.run_id);
-    if (this.closed || !stored) return false;
-    const spec = rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec);
-    const replay = new Simulation(
-      {
-        runId: rec.run_id,
-        spec,
-        ...(rec.runtime_config?.parameters ? { parameters: rec.runtime_config.parameters } : {}),
-        workflowName: rec.workflow_name,
-        attempt: rec.retry_generation,
-      },
-      this.opts,
-      { now: () => this.app.nowMs(), onReport: (r) => this.onReport(rec.run_id, r) },
-    );
-    this.sims.set(rec.run_id, replay);
-    replay.start();
-    return true;
-  }
-
-  stop(runId: string): void {
-    const sim = this.sims.get(runId);
-    if (sim) sim.stop();
-    this.sims.delete(runId);
-  }
-
-  /** The simulation of a run still executing (tests). */
-  simulation(runId: string): Simulation | undefined {
-    return this.sims.get(runId);
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const sim of this.sims.values()) sim.stop();
-    this.sims.clear();
-    this.removeAllListeners();
-  }
-
-  /**
-   * Resolve with the run record once `pred` holds (checked now and after every change); reject after
-   * `timeoutMs` or when the run is deleted.
-   */
-  waitFor(runId: string, pred: (rec: RunRecord) => boolean, timeoutMs = 10_000): Promise<RunRecord> {
-    return new Promise((resolve, reject) => {
-      const current = this.app.store.get<RunRecord>(RUNS, runId);
-      if (current && pred(current)) {
-        resolve(current);
-        return;
-      }
-      const onRun = (rec: RunRecord) => {
-        if (rec.run_id !== runId || !pred(rec)) return;
-        cleanup();
-        resolve(rec);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        const rec = this.app.store.get<RunRecord>(RUNS, runId);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for run ${runId} (state ${rec?.state ?? "deleted"})`,
-          ),
-        );
-      }, timeoutMs);
-      timer.unref?.();
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off("run", onRun);
-      };
-      this.on("run", onRun);
-    });
-  }
-
-  /** Resolve once the run reaches a terminal state. */
-  waitForFinish(runId: string, timeoutMs = 10_000): Promise<RunRecord> {
-    return this.waitFor(runId, (r) => TERMINAL.has(r.state), timeoutMs);
-  }
-}
-
-export function runEngine(app: EmulatorApp): RunEngine {
-  let engine = app.services.get(RUN_ENGINE) as RunEngine | undefined;
-  if (!engine) {
-    engine = new RunEngine(app);
-    app.services.set(RUN_ENGINE, engine);
-    const e = engine;
-    app.onClose(() => e.close());
-  }
-  return engine;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // JSON
@@ -1206,7 +950,7 @@ export function deleteRun(ctx: RequestContext, id: string, prefix: string): void
         .wrap(prefix);
     }
   }
-  runEngine(ctx.app).stop(id);
+  ctx.app.engine.stop(id);
   store.transaction(() => {
     store.delete(RUNS, id);
     store.delete(RUN_SPECS, id);
@@ -1223,7 +967,7 @@ export function terminateRun(ctx: RequestContext, id: string, prefix: string): v
   }
   // The terminate call sets CANCELING without appending to the history (run_store.TerminateRun).
   store.put(RUNS, id, { ...rec, state: "CANCELING" });
-  const engine = runEngine(ctx.app);
+  const engine = ctx.app.engine;
   engine.terminate(id);
   engine.emit("run", store.get<RunRecord>(RUNS, id), rec);
 }
@@ -1248,7 +992,7 @@ export function retryRun(ctx: RequestContext, id: string, prefix: string): void 
       .wrap(`Failed to retry run ${id}: could not claim database row before workflow operation`)
       .wrap(prefix);
   }
-  const engine = runEngine(ctx.app);
+  const engine = ctx.app.engine;
   const now = ctx.now();
   const next: RunRecord = {
     ...rec,
@@ -1365,9 +1109,7 @@ export function runParamsFromBody(body: Record<string, unknown>): {
   };
 }
 
-export function register(app: EmulatorApp): void {
-  const engine = runEngine(app);
-  engine.resumeAll();
+export function register(app: ModuleHost): void {
   const r = app.router;
 
   r.post(ALL_V2, "/runs", (ctx) => {
@@ -1444,7 +1186,7 @@ export function register(app: EmulatorApp): void {
     } catch (err) {
       throw wrapError(err, "Failed to list runs");
     }
-    const view = { full, loopCount: runEngine(ctx.app).options.loopCount };
+    const view = { full, loopCount: ctx.app.engine.options.loopCount };
     ctx.sendJson(
       200,
       listResponseJson(
@@ -1461,7 +1203,7 @@ export function register(app: EmulatorApp): void {
     const rec = fetchRun(ctx, ctx.param("run_id"), "Failed to get a run");
     return toApiRun(ctx.store, rec, ctx.api, {
       full,
-      loopCount: runEngine(ctx.app).options.loopCount,
+      loopCount: ctx.app.engine.options.loopCount,
       preferEmbeddedSpec: full,
     });
   });
@@ -1520,12 +1262,12 @@ function fullViewPageSize(raw: string | undefined): number {
 
 function tasksOfRunId(ctx: RequestContext, runId: string): V2Task[] {
   const rec = ctx.store.get<RunRecord>(RUNS, runId);
-  return rec ? v2TasksOf(ctx.store, rec, runEngine(ctx.app).options.loopCount) : [];
+  return rec ? v2TasksOf(ctx.store, rec, ctx.app.engine.options.loopCount) : [];
 }
 
 /** Whether another run has a task with this id (upstream task ids are global). */
 function taskOfOtherRun(ctx: RequestContext, runId: string, taskId: string): boolean {
-  const loopCount = runEngine(ctx.app).options.loopCount;
+  const loopCount = ctx.app.engine.options.loopCount;
   for (const rec of ctx.store.all<RunRecord>(RUNS)) {
     if (rec.run_id === runId || rec.tasks.length === 0) continue;
     if (v2TasksOf(ctx.store, rec, loopCount).some((t) => t.task_id === taskId)) return true;
@@ -1538,7 +1280,7 @@ function unimplemented(operation: string, route: string): ApiError {
   return new ApiError(GrpcCode.Unimplemented, msg, msg);
 }
 
-function registerV2Tasks(app: EmulatorApp): void {
+function registerV2Tasks(app: ModuleHost): void {
   const r = app.router;
 
   r.get("v2", "/runs/{run_id}/tasks", (ctx) => {

@@ -5,13 +5,12 @@
  *
  * A resource module (pipelines.ts, experiments.ts, runs.ts, ...) exports
  *
- *     export function register(app: EmulatorApp): void
+ *     export function register(app: ModuleHost): void   // module.ts: EmulatorApp + router
  *
- * and is listed in RESOURCE_MODULES below (modules whose file does not exist yet are skipped).
- * `app` (context.ts) gives: `router`, `store`, `config`, `options` (raw startEmulator options, for
- * pass-through settings such as `lifecycle`/`runDurations`), `log`, `now()` (unix seconds),
- * `nowMs()`, `newId()`, `onClose(fn)` (stop timers on close) and `services` (a Map to share
- * objects between modules, e.g. a scheduler).
+ * and is listed in app.ts `MODULES` (imported by name). `app` (context.ts) gives: `router`, `store`,
+ * `config`, `log`, `now()` (unix seconds), `nowMs()`, `newId()`, `onClose(fn)` (stop timers on
+ * close), `engine` (engine/engine.ts: start, terminate, retry, observe runs), `scheduler` (recurring
+ * runs) and `experimentArchive` (steps other resources add to an experiment's archival).
  *
  * Routes (router.ts):
  *
@@ -51,13 +50,11 @@
  * a request that fails unexpectedly gets a generic 500 and the server goes on (http/guards.ts).
  */
 
-import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import { identify, type MultiUserConfig, resolveMultiUser } from "./auth.js";
+import { createApp } from "./app.js";
+import { identify, type MultiUserConfig } from "./auth.js";
 import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
 import {
   ApiError,
@@ -74,16 +71,13 @@ import { answerClientError, installSafetyNet, withTimeBudget } from "./http/guar
 import {
   MAX_CONTROL_BODY_BYTES,
   MAX_HEADER_BYTES,
-  MAX_REQUEST_BODY_BYTES,
-  MAX_UPLOAD_BYTES,
   REQUEST_RECEIVE_TIMEOUT_MS,
   REQUEST_TIME_BUDGET_MS,
 } from "./http/limits.js";
 import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
 import type { LifecycleOptions } from "./lifecycle.js";
-import { OutputPool } from "./out-pool.js";
-import { type ApiVersion, Router } from "./router.js";
-import { openStore, type Store } from "./store.js";
+import type { ApiVersion } from "./router.js";
+import type { Store } from "./store.js";
 
 export interface EmulatorOptions {
   /** TCP port (default 0 = any free port). */
@@ -154,97 +148,6 @@ export interface Emulator {
   clearRequests(): void;
   /** Stop listening, close connections, stop background work and close the store. Idempotent. */
   close(): Promise<void>;
-}
-
-/**
- * ── REGISTRATION LIST ── Resource modules registered at start, in order. Each exports
- * `register(app: EmulatorApp)`. Add new resource modules here. A listed module whose source file is
- * absent is skipped (so the list can name modules before they land); a present module without a
- * `register` export fails the start loudly.
- */
-const RESOURCE_MODULES = [
-  "./healthz.js",
-  "./pipelines.js",
-  "./experiments.js",
-  "./runs.js",
-  "./recurring-runs.js",
-  "./v1-runs.js",
-  "./auth-service.js",
-];
-
-const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };
-
-function moduleExists(spec: string): boolean {
-  const base = spec.replace(/\.js$/, "");
-  return [".js", ".ts"].some((ext) => existsSync(fileURLToPath(new URL(base + ext, import.meta.url))));
-}
-
-export function resolveConfig(opts: EmulatorOptions): EmulatorConfig {
-  return {
-    multiUser: resolveMultiUser(opts.multiUser),
-    allowHttpUrls: opts.allowHttpUrls ?? false,
-    allowLoopbackUrls: opts.allowLoopbackUrls ?? false,
-    allowedUrlDomains: opts.allowedUrlDomains ?? [
-      "storage.googleapis.com",
-      "s3.amazonaws.com",
-      "github.com",
-      "raw.githubusercontent.com",
-    ],
-    urlFetchTimeoutMs: opts.urlFetchTimeoutMs ?? 30_000,
-    maxUploadBytes: MAX_UPLOAD_BYTES,
-    maxJsonBodyBytes: MAX_REQUEST_BODY_BYTES,
-    blockV1Pipelines: opts.blockV1Pipelines ?? [],
-    commitSha: opts.commitSha ?? "unknown",
-    tagName: opts.tagName ?? "unknown",
-    pipelineStore: "database",
-  };
-}
-
-/** Build the app (store, router, modules) without listening. */
-export async function createApp(
-  opts: EmulatorOptions = {},
-): Promise<EmulatorApp & { close(): Promise<void> }> {
-  const clock = opts.clock ?? Date.now;
-  const idGen = opts.idGenerator ?? randomUUID;
-  const store = opts.store ?? (await openStore(opts.db));
-  const closers: (() => void | Promise<void>)[] = [];
-  const log = opts.logger ?? SILENT;
-  const app: EmulatorApp & { close(): Promise<void> } = {
-    router: new Router(),
-    store,
-    config: resolveConfig(opts),
-    options: opts as Record<string, unknown>,
-    log,
-    now: () => Math.floor(clock() / 1000),
-    nowMs: () => clock(),
-    newId: () => idGen(),
-    onClose: (fn) => closers.push(fn),
-    services: new Map(),
-    outputPool: new OutputPool(),
-    async close() {
-      for (const fn of closers.splice(0).reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          log.error(`emulator: close hook failed: ${(err as Error).message}`);
-        }
-      }
-      store.close();
-    },
-  };
-  try {
-    for (const spec of RESOURCE_MODULES) {
-      if (!moduleExists(spec)) continue;
-      const mod = (await import(spec)) as { register?: (app: EmulatorApp) => void | Promise<void> };
-      if (typeof mod.register !== "function")
-        throw new Error(`emulator module ${spec} does not export register()`);
-      await mod.register(app);
-    }
-  } catch (err) {
-    await app.close();
-    throw err;
-  }
-  return app;
 }
 
 /** Read the whole body; beyond `limit` bytes keep draining but discard. Resolves null if the client went away. */

@@ -241,10 +241,3 @@ function addTo(index: Map<unknown, IndexEntry>, value: unknown, id: string): voi
   entry.ids.add(id);
   entry.list = undefined;
 }
-
-/** Open a store: in memory, or persisted in the SQLite file `db` (loaded lazily: better-sqlite3 is native). */
-export async function openStore(db?: string): Promise<Store> {
-  if (!db) return new MemoryStore();
-  const { SqliteStore } = await import("./store-sqlite.js");
-  return SqliteStore.open(db);
-}

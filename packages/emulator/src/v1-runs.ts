@@ -14,7 +14,7 @@
  */
 import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
 import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
 import {
@@ -31,6 +31,7 @@ import { checkListOptions, listRows } from "./list.js";
 import { latestVersion } from "./model/pipeline.js";
 import type { RecurringRunRecord } from "./model/recurring-run.js";
 import { RUNS, type RunRecord, runSpecOf } from "./model/run.js";
+import type { ModuleHost } from "./module.js";
 import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
 import {
   changeJobMode,
@@ -389,7 +390,7 @@ function pipelineSpecInput(body: Record<string, unknown>): {
   };
 }
 
-function registerRuns(app: EmulatorApp): void {
+function registerRuns(app: ModuleHost): void {
   const r = app.router;
 
   r.post("v1beta1", "/runs", (ctx) => {
@@ -486,7 +487,7 @@ function registerRuns(app: EmulatorApp): void {
 // ---------------------------------------------------------------------------------------------------
 // Experiments
 
-function registerExperiments(app: EmulatorApp): void {
+function registerExperiments(app: ModuleHost): void {
   const r = app.router;
 
   r.post("v1beta1", "/experiments", (ctx) => {
@@ -590,7 +591,7 @@ export function toApiJobV1(j: RecurringRunRecord): Record<string, unknown> {
   });
 }
 
-function registerJobs(app: EmulatorApp): void {
+function registerJobs(app: ModuleHost): void {
   const r = app.router;
 
   r.post("v1beta1", "/jobs", (ctx) => {
@@ -680,7 +681,7 @@ function registerJobs(app: EmulatorApp): void {
   });
 }
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   registerExperiments(app);
   registerRuns(app);
   registerJobs(app);

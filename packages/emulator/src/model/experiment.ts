@@ -21,3 +21,9 @@ export interface ExperimentRecord {
 export function isEmptyNamespace(ns: string | undefined): boolean {
   return ns === undefined || ns === "" || ns === "-";
 }
+
+/** Hooks other modules install to take part in an experiment's archival. */
+export interface ExperimentArchiveHooks {
+  /** Disable every recurring run of the experiment. */
+  disableRecurringRuns?(experimentId: string): void;
+}
