@@ -679,7 +679,7 @@ export function toApiRunsJson(
     return runs.map((r) => Buffer.from(JSON.stringify(toApiRun(store, r, api, view))));
   }
   const cache = RUN_JSON.variant(`${api}/${view?.full ? "full" : "default"}/${view?.loopCount ?? 2}`);
-  return JsonCache.lookupAll(cache, runs, (r) => toApiRun(store, r, api, view));
+  return RUN_JSON.lookupAll(cache, runs, (r) => toApiRun(store, r, api, view));
 }
 
 /** `RuntimeState.ToV1()`: the v1beta1 `status` string. */

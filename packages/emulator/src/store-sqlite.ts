@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { MemoryStore } from "./store.js";
+import { type Compactor, MemoryStore } from "./store.js";
 
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<unknown[]>;
@@ -19,8 +19,8 @@ export class SqliteStore extends MemoryStore {
   private readonly stmts: { put: Statement; del: Statement; meta: Statement };
   private loading = false;
 
-  private constructor(file: string, db: Db) {
-    super();
+  private constructor(file: string, db: Db, compactors?: ReadonlyMap<string, Compactor>) {
+    super(compactors);
     this.location = file;
     this.db = db;
     this.stmts = {
@@ -34,7 +34,7 @@ export class SqliteStore extends MemoryStore {
     };
   }
 
-  static open(file: string): SqliteStore {
+  static open(file: string, compactors?: ReadonlyMap<string, Compactor>): SqliteStore {
     const path = resolve(file);
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
@@ -66,7 +66,7 @@ export class SqliteStore extends MemoryStore {
       db.close();
       throw err;
     }
-    const store = new SqliteStore(path, db);
+    const store = new SqliteStore(path, db, compactors);
     store.load();
     return store;
   }
@@ -80,7 +80,7 @@ export class SqliteStore extends MemoryStore {
         id: string;
         data: string;
       }>;
-      for (const row of rows) this.table(row.kind).set(row.id, JSON.parse(row.data));
+      for (const row of rows) this.table(row.kind).set(row.id, this.compact(row.kind, JSON.parse(row.data)));
       const metas = db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
       for (const m of metas) this.meta.set(m.key, m.value);
     } finally {

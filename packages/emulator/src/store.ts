@@ -43,6 +43,13 @@ export interface Store {
 
 type Undo = () => void;
 
+/**
+ * How a kind's records are kept in memory (e.g. storage/compact-run.ts for finished runs): applied
+ * on every put and load; the record handed to `put` is what is persisted. A compacted record must
+ * read the same as the original.
+ */
+export type Compactor = (record: never) => unknown;
+
 /** The ids of one indexed value, and the records as a frozen list once asked for. */
 interface IndexEntry {
   ids: Set<string>;
@@ -59,6 +66,17 @@ export class MemoryStore implements Store {
   /** kind → frozen list of all its records (`snapshot`), dropped on any change of the kind. */
   private readonly snapshots = new Map<string, readonly unknown[]>();
   readonly location: string = "memory";
+  protected readonly compactors: ReadonlyMap<string, Compactor>;
+
+  constructor(compactors: ReadonlyMap<string, Compactor> = new Map()) {
+    this.compactors = compactors;
+  }
+
+  /** The in-memory form of a record of `kind`. */
+  protected compact(kind: string, record: unknown): unknown {
+    const c = this.compactors.get(kind) as ((r: unknown) => unknown) | undefined;
+    return c ? c(record) : record;
+  }
 
   protected table(kind: string): Map<string, unknown> {
     let t = this.kinds.get(kind);
@@ -77,7 +95,8 @@ export class MemoryStore implements Store {
     return this.kinds.get(kind)?.has(id) ?? false;
   }
 
-  put<T>(kind: string, id: string, record: T): void {
+  put<T>(kind: string, id: string, original: T): void {
+    const record = this.compact(kind, original) as T;
     const t = this.table(kind);
     const had = t.has(id);
     const prev = t.get(id);
@@ -97,7 +116,7 @@ export class MemoryStore implements Store {
     }
     this.reindex(kind, id, had ? prev : undefined, record);
     t.set(id, record);
-    this.persistPut(kind, id, record);
+    this.persistPut(kind, id, original);
   }
 
   delete(kind: string, id: string): boolean {

@@ -445,7 +445,7 @@ function registerRuns(app: ModuleHost): void {
       200,
       listResponseJson(
         "runs",
-        JsonCache.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.store, x)),
+        RUN_V1_JSON.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.store, x)),
         page.total_size,
         page.next_page_token,
       ),
