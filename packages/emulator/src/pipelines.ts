@@ -640,11 +640,11 @@ async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
   }
   const reqErr = namespaceRequired(ctx, parent.namespace);
   if (reqErr) return sendUploadFailure(ctx, new UploadFailure(400, reqErr.message, false, true));
-  if (ctx.isMultiUser) {
+  // Upstream's canUploadVersionedPipeline skips authorization when the pipeline is shared (empty
+  // namespace): any user may upload a version of a shared pipeline through this handler.
+  if (ctx.isMultiUser && parent.namespace !== "") {
     try {
-      // A version of a shared pipeline is a write to shared pipelines: authorized against the KFP
-      // namespace (FACTS.md §8), like canAccessPipeline does for the JSON endpoints.
-      authorize(ctx, parent.namespace || (ctx.config.multiUser?.kfpNamespace ?? ""), "pipelines", "create");
+      authorize(ctx, parent.namespace, "pipelines", "create");
     } catch (err) {
       return sendUploadFailure(ctx, new UploadFailure(400, generic, false), (err as Error).message);
     }
