@@ -12,6 +12,7 @@ import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
 import { SimulatedRunEngine } from "./engine/simulated.js";
 import { register as registerExperiments } from "./experiments.js";
 import { register as registerHealthz } from "./healthz.js";
+import { MAX_REQUEST_BODY_BYTES, MAX_UPLOAD_BYTES } from "./http/limits.js";
 import type { LifecycleOptions } from "./lifecycle.js";
 import type { ExperimentArchiveHooks } from "./model/experiment.js";
 import type { ModuleHost } from "./module.js";
@@ -57,7 +58,6 @@ export interface AppOptions {
 }
 
 const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };
-const MiB = 1024 * 1024;
 
 export function resolveConfig(opts: AppOptions): EmulatorConfig {
   return {
@@ -71,8 +71,8 @@ export function resolveConfig(opts: AppOptions): EmulatorConfig {
       "raw.githubusercontent.com",
     ],
     urlFetchTimeoutMs: opts.urlFetchTimeoutMs ?? 30_000,
-    maxUploadBytes: 32 * MiB,
-    maxJsonBodyBytes: 32 * MiB,
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+    maxJsonBodyBytes: MAX_REQUEST_BODY_BYTES,
     blockV1Pipelines: opts.blockV1Pipelines ?? [],
     commitSha: opts.commitSha ?? "unknown",
     tagName: opts.tagName ?? "unknown",

@@ -640,9 +640,11 @@ async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
   }
   const reqErr = namespaceRequired(ctx, parent.namespace);
   if (reqErr) return sendUploadFailure(ctx, new UploadFailure(400, reqErr.message, false, true));
-  if (ctx.isMultiUser && parent.namespace !== "") {
+  if (ctx.isMultiUser) {
     try {
-      authorize(ctx, parent.namespace, "pipelines", "create");
+      // A version of a shared pipeline is a write to shared pipelines: authorized against the KFP
+      // namespace (FACTS.md §8), like canAccessPipeline does for the JSON endpoints.
+      authorize(ctx, parent.namespace || (ctx.config.multiUser?.kfpNamespace ?? ""), "pipelines", "create");
     } catch (err) {
       return sendUploadFailure(ctx, new UploadFailure(400, generic, false), (err as Error).message);
     }
@@ -1281,7 +1283,7 @@ function deleteVersionCommon(ctx: RequestContext, pipelineId: string, versionId:
     canAccessPipelineVersion(ctx, versionId, "delete");
   } catch (err) {
     throw (err as ApiError).wrap(
-      `Failed to delete a pipeline version id ${versionId} due to authorization error for pipeline id ${pipelineId}`,
+      `Failed to delete a pipeline version id ${versionId} due to authorization error${pipelineId ? ` for pipeline id ${pipelineId}` : ""}`,
     );
   }
   if (!ctx.store.delete(PIPELINE_VERSIONS, versionId)) {
@@ -1530,10 +1532,16 @@ function deleteVersionV1(ctx: RequestContext): Record<string, never> {
     );
   }
   try {
-    deleteVersionCommon(ctx, v.pipeline_id, vid);
+    // The v1beta1 caller sent only the version id: the parent's id is not named in a denial.
+    deleteVersionCommon(ctx, "", vid);
   } catch (err) {
+    // A denied caller is not told the parent pipeline's id (upstream names it; isolation matrix).
+    const denied =
+      err instanceof ApiError &&
+      (err.code === GrpcCode.PermissionDenied || err.code === GrpcCode.Unauthenticated);
+    const under = denied ? "" : ` under pipeline ${v.pipeline_id}`;
     throw (err as ApiError).wrap(
-      `Failed to delete a pipeline version (v1beta1) ${vid} under pipeline ${v.pipeline_id}. Check error stack`,
+      `Failed to delete a pipeline version (v1beta1) ${vid}${under}. Check error stack`,
     );
   }
   return {};

@@ -34,6 +34,7 @@ import {
   internal,
   invalidInput,
   notFound,
+  ServerError,
 } from "./errors.js";
 import {
   namespaceOfExperiment,
@@ -371,12 +372,7 @@ export function recurringRunRunId(recurringRunId: string, displayName: string): 
 }
 
 /** A plain (non-UserError) failure: the server reports it as code 13 "Internal error: <chain>". */
-export class PlainError extends Error {
-  wrap(prefix: string): this {
-    this.message = `${prefix}: ${this.message}`;
-    return this;
-  }
-}
+export class PlainError extends ServerError {}
 
 /** `util.Wrap` for either error kind. */
 export function wrapError(err: unknown, prefix: string): unknown {

@@ -223,8 +223,11 @@ export function yamlTextDepth(text: string, max = MAX_NESTING_DEPTH): number {
         prev === 32 || prev === 9 || prev === 91 || prev === 123 || prev === 44 || prev === 58;
       if ((c === 34 || c === 39) && atTokenStart) quote = c;
       else if (c === 35 /* # */ && (prev === 32 || prev === 9)) break;
-      else if ((c === 91 || c === 123) && (flow > 0 || atTokenStart)) flow++;
-      else if ((c === 93 || c === 125) && flow > 0) flow--;
+      else if ((c === 91 || c === 123) && (flow > 0 || atTokenStart)) {
+        flow++;
+        if (indents.length + flow > deepest) deepest = indents.length + flow;
+        if (deepest > max) return deepest;
+      } else if ((c === 93 || c === 125) && flow > 0) flow--;
       else if (
         flow === 0 &&
         (c === 124 || c === 62) &&

@@ -35,6 +35,8 @@ export function canAccessPipeline(
   verb: string,
   namespace = "",
   name = "",
+  /** How the messages name what was asked for (a version check names the version, not its parent). */
+  shown = pipelineId,
 ): void {
   const mu = ctx.multiUser;
   if (!mu) return;
@@ -56,7 +58,7 @@ export function canAccessPipeline(
       ctx.authorize(mu.kfpNamespace, "pipelines", verb, n);
     } catch (err) {
       throw (err as ApiError).wrap(
-        `Failed to access shared pipeline ${pipelineId}. Check if you have permission to ${verb} shared pipelines`,
+        `Failed to access shared pipeline ${shown}. Check if you have permission to ${verb} shared pipelines`,
       );
     }
     return;
@@ -65,7 +67,7 @@ export function canAccessPipeline(
     ctx.authorize(ns, "pipelines", verb, n);
   } catch (err) {
     throw (err as ApiError).wrap(
-      `Failed to access pipeline ${pipelineId}. Check if you have access to namespace ${ns}`,
+      `Failed to access pipeline ${shown}. Check if you have access to namespace ${ns}`,
     );
   }
 }
@@ -88,7 +90,8 @@ export function canAccessPipelineVersion(
     }
     pid = v.pipeline_id;
   }
-  canAccessPipeline(ctx, pid, verb, namespace);
+  // Denials name the version the caller sent, never its parent pipeline's id (isolation matrix).
+  canAccessPipeline(ctx, pid, verb, namespace, "", versionId ? `version ${versionId}` : pid);
 }
 
 /** `canAccessExperiment`: no-op in single-user mode; looks up the experiment's namespace by id. */
@@ -211,6 +214,8 @@ export function canUseReferencedPipeline(
 ): void {
   if (!ctx.isMultiUser) return;
   let pipelineId = ref.pipeline_id ?? "";
+  // What the messages name: what the caller sent (a version's parent id stays unsaid).
+  const shown = pipelineId || `version ${ref.pipeline_version_id ?? ""}`;
   if (ref.pipeline_version_id) {
     const v = getVersionRecord(ctx.store, ref.pipeline_version_id);
     if (!v) return;
@@ -223,12 +228,12 @@ export function canUseReferencedPipeline(
     ctx.authorize(p.namespace, "pipelines", "get", p.name);
   } catch (err) {
     throw (err as ApiError).wrap(
-      `Failed to access pipeline ${pipelineId}. Check if you have access to namespace ${p.namespace}`,
+      `Failed to access pipeline ${shown}. Check if you have access to namespace ${p.namespace}`,
     );
   }
   if (p.namespace !== runNamespace) {
     throw invalidInput(
-      `Pipeline ${pipelineId} belongs to namespace '${p.namespace}': a ${kind} in namespace '${runNamespace}' can only use pipelines of its own namespace or shared pipelines`,
+      `Pipeline ${shown} belongs to namespace '${p.namespace}': a ${kind} in namespace '${runNamespace}' can only use pipelines of its own namespace or shared pipelines`,
     );
   }
 }
