@@ -2,11 +2,15 @@
  * Finished runs kept compact (storage/compact-run.ts) read exactly like the record that was stored,
  * and the JSON cache of rendered runs (encode.ts JsonCache) stays within its byte budget.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JsonCache } from "../../packages/emulator/src/encode.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
 import { compactRun, isCompactRun } from "../../packages/emulator/src/storage/compact-run.js";
 import { MemoryStore } from "../../packages/emulator/src/store.js";
+import { SqliteStore } from "../../packages/emulator/src/store-sqlite.js";
 
 function run(state: RunRecord["state"], taskCount: number): RunRecord {
   const tasks = Array.from({ length: taskCount }, (_, i) => ({
@@ -84,6 +88,35 @@ describe("compact finished runs", () => {
       }),
     ).toThrow("roll back");
     expect(store.get<RunRecord>("runs", "r1")).toBe(live);
+  });
+});
+
+describe("compact finished runs with SQLite (--db)", () => {
+  it("keeps no lists in memory: they are read back from the row, also after a reopen", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kfp-compact-"));
+    const file = join(dir, "emu.db");
+    const compactors = new Map([["runs", compactRun]]);
+    try {
+      const done = run("SUCCEEDED", 40);
+      const store = SqliteStore.open(file, compactors);
+      store.put("runs", "r1", done);
+      const kept = store.get<RunRecord>("runs", "r1")!;
+      expect(isCompactRun(kept)).toBe(true);
+      expect(Object.getOwnPropertySymbols(kept).map((k) => typeof (kept as never)[k])).toEqual(["function"]);
+      expect(kept).toEqual(done);
+      store.put("runs", "r1", { ...kept, storage_state: "ARCHIVED" });
+      store.close();
+      const again = SqliteStore.open(file, compactors);
+      try {
+        const loaded = again.get<RunRecord>("runs", "r1")!;
+        expect(isCompactRun(loaded)).toBe(true);
+        expect(loaded).toEqual({ ...done, storage_state: "ARCHIVED" });
+      } finally {
+        again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

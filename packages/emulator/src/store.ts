@@ -46,9 +46,10 @@ type Undo = () => void;
 /**
  * How a kind's records are kept in memory (e.g. storage/compact-run.ts for finished runs): applied
  * on every put and load; the record handed to `put` is what is persisted. A compacted record must
- * read the same as the original.
+ * read the same as the original. A persistent store also passes `reload`, which reads the record
+ * back from the database, so the compact form may keep less in memory.
  */
-export type Compactor = (record: never) => unknown;
+export type Compactor = (record: never, reload?: () => unknown) => unknown;
 
 /** The ids of one indexed value, and the records as a frozen list once asked for. */
 interface IndexEntry {
@@ -73,9 +74,14 @@ export class MemoryStore implements Store {
   }
 
   /** The in-memory form of a record of `kind`. */
-  protected compact(kind: string, record: unknown): unknown {
-    const c = this.compactors.get(kind) as ((r: unknown) => unknown) | undefined;
-    return c ? c(record) : record;
+  protected compact(kind: string, id: string, record: unknown): unknown {
+    const c = this.compactors.get(kind) as ((r: unknown, reload?: () => unknown) => unknown) | undefined;
+    return c ? c(record, this.reloader(kind, id)) : record;
+  }
+
+  /** How to read a record back from persistent storage (none in memory). */
+  protected reloader(_kind: string, _id: string): (() => unknown) | undefined {
+    return undefined;
   }
 
   protected table(kind: string): Map<string, unknown> {
@@ -96,7 +102,7 @@ export class MemoryStore implements Store {
   }
 
   put<T>(kind: string, id: string, original: T): void {
-    const record = this.compact(kind, original) as T;
+    const record = this.compact(kind, id, original) as T;
     const t = this.table(kind);
     const had = t.has(id);
     const prev = t.get(id);

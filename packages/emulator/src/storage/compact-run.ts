@@ -36,7 +36,7 @@ const DICTIONARY = Buffer.from(
     '[{"update_time":"child_tasks":[],"node_type":"Pod","DAG","TaskGroup","task_key":"artifacts":' +
     '"root-driver"-system-container-impl-system-container-driver-system-dag-driver-executor"',
 );
-type Compact = RunRecord & { [PACKED]: Buffer };
+type Compact = RunRecord & { [PACKED]: Buffer | (() => unknown) };
 
 /** The last few decoded records: rendering one run reads its lists several times. */
 const recent: { rec: Compact; lists: Lists }[] = [];
@@ -44,7 +44,14 @@ const RECENT = 8;
 
 function lists(rec: Compact): Lists {
   for (const hit of recent) if (hit.rec === rec) return hit.lists;
-  const decoded = JSON.parse(inflateRawSync(rec[PACKED], ZLIB).toString("utf8")) as Lists;
+  const packed = rec[PACKED];
+  let decoded: Lists;
+  if (typeof packed === "function") {
+    const full = packed() as Partial<RunRecord> | undefined;
+    decoded = [full?.tasks ?? [], full?.state_history ?? []];
+  } else {
+    decoded = JSON.parse(inflateRawSync(packed, ZLIB).toString("utf8")) as Lists;
+  }
   recent.unshift({ rec, lists: decoded });
   if (recent.length > RECENT) recent.pop();
   return decoded;
@@ -62,14 +69,18 @@ export function isCompactRun(rec: RunRecord): boolean {
   return Object.hasOwn(rec, PACKED);
 }
 
-/** The record as stored: compact when the run has finished (and is not compact yet), else itself. */
-export function compactRun(rec: RunRecord): RunRecord {
+/**
+ * The record as stored: compact when the run has finished (and is not compact yet), else itself.
+ * With `reload` (a persistent store) the lists are not kept in memory at all: they are read back
+ * from the database row when asked for.
+ */
+export function compactRun(rec: RunRecord, reload?: () => unknown): RunRecord {
   if (!TERMINAL.has(rec.state) || isCompactRun(rec)) return rec;
   const { tasks, state_history, ...rest } = rec;
   const out = rest as Compact;
   Object.defineProperty(out, PACKED, {
     // A copy: zlib's result is a view of its 16 KiB output chunk, which it would keep alive.
-    value: Buffer.from(deflateRawSync(JSON.stringify([tasks, state_history]), ZLIB)),
+    value: reload ?? Buffer.from(deflateRawSync(JSON.stringify([tasks, state_history]), ZLIB)),
   });
   Object.defineProperty(out, "tasks", { get: getTasks, enumerable: true });
   Object.defineProperty(out, "state_history", { get: getHistory, enumerable: true });
