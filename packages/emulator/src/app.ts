@@ -25,6 +25,7 @@ import { Scheduler } from "./scheduler.js";
 import { openStore } from "./storage/open.js";
 import type { Store } from "./store.js";
 import { register as registerV1Runs } from "./v1-runs.js";
+import { register as registerV2Tasks } from "./v2-task-routes.js";
 
 /** The API modules, registered in this order (routes of earlier modules match first). */
 const MODULES: readonly ((app: ModuleHost) => void)[] = [
@@ -32,6 +33,7 @@ const MODULES: readonly ((app: ModuleHost) => void)[] = [
   registerPipelines,
   registerExperiments,
   registerRuns,
+  registerV2Tasks,
   registerRecurringRuns,
   registerV1Runs,
   registerAuthService,

@@ -28,17 +28,15 @@ import type { RuntimeConfigRecord } from "./model/run.js";
 import type { ModuleHost } from "./module.js";
 import { validateRunParameters } from "./params.js";
 import { canAccessJob, canUseReferencedPipeline } from "./resource/access.js";
+import { compileProblem, type ResolvedSource, resolveSource } from "./resource/run-source.js";
 import { ALL_V2 } from "./router.js";
 import {
   checkOneof,
-  compileProblem,
   defaultServiceAccount,
   PlainError,
   PVR_SHAPE,
   podNamespace,
-  type ResolvedSource,
   RUNTIME_CONFIG_SHAPE,
-  resolveSource,
   runParamsFromBody,
   v1Blocked,
   wrapError,

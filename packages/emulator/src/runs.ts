@@ -20,16 +20,14 @@
  * wait for states without sleeping (`engine.waitFor(runId, predicate)`).
  */
 import { createHash } from "node:crypto";
-import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
-import { JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
+import { JsonCache, listResponseJson, omitZero, timestamp } from "./encode.js";
 import { v1AsIr } from "./engine/simulated.js";
 import {
   ApiError,
   badRequest,
   failedPrecondition,
-  GrpcCode,
   gatewayInvalid,
   internal,
   invalidInput,
@@ -45,12 +43,7 @@ import {
 import { appendState, artifactContent, GO_ZERO_TIME, workflowNameFor } from "./lifecycle.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { EXPERIMENTS, type ExperimentRecord } from "./model/experiment.js";
-import {
-  getPipelineRecord,
-  getVersionRecord,
-  latestVersion,
-  type PipelineVersionRecord,
-} from "./model/pipeline.js";
+import { getVersionRecord } from "./model/pipeline.js";
 import {
   RUN_SPECS,
   RUNS,
@@ -64,12 +57,18 @@ import {
   type TaskRow,
 } from "./model/run.js";
 import type { ModuleHost } from "./module.js";
-import { asRecord, field, validateRunParameters } from "./params.js";
+import { asRecord, validateRunParameters } from "./params.js";
 import { canAccessRun, canUseReferencedPipeline } from "./resource/access.js";
+import {
+  compileProblem,
+  type ResolvedSource,
+  resolveSource,
+  type SourceInput,
+} from "./resource/run-source.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
-import { parseTemplate, type Template, templateStruct } from "./spec.js";
+import { templateStruct } from "./spec.js";
 import type { Store } from "./store.js";
-import { apiTask, buildRunTasks, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
+import { apiTask, buildRunTasks, type V2Task } from "./v2-tasks.js";
 
 export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
 
@@ -147,212 +146,6 @@ export function checkOneof(
   throw gatewayInvalid(
     `proto: (line 1:${second.at + 1}): error parsing "${second.m}", oneof ${oneof} is already set`,
   );
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Pipeline versions (owned by pipelines.ts) and source resolution
-
-export interface SourceInput {
-  pipeline_spec?: Record<string, unknown> | undefined;
-  /** v1beta1: `pipeline_spec.pipeline_manifest` / `workflow_manifest` text. */
-  manifest?: string | undefined;
-  pipeline_id?: string | undefined;
-  pipeline_version_id?: string | undefined;
-}
-
-export interface ResolvedSource {
-  pipeline_id: string;
-  pipeline_version_id: string;
-  pipeline_name: string;
-  inline?: Record<string, unknown>;
-  template: Template;
-}
-
-/** The YAML text upstream builds from an inline spec Struct (`pipelineSpecStructToYamlString`). */
-export function inlineSpecText(s: Record<string, unknown>): string {
-  if (Object.hasOwn(s, "pipeline_spec")) {
-    let text = YAML.stringify(s.pipeline_spec ?? null);
-    if (Object.hasOwn(s, "platform_spec")) text += `\n---\n${YAML.stringify(s.platform_spec ?? null)}`;
-    return text;
-  }
-  return YAML.stringify(s);
-}
-
-/**
- * `fetchTemplateFromPipelineSpec`: version id → that version (it must belong to the given pipeline);
- * pipeline id → its latest version; else the inline spec. Throws the inner error; callers wrap it.
- */
-export function resolveSource(app: EmulatorApp, src: SourceInput): ResolvedSource {
-  const store = app.store;
-  const wrapFetch = (e: ApiError) =>
-    e.wrap("Failed to fetch a template due to error retrieving pipeline version");
-  let version: PipelineVersionRecord | undefined;
-  if (src.pipeline_version_id) {
-    version = getVersionRecord(store, src.pipeline_version_id);
-    if (!version) {
-      throw wrapFetch(
-        notFound("PipelineVersion", src.pipeline_version_id)
-          .wrap(`Failed to get pipeline version ${src.pipeline_version_id}`)
-          .wrap(
-            `Failed to fetch a pipeline version and its manifest from pipeline version ${src.pipeline_version_id}`,
-          ),
-      );
-    }
-    if (version.pipeline_id !== "" && src.pipeline_id && version.pipeline_id !== src.pipeline_id) {
-      throw wrapFetch(
-        invalidInput(
-          `Pipeline version ${src.pipeline_version_id} belongs to pipeline ${version.pipeline_id} (not ${src.pipeline_id})`,
-        ),
-      );
-    }
-  } else if (src.pipeline_id) {
-    const fetchErr = `Failed to fetch a pipeline version and its manifest from pipeline ${src.pipeline_id}`;
-    if (!getPipelineRecord(store, src.pipeline_id)) {
-      throw wrapFetch(
-        notFound("Pipeline", src.pipeline_id)
-          .wrap("Failed to get the latest pipeline version as pipeline was not found")
-          .wrap(fetchErr),
-      );
-    }
-    version = latestVersion(store, src.pipeline_id);
-    if (!version) {
-      throw wrapFetch(
-        notFound("PipelineVersion", `latest version of pipeline ${src.pipeline_id}`)
-          .wrap("Failed to get the latest pipeline version for a pipeline")
-          .wrap(fetchErr),
-      );
-    }
-  }
-  if (version) {
-    return {
-      pipeline_id: version.pipeline_id,
-      pipeline_version_id: version.pipeline_version_id,
-      pipeline_name: version.name,
-      template: version.template,
-    };
-  }
-  const templateErr = (err: unknown) =>
-    err instanceof ApiError
-      ? err.wrap("Failed to fetch a template with an invalid pipeline spec manifest")
-      : err;
-  if (src.manifest) {
-    let template: Template;
-    try {
-      template = parseTemplate(src.manifest);
-    } catch (err) {
-      throw templateErr(err);
-    }
-    return {
-      pipeline_id: "",
-      pipeline_version_id: "",
-      pipeline_name: "",
-      inline: templateStruct(template),
-      template,
-    };
-  }
-  if (!src.pipeline_spec || Object.keys(src.pipeline_spec).length === 0) {
-    throw invalidInput("Failed to fetch a template with an empty pipeline spec manifest");
-  }
-  let template: Template;
-  try {
-    template = parseTemplate(inlineSpecText(src.pipeline_spec));
-  } catch (err) {
-    throw templateErr(err);
-  }
-  return { pipeline_id: "", pipeline_version_id: "", pipeline_name: "", inline: src.pipeline_spec, template };
-}
-
-/**
- * A subset of the Argo compiler's static checks (PIPELINE-SPEC.md §5.2), in upstream order: the
- * component visitor first, then the DAGs. Returns the error text, or undefined.
- */
-export function compileProblem(spec: Record<string, unknown>): string | undefined {
-  const components = asRecord(field(spec, "components")) ?? {};
-  const executors = asRecord(field(field(spec, "deploymentSpec"), "executors")) ?? {};
-  const visited = new Set<string>();
-  const dfs = (name: string, comp: Record<string, unknown>): string | undefined => {
-    if (visited.has(name)) return undefined;
-    visited.add(name);
-    const err = (m: string) => `error processing component name="${name}": ${m}`;
-    const label = field(comp, "executorLabel");
-    if (typeof label === "string" && label !== "") {
-      const exec = asRecord(executors[label]);
-      if (!exec) return err(`executor(label="${label}") not found in deployment config`);
-      if (field(exec, "container") === undefined && field(exec, "importer") === undefined) {
-        return err(`executor(label="${label}"): non-container and non-importer executor not implemented`);
-      }
-      return undefined;
-    }
-    const dag = asRecord(field(comp, "dag"));
-    if (!dag) return err(`unknown component implementation: ${JSON.stringify(comp)}`);
-    const tasks = asRecord(field(dag, "tasks")) ?? {};
-    for (const key of Object.keys(tasks).sort()) {
-      const t = asRecord(tasks[key]) ?? {};
-      const ref = field(field(t, "componentRef"), "name");
-      if (typeof ref !== "string" || ref === "") {
-        return err(
-          `component ref name is empty for task name="${String(field(field(t, "taskInfo"), "name") ?? "")}"`,
-        );
-      }
-      const sub = asRecord(components[ref]);
-      if (!sub) return err(`cannot find component ref name="${ref}"`);
-      const e = dfs(ref, sub);
-      if (e) return e;
-    }
-    return undefined;
-  };
-  const root = asRecord(field(spec, "root")) ?? {};
-  const visitErr = dfs("root", root);
-  if (visitErr) return visitErr;
-
-  const dagCheck = (name: string, dag: Record<string, unknown>, depth: number): string | undefined => {
-    if (depth > 100) return undefined;
-    const tasks = asRecord(field(dag, "tasks")) ?? {};
-    const keys = Object.keys(tasks);
-    const isExit = (t: unknown) => {
-      const s = field(field(t, "triggerPolicy"), "strategy");
-      return s === "ALL_UPSTREAM_TASKS_COMPLETED" || s === 2;
-    };
-    if (keys.length > 0 && keys.every((k) => isExit(tasks[k]))) {
-      return `compiling DAG "${name}": DAG ${name} must contain one or more non-exit tasks`;
-    }
-    for (const key of keys) {
-      const t = asRecord(tasks[key]) ?? {};
-      const inTask = (m: string) => `compiling DAG "${name}": compiling task "${key}": ${m}`;
-      if (field(t, "parameterIterator") !== undefined && field(t, "artifactIterator") !== undefined) {
-        return inTask(
-          `invalid task "${key}": parameterIterator and artifactIterator cannot be specified at the same time`,
-        );
-      }
-      if (field(t, "artifactIterator") !== undefined) return inTask("artifact iterator not implemented yet");
-      const inputs = field(t, "inputs");
-      for (const group of ["parameters", "artifacts"]) {
-        for (const s of Object.values(asRecord(field(inputs, group)) ?? {})) {
-          for (const ref of ["taskOutputParameter", "taskOutputArtifact"]) {
-            const producer = field(field(s, ref), "producerTask");
-            if (typeof producer === "string" && !keys.includes(producer)) {
-              return `compiling DAG "${name}": DAG: failed to add implicit deps: unknown producer task "${producer}" in DAG`;
-            }
-          }
-        }
-      }
-      const comp = asRecord(components[String(field(field(t, "componentRef"), "name"))]) ?? {};
-      const label = field(comp, "executorLabel");
-      if (typeof label === "string" && field(executors[label], "importer") !== undefined) {
-        if (field(field(t, "triggerPolicy"), "condition") !== undefined) {
-          return inTask("triggerPolicy.condition on importer task is not supported");
-        }
-      }
-      const sub = asRecord(field(comp, "dag"));
-      if (sub) {
-        const e = dagCheck(String(field(field(t, "componentRef"), "name")), sub, depth + 1);
-        if (e) return e;
-      }
-    }
-    return undefined;
-  };
-  const rootDag = asRecord(field(root, "dag"));
-  return rootDag ? dagCheck("root", rootDag, 0) : undefined;
 }
 
 /** RFC 4122 v5 UUID (`uuid.NewSHA1`). */
@@ -1243,106 +1036,18 @@ export function register(app: ModuleHost): void {
   r.plain("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx));
   // Moved to /apis/v2 and limited to GET there (FACTS.md §S.1, router item 5).
   r.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx), { method: "GET" });
-  registerV2Tasks(app);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // /apis/v2 view modes and the task API (FACTS.md §S.2; upstream run_server.go ListTasks/GetTask)
 
-const VIEW_MODES = ["DEFAULT", "FULL"] as const;
-const DEFAULT_PAGE_SIZE = 20;
-const FULL_VIEW_MAX_PAGE_SIZE = 100;
+export const VIEW_MODES = ["DEFAULT", "FULL"] as const;
+export const DEFAULT_PAGE_SIZE = 20;
+export const FULL_VIEW_MAX_PAGE_SIZE = 100;
 
 /** `listRunsPageSizeForView` with FULL: 0 → 20, negative unchanged (400 later), capped at 100. */
-function fullViewPageSize(raw: string | undefined): number {
+export function fullViewPageSize(raw: string | undefined): number {
   const n = raw === undefined || raw === "" ? 0 : Number(raw);
   const size = n === 0 ? DEFAULT_PAGE_SIZE : n;
   return size < 0 ? size : Math.min(size, FULL_VIEW_MAX_PAGE_SIZE);
-}
-
-function tasksOfRunId(ctx: RequestContext, runId: string): V2Task[] {
-  const rec = ctx.store.get<RunRecord>(RUNS, runId);
-  return rec ? v2TasksOf(ctx.store, rec, ctx.app.engine.options.loopCount) : [];
-}
-
-/** Whether another run has a task with this id (upstream task ids are global). */
-function taskOfOtherRun(ctx: RequestContext, runId: string, taskId: string): boolean {
-  const loopCount = ctx.app.engine.options.loopCount;
-  for (const rec of ctx.store.all<RunRecord>(RUNS)) {
-    if (rec.run_id === runId || rec.tasks.length === 0) continue;
-    if (v2TasksOf(ctx.store, rec, loopCount).some((t) => t.task_id === taskId)) return true;
-  }
-  return false;
-}
-
-function unimplemented(operation: string, route: string): ApiError {
-  const msg = `${operation} (${route}) is not implemented by the kfp-ts emulator`;
-  return new ApiError(GrpcCode.Unimplemented, msg, msg);
-}
-
-function registerV2Tasks(app: ModuleHost): void {
-  const r = app.router;
-
-  r.get("v2", "/runs/{run_id}/tasks", (ctx) => {
-    const q = ctx.listQuery();
-    // ListTasksRequest has `order_by` (no `sort_by`: the gateway ignores it).
-    const orderBy = ctx.q("order_by");
-    const listQuery = { ...q, sort_by: orderBy ?? null };
-    const runId = ctx.param("run_id");
-    const parentId = ctx.q("parent_id") ?? "";
-    try {
-      canAccessRun(ctx, runId, "", "get");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to authorize task listing") : err;
-    }
-    const tasks = tasksOfRunId(ctx, runId);
-    if (parentId !== "" && !tasks.some((t) => t.task_id === parentId)) {
-      if (taskOfOtherRun(ctx, runId, parentId)) {
-        throw invalidInput("parent_task_id must belong to the same run as run_id");
-      }
-      throw notFound("task", parentId).wrap("Failed to get parent task for authorization");
-    }
-    const listOpts = checkListOptions(listQuery, TASK_LIST_SPEC, "v2", "Failed to create list options");
-    const scoped = parentId === "" ? tasks : tasks.filter((t) => t.parent_task_id === parentId);
-    const page = listRows(scoped, listQuery, TASK_LIST_SPEC, "v2", listOpts);
-    return listResponse("tasks", page.items.map(apiTask), page.total_size, page.next_page_token);
-  });
-
-  r.get("v2", "/runs/{run_id}/tasks/{task_id}", (ctx) => {
-    const runId = ctx.param("run_id");
-    const taskId = ctx.param("task_id");
-    const task = tasksOfRunId(ctx, runId).find((t) => t.task_id === taskId);
-    if (!task) {
-      if (taskOfOtherRun(ctx, runId, taskId)) {
-        throw invalidInput("Task run_id in path parameter does not match the existing task run_id");
-      }
-      throw notFound("task", taskId).wrap("Failed to get task");
-    }
-    try {
-      canAccessRun(ctx, runId, "", "get");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to authorize task access") : err;
-    }
-    return apiTask(task);
-  });
-
-  // Declared in the v2 swagger but not emulated (driver/launcher-facing writes, the artifact store).
-  const notEmulated: [string, string, string][] = [
-    ["POST", "/runs/{run_id}/tasks", "create_task"],
-    ["PATCH", "/runs/{run_id}/tasks/{task_id}", "update_task"],
-    ["POST", "/runs/{run_id}/tasks:batchUpdate", "batch_update_tasks"],
-    ["POST", "/tasks:findCached", "find_cached_task"],
-    ["GET", "/artifacts", "list_artifacts"],
-    ["POST", "/artifacts", "create_artifact"],
-    ["GET", "/artifacts/{artifact_id}", "get_artifact"],
-    ["POST", "/artifacts:batchCreate", "batch_create_artifacts"],
-    ["GET", "/artifact_tasks", "list_artifact_tasks"],
-    ["POST", "/artifact_tasks", "create_artifact_task"],
-    ["POST", "/artifact_tasks:batchCreate", "batch_create_artifact_tasks"],
-  ];
-  for (const [method, pattern, op] of notEmulated) {
-    r.add(method, "v2", pattern, () => {
-      throw unimplemented(op, `${method} /apis/v2${pattern}`);
-    });
-  }
 }
