@@ -13,11 +13,11 @@ import {
   mergeReport,
   resolveLifecycleOptions,
   Simulation,
-  type TaskRow,
   type Timers,
   type WorkflowReport,
   workflowState,
 } from "../../packages/emulator/src/lifecycle.js";
+import type { TaskRow } from "../../packages/emulator/src/model/run.js";
 import { hasShared, sharedPipelines } from "./helpers/shared.js";
 
 function loadSpec(rel: string): Record<string, unknown> {

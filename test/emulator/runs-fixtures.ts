@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { expect } from "vitest";
 import YAML from "yaml";
+import type { RecurringRunScheduler, RunEngine } from "../../packages/emulator/src/engine/engine.js";
 import type { Emulator } from "../../packages/emulator/src/index.js";
-import type { RunEngine, RunRecord } from "../../packages/emulator/src/runs.js";
-import type { Scheduler } from "../../packages/emulator/src/scheduler.js";
+import type { RunRecord } from "../../packages/emulator/src/model/run.js";
 import { call, type Reply, upload } from "./helpers/http.js";
 import { sharedPipelines } from "./helpers/shared.js";
 
@@ -46,11 +46,11 @@ export async function uploadPipeline(
 }
 
 export function engineOf(emu: Emulator): RunEngine {
-  return emu.app.services.get("runs") as RunEngine;
+  return emu.app.engine;
 }
 
-export function schedulerOf(emu: Emulator): Scheduler {
-  return emu.app.services.get("scheduler") as Scheduler;
+export function schedulerOf(emu: Emulator): RecurringRunScheduler {
+  return emu.app.scheduler;
 }
 
 export function waitFinished(emu: Emulator, runId: string, timeoutMs = 10_000): Promise<RunRecord> {

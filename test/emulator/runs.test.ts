@@ -549,9 +549,21 @@ describe.skipIf(!hasShared)("runs (multi-user)", () => {
       bob,
     );
     expect(denied.status).toBe(403);
-    const bobRun = await api(emu).post(
+    // Alice's private pipeline is not bob's to run (resource/access.ts), a shared one is.
+    const foreign = await api(emu).post(
       "/apis/v2beta1/runs",
       { display_name: "rb", experiment_id: expB.experiment_id, ...src },
+      bob,
+    );
+    expect(foreign.status, foreign.text).toBe(403);
+    const shared = await uploadPipeline(emu, specText("two_step_pipeline.yaml"), "two-step-shared", alice);
+    const bobRun = await api(emu).post(
+      "/apis/v2beta1/runs",
+      {
+        display_name: "rb",
+        experiment_id: expB.experiment_id,
+        pipeline_version_reference: { pipeline_id: shared.pipelineId },
+      },
       bob,
     );
     expect(bobRun.status, bobRun.text).toBe(200);

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import type { RunRecord } from "../../packages/emulator/src/runs.js";
+import type { RunRecord } from "../../packages/emulator/src/model/run.js";
 import { parseTemplate, readPipelineFile } from "../../packages/emulator/src/spec.js";
 import { call, upload } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";

@@ -55,6 +55,8 @@ POLL_S = 0.05
 # `kubeflow-userid` header names the user directly; each user may act in its own namespace only.
 ALICE = {"user": "alice@example.com", "namespace": "ns-alice", "token": "token-alice-0123456789"}
 BOB = {"user": "bob@example.com", "namespace": "ns-bob", "token": "token-bob-0123456789"}
+# The credential of the multi-user emulators' control endpoints (/_emulator/*).
+ADMIN_TOKEN = "interop-admin-token-0123456789"
 MULTI_USER_CONFIG = {
     "users": {
         ALICE["user"]: {"namespaces": [ALICE["namespace"]], "tokens": [ALICE["token"]]},
@@ -135,7 +137,10 @@ class Emulator:
 
     # The emulator's request inspector (GET /_emulator/requests): secrets are redacted there.
     def requests(self) -> List[Dict[str, Any]]:
-        status, _, body = http_json("GET", self.url + "/_emulator/requests")
+        # In multi-user mode the control endpoints are the admin's (emulator option adminToken).
+        token = self.options.get("adminToken")
+        headers = {"X-Emulator-Admin-Token": token} if token else None
+        status, _, body = http_json("GET", self.url + "/_emulator/requests", headers=headers)
         assert status == 200, body
         return body["requests"] if isinstance(body, dict) and "requests" in body else body
 
@@ -200,7 +205,7 @@ def single_emu() -> Iterator[Emulator]:
 @pytest.fixture(scope="session")
 def multi_emu() -> Iterator[Emulator]:
     """A multi-user emulator (users alice and bob) shared by the whole session."""
-    yield from _start({"multiUser": MULTI_USER_CONFIG, "lifecycle": LIFECYCLE}, "multi-user")
+    yield from _start({"multiUser": MULTI_USER_CONFIG, "lifecycle": LIFECYCLE, "adminToken": ADMIN_TOKEN}, "multi-user")
 
 
 @pytest.fixture(scope="session")
@@ -212,7 +217,9 @@ def slow_single_emu() -> Iterator[Emulator]:
 @pytest.fixture(scope="session")
 def slow_multi_emu() -> Iterator[Emulator]:
     """The multi-user counterpart of slow_single_emu."""
-    yield from _start({"multiUser": MULTI_USER_CONFIG, "lifecycle": SLOW_LIFECYCLE}, "multi-user-slow")
+    yield from _start(
+        {"multiUser": MULTI_USER_CONFIG, "lifecycle": SLOW_LIFECYCLE, "adminToken": ADMIN_TOKEN}, "multi-user-slow"
+    )
 
 
 @pytest.fixture()

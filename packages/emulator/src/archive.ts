@@ -2,8 +2,18 @@
  * Minimal readers for the two archive formats the upload handler accepts (FACTS.md §4.1):
  * zip (stored or deflated entries, read through the central directory like Go's archive/zip) and
  * gzip-compressed tar (ustar, GNU long names and pax `path` records).
+ *
+ * Both are bounded (http/limits.ts): at most MAX_ARCHIVE_MEMBERS members, a member is never inflated
+ * past MAX_SPEC_BYTES (`pipeline_decompressed_spec`), and a tar.gz is never decompressed past the
+ * traversal budget plus one spec (`pipeline_archive_traversal`), so a bomb costs milliseconds.
  */
 import { gunzipSync, inflateRawSync } from "node:zlib";
+import {
+  MAX_ARCHIVE_MEMBERS,
+  MAX_ARCHIVE_TRAVERSAL_BYTES,
+  MAX_SPEC_BYTES,
+  SizeLimitError,
+} from "./http/limits.js";
 
 export class ArchiveError extends Error {}
 
@@ -34,6 +44,8 @@ export function readZipEntries(buf: Buffer): ArchiveEntry[] {
   if (cdOffset === 0xffffffff || count === 0xffff)
     throw new ArchiveError("zip: zip64 archives are not supported");
   if (cdOffset + cdSize > eocd) throw new ArchiveError("zip: not a valid zip file");
+  if (count > MAX_ARCHIVE_MEMBERS)
+    throw new ArchiveError(`zip: more than ${MAX_ARCHIVE_MEMBERS} members; reduce the archive entries`);
   const entries: ArchiveEntry[] = [];
   let p = cdOffset;
   for (let n = 0; n < count; n++) {
@@ -58,12 +70,16 @@ export function readZipEntries(buf: Buffer): ArchiveEntry[] {
           localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
         const data = buf.subarray(start, start + compSize);
         if (data.length !== compSize) throw new ArchiveError("zip: unexpected EOF");
+        if (size > MAX_SPEC_BYTES) throw new SizeLimitError("pipeline_decompressed_spec", MAX_SPEC_BYTES);
         let out: Buffer;
         if (method === 0) out = Buffer.from(data);
         else if (method === 8) {
           try {
-            out = inflateRawSync(data);
+            // The declared size bounds the output: a member that inflates past it is corrupt.
+            out = inflateRawSync(data, { maxOutputLength: Math.max(1, size + 1) });
           } catch (err) {
+            if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
+              throw new ArchiveError("zip: checksum error");
             throw new ArchiveError(`flate: corrupt input: ${(err as Error).message}`);
           }
         } else throw new ArchiveError("zip: unsupported compression algorithm");
@@ -97,8 +113,10 @@ function cString(field: Buffer): string {
 export function readTarGzEntries(buf: Buffer): ArchiveEntry[] {
   let tar: Buffer;
   try {
-    tar = gunzipSync(buf);
+    tar = gunzipSync(buf, { maxOutputLength: MAX_ARCHIVE_TRAVERSAL_BYTES + MAX_SPEC_BYTES });
   } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
+      throw new SizeLimitError("pipeline_archive_traversal", MAX_ARCHIVE_TRAVERSAL_BYTES);
     throw new ArchiveError(`gzip: invalid header: ${(err as Error).message}`);
   }
   const entries: ArchiveEntry[] = [];
@@ -130,6 +148,13 @@ export function readTarGzEntries(buf: Buffer): ArchiveEntry[] {
     }
     const dataStart = p + 512;
     const dataEnd = dataStart + size;
+    if (entries.length >= MAX_ARCHIVE_MEMBERS)
+      throw new ArchiveError(
+        `archive/tar: more than ${MAX_ARCHIVE_MEMBERS} members; reduce the archive entries`,
+      );
+    // Walking past the budget before the spec entry: a tiny archive of junk entries is refused.
+    if (dataStart > MAX_ARCHIVE_TRAVERSAL_BYTES)
+      throw new SizeLimitError("pipeline_archive_traversal", MAX_ARCHIVE_TRAVERSAL_BYTES);
     if (dataEnd > tar.length) throw new ArchiveError("unexpected EOF");
     const data = tar.subarray(dataStart, dataEnd);
     p = dataStart + Math.ceil(size / 512) * 512;
@@ -147,7 +172,16 @@ export function readTarGzEntries(buf: Buffer): ArchiveEntry[] {
     longName = undefined;
     paxPath = undefined;
     const content = Buffer.from(data);
-    entries.push({ name: finalName, read: () => content });
+    entries.push({
+      name: finalName,
+      read: () => {
+        if (content.length > MAX_SPEC_BYTES)
+          throw new SizeLimitError("pipeline_decompressed_spec", MAX_SPEC_BYTES);
+        return content;
+      },
+    });
+    // The spec entry ends the walk (later entries are never read).
+    if (finalName === "pipeline.yaml") break;
   }
   return entries;
 }

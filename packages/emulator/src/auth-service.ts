@@ -5,8 +5,9 @@
  * is checked (`ValidateAuthorizeRequest`), then authorized like any other call — always allowed in
  * single-user mode, 401/403 in multi-user mode — and answered with `{}`.
  */
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { ApiError, invalidInput } from "./errors.js";
+import type { ModuleHost } from "./module.js";
 
 const RESOURCES = ["UNASSIGNED_RESOURCES", "VIEWERS"] as const;
 const VERBS = ["UNASSIGNED_VERB", "CREATE", "GET", "DELETE"] as const;
@@ -30,6 +31,6 @@ function authorizeRequest(ctx: RequestContext): Record<string, never> {
   return {};
 }
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   app.router.get(["v1beta1", "v2"], "/auth", authorizeRequest);
 }

@@ -193,7 +193,10 @@ export function authorize(
   const { user, errors } = identify(subject);
   if (!user) throw unauthenticatedError(errors);
   if (!userAllowed(mu, user, namespace)) {
-    const external = `User '${user}' is not authorized with reason:  (request: ${resourceAttributes(namespace, verb, resource, name)})`;
+    // Upstream prints the resource's name here; the emulator leaves it out, so a denied caller who
+    // knows only an id never learns the name of another namespace's resource (isolation matrix).
+    void name;
+    const external = `User '${user}' is not authorized with reason:  (request: ${resourceAttributes(namespace, verb, resource, "")})`;
     throw new ApiError(
       GrpcCode.PermissionDenied,
       external,

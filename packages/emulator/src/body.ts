@@ -11,6 +11,7 @@
 
 import { parseTimestamp, toCamel } from "./encode.js";
 import { gatewayInvalid } from "./errors.js";
+import { checkJsonText } from "./http/limits.js";
 
 export type ScalarKind =
   | "string"
@@ -103,6 +104,7 @@ export function decodeJsonBody(
 ): Record<string, unknown> {
   const text = typeof raw === "string" ? raw : raw.toString("utf8");
   if (text.trim() === "") return {};
+  checkJsonText(text, "request body");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

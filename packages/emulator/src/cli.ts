@@ -24,6 +24,8 @@ Options:
       --users <file>           multi-user config (YAML/JSON): users, namespaces, tokens; implies --multi-user
       --userid-header <name>   multi-user identity header (default kubeflow-userid)
       --userid-prefix <text>   prefix stripped from the identity header value (default "")
+      --admin-token <token>    multi-user: credential of the /_emulator/* control endpoints (or env
+                               KFP_EMULATOR_ADMIN_TOKEN; without one they are closed in multi-user mode)
       --allow-loopback-urls    accept package URLs on loopback/private hosts (tests only)
       --allow-http-urls        accept http:// package URLs
       --tick-ms <ms>           simulated run speed: milliseconds per lifecycle step
@@ -108,7 +110,10 @@ export interface ParsedCli {
 }
 
 /** Parse the emulator's arguments (without the program name) into start options. */
-export async function parseEmulatorArgs(args: string[]): Promise<ParsedCli> {
+export async function parseEmulatorArgs(
+  args: string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<ParsedCli> {
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -123,6 +128,7 @@ export async function parseEmulatorArgs(args: string[]): Promise<ParsedCli> {
         users: { type: "string" },
         "userid-header": { type: "string" },
         "userid-prefix": { type: "string" },
+        "admin-token": { type: "string" },
         "allow-loopback-urls": { type: "boolean" },
         "allow-http-urls": { type: "boolean" },
         "tick-ms": { type: "string" },
@@ -158,6 +164,8 @@ export async function parseEmulatorArgs(args: string[]): Promise<ParsedCli> {
     lifecycle,
     allowLoopbackUrls: bool("allow-loopback-urls"),
     allowHttpUrls: bool("allow-http-urls"),
+    // A request must never end the command's process: stray async errors are logged instead.
+    safetyNet: true,
   };
   const db = str("db");
   if (db) options.db = db;
@@ -171,6 +179,11 @@ export async function parseEmulatorArgs(args: string[]): Promise<ParsedCli> {
       userIdPrefix: str("userid-prefix") ?? "",
       ...(multiUserFile ?? {}),
     };
+  }
+  const adminToken = str("admin-token") ?? env.KFP_EMULATOR_ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken !== "") {
+    if (adminToken.length < 16) throw new UsageError("--admin-token must be at least 16 characters");
+    options.adminToken = adminToken;
   }
   const exitWithParent = !bool("no-exit-with-parent");
   return { help: false, quiet: bool("quiet"), exitWithParent, options };

@@ -3,6 +3,7 @@
  * resource modules. See the API overview at the top of server.ts.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { ApiVersion } from "./api-version.js";
 import {
   type AuthResource,
   type AuthVerb,
@@ -13,10 +14,11 @@ import {
 } from "./auth.js";
 import { decodeJsonBody, type MessageShape } from "./body.js";
 import { type JsonListParts, jsonListPartsToBuffer, writeJsonListParts } from "./encode.js";
+import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
 import { ApiError, GrpcCode, gatewayInvalid } from "./errors.js";
 import type { PartSummary } from "./inspector.js";
+import type { ExperimentArchiveHooks } from "./model/experiment.js";
 import type { OutputPool } from "./out-pool.js";
-import type { ApiVersion, Router } from "./router.js";
 import type { Store } from "./store.js";
 
 export interface EmulatorLogger {
@@ -46,16 +48,15 @@ export interface EmulatorConfig {
   blockV1Pipelines: string[];
   commitSha: string;
   tagName: string;
+  /** Service account of runs that name none ("" = the real default, `pipeline-runner`). */
+  defaultServiceAccount: string;
   pipelineStore: "database" | "kubernetes";
 }
 
-/** What resource modules receive in `register(app)`. */
+/** The application services every module and request handler can reach (`ctx.app`). */
 export interface EmulatorApp {
-  readonly router: Router;
   readonly store: Store;
   readonly config: EmulatorConfig;
-  /** The options given to startEmulator, untouched (pass-through settings such as `lifecycle`). */
-  readonly options: Readonly<Record<string, unknown>>;
   readonly log: EmulatorLogger;
   /** Current time in unix seconds (injectable clock). */
   now(): number;
@@ -65,8 +66,12 @@ export interface EmulatorApp {
   newId(): string;
   /** Run `fn` when the emulator closes (stop timers, flush); awaited in reverse registration order. */
   onClose(fn: () => void | Promise<void>): void;
-  /** Shared services between modules (e.g. "scheduler"), keyed by name. */
-  readonly services: Map<string, unknown>;
+  /** The run engine the resource layer starts, terminates and retries runs with (engine/engine.ts). */
+  readonly engine: RunEngine;
+  /** The recurring-run controller (scheduler.ts). */
+  readonly scheduler: RecurringRunScheduler;
+  /** Steps other resources add to an experiment's archival (recurring runs: disable them). */
+  readonly experimentArchive: ExperimentArchiveHooks;
   /** Reusable buffers for large responses assembled from pieces (`sendJson`). */
   readonly outputPool: OutputPool;
 }

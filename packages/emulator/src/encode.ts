@@ -120,46 +120,71 @@ export function jsonListPartsToBuffer(parts: JsonListParts): Buffer {
   return out;
 }
 
+/** Bytes of cached JSON one `JsonCache` keeps at most (the run-list working set of 10,000 runs fits). */
+export const JSON_CACHE_BYTES = 16 * 1024 * 1024;
+
 /**
  * UTF-8 JSON of response messages rendered from immutable records (store records are never changed
- * in place: a change `put`s a new object), per variant (API version, view...). An entry lives as long
- * as its record object, so a stored change or a deletion drops it.
+ * in place: a change `put`s a new object), per variant (API version, view...). The cache holds at
+ * most `budget` bytes: the oldest entries go first, and a document larger than an eighth of the
+ * budget is rendered but not kept. An entry of a replaced or deleted record is never hit again and
+ * ages out like any other.
  */
 export class JsonCache<K extends object> {
-  private readonly byVariant = new Map<string, WeakMap<K, Buffer>>();
+  private readonly byVariant = new Map<string, Map<K, Buffer>>();
+  private readonly queue: { map: Map<K, Buffer>; key: K; bytes: Buffer }[] = [];
+  private head = 0;
+  private held = 0;
+
+  constructor(private readonly budget = JSON_CACHE_BYTES) {}
 
   /** A cache for one variant, to look many records up with (one map lookup per record). */
-  variant(variant: string): WeakMap<K, Buffer> {
+  variant(variant: string): Map<K, Buffer> {
     let map = this.byVariant.get(variant);
     if (!map) {
-      map = new WeakMap();
+      map = new Map();
       this.byVariant.set(variant, map);
     }
     return map;
   }
 
   /** The cached JSON of `record` in `map` (from `variant`), rendered on a miss. */
-  static lookup<K extends object>(
-    map: WeakMap<K, Buffer>,
-    record: K,
-    render: (record: K) => unknown,
-  ): Buffer {
+  lookup(map: Map<K, Buffer>, record: K, render: (record: K) => unknown): Buffer {
     const hit = map.get(record);
     if (hit !== undefined) return hit;
     const bytes = Buffer.from(JSON.stringify(render(record)));
-    map.set(record, bytes);
+    if (bytes.length <= this.budget / 8) {
+      map.set(record, bytes);
+      this.queue.push({ map, key: record, bytes });
+      this.held += bytes.length;
+      this.evict();
+    }
     return bytes;
   }
 
   /** The cached JSON of each record (one render function for all: no closure per record). */
-  static lookupAll<K extends object>(
-    map: WeakMap<K, Buffer>,
-    records: readonly K[],
-    render: (record: K) => unknown,
-  ): Buffer[] {
+  lookupAll(map: Map<K, Buffer>, records: readonly K[], render: (record: K) => unknown): Buffer[] {
     const out = new Array<Buffer>(records.length);
-    for (let i = 0; i < records.length; i++) out[i] = JsonCache.lookup(map, records[i]!, render);
+    for (let i = 0; i < records.length; i++) out[i] = this.lookup(map, records[i]!, render);
     return out;
+  }
+
+  /** Bytes held now (tests, benchmarks). */
+  get size(): number {
+    return this.held;
+  }
+
+  private evict(): void {
+    while (this.held > this.budget && this.head < this.queue.length) {
+      const old = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as never;
+      this.held -= old.bytes.length;
+      if (old.map.get(old.key) === old.bytes) old.map.delete(old.key);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
   }
 }
 

@@ -147,10 +147,29 @@ export function internal(msg: string, cause?: ApiError | Error): ApiError {
   return new ApiError(GrpcCode.Internal, "Internal Server Error", `InternalServerError: ${chain}`);
 }
 
-/** Any thrown value as an ApiError; non-UserErrors become "Internal error: ..." with code 13. */
+/**
+ * A failure the real server reports as a plain (non-UserError) error: code 13 with its text,
+ * "Internal error: <chain>". `wrap()` prefixes the chain like `util.Wrap`.
+ */
+export class ServerError extends Error {
+  wrap(prefix: string): this {
+    this.message = `${prefix}: ${this.message}`;
+    return this;
+  }
+}
+
+/** The message of an unexpected exception (a bug): the details go to the log, never to the client. */
+export const UNEXPECTED_ERROR_TEXT =
+  "the emulator failed unexpectedly while handling the request (details are in its log)";
+
+/**
+ * Any thrown value as an ApiError: a ServerError becomes "Internal error: <its text>" with code 13;
+ * anything else (a bug: TypeError, RangeError, ...) the same with a generic text, so no internal detail
+ * is echoed.
+ */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const text = err instanceof Error ? err.message : String(err);
+  const text = err instanceof ServerError ? err.message : UNEXPECTED_ERROR_TEXT;
   // A non-UserError: the interceptor's status carries the same "Internal error: ..." text in
   // `message` and in the detail (whose code is Unknown, see gatewayErrorBody).
   return new ApiError(GrpcCode.Internal, `Internal error: ${text}`, `Internal error: ${text}`);

@@ -21,33 +21,16 @@ import type { EmulatorApp, RequestContext } from "./context.js";
 import { listResponse, omitZero, timestamp } from "./encode.js";
 import { type ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "./errors.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
+import {
+  DEFAULT_EXPERIMENT_DESCRIPTION,
+  DEFAULT_EXPERIMENT_META,
+  EXPERIMENTS,
+  type ExperimentRecord,
+} from "./model/experiment.js";
+import type { ModuleHost } from "./module.js";
+import { canAccessExperiment } from "./resource/access.js";
 import { ALL_V2 } from "./router.js";
 import type { Store } from "./store.js";
-
-export const EXPERIMENTS = "experiments";
-export const DEFAULT_EXPERIMENT_META = "default_experiment_id";
-export const DEFAULT_EXPERIMENT_DESCRIPTION =
-  "All runs created without specifying an experiment will be grouped here.";
-
-export type StorageState = "AVAILABLE" | "ARCHIVED";
-
-export interface ExperimentRecord {
-  experiment_id: string;
-  display_name: string;
-  description: string;
-  namespace: string;
-  created_at: number;
-  last_run_created_at: number;
-  storage_state: StorageState;
-}
-
-/** Hooks other modules install to take part in an experiment's archival. */
-export interface ExperimentArchiveHooks {
-  /** Disable every recurring run of the experiment. */
-  disableRecurringRuns?(experimentId: string): void;
-}
-
-export const ARCHIVE_HOOKS = "experiment-archive-hooks";
 
 const STORAGE_STATES = ["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"];
 
@@ -62,9 +45,6 @@ const EXPERIMENT_SHAPE = message("Experiment", {
 });
 
 /** `IsEmptyNamespace`: "" or "-" (model.NoNamespace). */
-export function isEmptyNamespace(ns: string | undefined): boolean {
-  return ns === undefined || ns === "" || ns === "-";
-}
 
 /** `ExperimentStore.GetExperiment`: 404 "Experiment <id> not found". */
 export function getExperiment(store: Store, id: string): ExperimentRecord {
@@ -212,28 +192,6 @@ export const EXPERIMENT_LIST_SPEC: ListSpec<ExperimentRecord> = {
 // ---------------------------------------------------------------------------------------------------
 // Operations shared by v2beta1 and v1beta1
 
-/** `canAccessExperiment`: no-op in single-user mode; looks up the experiment's namespace by id. */
-export function canAccessExperiment(
-  ctx: RequestContext,
-  experimentId: string,
-  namespace: string,
-  verb: string,
-  name = "",
-): void {
-  if (!ctx.isMultiUser) return;
-  let ns = namespace;
-  let n = name;
-  if (experimentId !== "") {
-    const rec = ctx.store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
-    if (!rec) throw notFound("Experiment", experimentId).wrap("Failed to authorize with the experiment ID");
-    ns = rec.namespace;
-    if (n === "") n = rec.display_name;
-  }
-  if (isEmptyNamespace(ns))
-    throw invalidInput("An experiment cannot have an empty namespace in multi-user mode");
-  ctx.authorize(ns, "experiments", verb, n);
-}
-
 /** Validate and store a new experiment (conversion errors → 500, duplicates → 409). */
 export function createExperiment(
   ctx: RequestContext,
@@ -353,8 +311,7 @@ export function archiveExperiment(ctx: RequestContext, id: string, prefix: strin
   }
   const store = ctx.store;
   store.transaction(() => {
-    const hooks = ctx.app.services.get(ARCHIVE_HOOKS) as ExperimentArchiveHooks | undefined;
-    hooks?.disableRecurringRuns?.(id);
+    ctx.app.experimentArchive.disableRecurringRuns?.(id);
     const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
     if (rec) store.put(EXPERIMENTS, id, { ...rec, storage_state: "ARCHIVED" });
     for (const run of store.find<{ run_id: string; experiment_id: string; storage_state: string }>(
@@ -382,7 +339,7 @@ export function unarchiveExperiment(ctx: RequestContext, id: string, prefix: str
 // ---------------------------------------------------------------------------------------------------
 // Routes
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   if (!app.config.multiUser) ensureDefaultExperiment(app, "");
   const r = app.router;
 

@@ -1,11 +1,7 @@
-/**
- * `/apis/{v2beta1,v2}/healthz` and `/apis/v1beta1/healthz` (FACTS.md §10): plain handlers answering any
- * method with Go `encoding/json` of the health struct; v1beta1 omits `pipeline_store`.
- */
-import type { EmulatorApp } from "./context.js";
+import type { ModuleHost } from "./module.js";
 import { ALL_V2 } from "./router.js";
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   const { config } = app;
   app.router.plain(ALL_V2, "/healthz", () => ({
     commit_sha: config.commitSha,

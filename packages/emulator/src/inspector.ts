@@ -8,6 +8,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import busboy from "busboy";
+import { MAX_MULTIPART_FIELD_BYTES, MAX_MULTIPART_PARTS } from "./http/limits.js";
 
 export interface PartSummary {
   name: string;
@@ -43,6 +44,8 @@ export interface InspectedRequest {
   route?: string;
   fault?: string;
   body?: BodySummary;
+  /** Multi-user mode: the identified user (a user sees only their own entries). */
+  user?: string;
 }
 
 export const REDACTED = "[redacted]";
@@ -105,6 +108,8 @@ export function watchParts(bb: busboy.Busboy): PartSummary[] {
     const chunks: Buffer[] = [];
     let size = 0;
     let headLen = 0;
+    // A truncated body fails the part's stream; the summary keeps what arrived.
+    stream.on("error", () => {});
     stream.on("data", (c: Buffer) => {
       size += c.length;
       if (headLen < 64) {
@@ -135,7 +140,7 @@ function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[
       bb = busboy({
         headers: { "content-type": contentType },
         preservePath: true,
-        limits: { fieldSize: 1 << 20 },
+        limits: { fieldSize: MAX_MULTIPART_FIELD_BYTES, parts: MAX_MULTIPART_PARTS },
       });
     } catch {
       resolve(undefined);
@@ -144,7 +149,11 @@ function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[
     const parts = watchParts(bb);
     bb.on("close", () => resolve(parts));
     bb.on("error", () => resolve(parts.length ? parts : undefined));
-    bb.end(body);
+    try {
+      bb.end(body);
+    } catch {
+      resolve(parts.length ? parts : undefined);
+    }
   });
 }
 
@@ -165,12 +174,15 @@ export class Inspector {
     this.next = (this.next + 1) % this.size;
   }
 
-  /** Oldest first; each call returns new objects. */
-  list(): InspectedRequest[] {
+  /** Oldest first; each call returns new objects. With `user`: only that user's entries. */
+  list(user?: string): InspectedRequest[] {
     const n = this.ring.length;
     const start = n < this.size ? 0 : this.next;
-    const out: InspectedRequest[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = JSON.parse(this.ring[(start + i) % n]!) as InspectedRequest;
+    const out: InspectedRequest[] = [];
+    for (let i = 0; i < n; i++) {
+      const entry = JSON.parse(this.ring[(start + i) % n]!) as InspectedRequest;
+      if (user === undefined || entry.user === user) out.push(entry);
+    }
     return out;
   }
 

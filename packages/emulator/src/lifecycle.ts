@@ -20,11 +20,10 @@
  * Pure except for timers, which come from an injectable `Timers` and are unref'd by default.
  */
 import { createHash } from "node:crypto";
+import type { NodeType, RuntimeState, StateEntry, TaskRow, WorkflowPhase } from "./model/run.js";
 import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";
 
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Omitted";
-export type NodeType = "DAG" | "Pod" | "TaskGroup";
-export type WorkflowPhase = "Running" | "Succeeded" | "Failed";
 
 /** Tunables of the simulated lifecycle (server option `lifecycle`). */
 export interface LifecycleOptions {
@@ -845,39 +844,6 @@ export class Simulation {
 
 // ---------------------------------------------------------------------------------------------
 // Reports → run state and task_details (report_server.go, task_store.go)
-
-export type RuntimeState =
-  | "RUNTIME_STATE_UNSPECIFIED"
-  | "PENDING"
-  | "RUNNING"
-  | "SUCCEEDED"
-  | "SKIPPED"
-  | "FAILED"
-  | "CANCELING"
-  | "CANCELED"
-  | "PAUSED";
-
-export interface StateEntry {
-  update_time: number;
-  state: RuntimeState;
-}
-
-/** A stored task row (one Argo node); `pod_name` is the node id used to match reports. */
-export interface TaskRow {
-  task_id: string;
-  pod_name: string;
-  display_name: string;
-  create_time: number;
-  start_time: number;
-  end_time: number;
-  state: RuntimeState;
-  state_history: StateEntry[];
-  child_tasks: string[];
-  /** Argo node type (not reported by the real server). */
-  node_type?: NodeType;
-  task_key?: string;
-  artifacts?: string[];
-}
 
 /** Go zero time as unix seconds (`time.Time{}.Unix()`), shown as `0001-01-01T00:00:00Z`. */
 export const GO_ZERO_TIME = -62135596800;

@@ -8,6 +8,7 @@
  * The result is the short (external) message; callers wrap it into an InvalidArgument error (HTTP 400).
  */
 import { goQuote } from "./go-text.js";
+import { scanJsonText } from "./http/limits.js";
 
 /** The part of a pipeline spec this module reads (lowerCamelCase or snake_case keys). */
 export type SpecLike = Record<string, unknown>;
@@ -302,6 +303,8 @@ export function loopList(value: unknown): unknown[] | undefined {
   if (Array.isArray(value)) return value;
   if (typeof value === "string") {
     try {
+      // Too deep or with repeated keys: not a list the driver would accept (and never parsed).
+      if (scanJsonText(value)) return undefined;
       const parsed: unknown = JSON.parse(value);
       if (Array.isArray(parsed)) return parsed;
     } catch {

@@ -9,10 +9,9 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import busboy from "busboy";
 import { authorize } from "./auth.js";
 import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { listResponse, omitZero, timestamp } from "./encode.js";
 import {
   ApiError,
@@ -24,8 +23,21 @@ import {
   writePlainTextError,
   writeUploadError,
 } from "./errors.js";
-import { watchParts } from "./inspector.js";
+import { scanJsonText } from "./http/limits.js";
+import { formFile } from "./http/multipart.js";
 import { type ListSpec, listOptions, listRows } from "./list.js";
+import {
+  getPipelineRecord,
+  getVersionRecord,
+  latestVersion,
+  PIPELINE_VERSIONS,
+  PIPELINES,
+  type PipelineRecord,
+  type PipelineVersionRecord,
+  versionsOf,
+} from "./model/pipeline.js";
+import type { ModuleHost } from "./module.js";
+import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import {
   parseTemplate,
@@ -36,63 +48,6 @@ import {
   validatePipelineName,
 } from "./spec.js";
 import type { Store } from "./store.js";
-
-export const PIPELINES = "pipelines";
-export const PIPELINE_VERSIONS = "pipeline_versions";
-
-export interface PipelineRecord {
-  pipeline_id: string;
-  name: string;
-  display_name: string;
-  description: string;
-  namespace: string;
-  created_at: number;
-  tags?: Record<string, string>;
-}
-
-export interface PipelineVersionRecord {
-  pipeline_version_id: string;
-  pipeline_id: string;
-  name: string;
-  display_name: string;
-  description: string;
-  created_at: number;
-  tags?: Record<string, string>;
-  code_source_url: string;
-  /** `PipelineSpecURI`: the package URL for versions created from a URL. */
-  package_url: string;
-  /** The validated template (v2 spec + platform spec, or a v1 Argo workflow). */
-  template: Template;
-}
-
-// ── Store access ─────────────────────────────────────────────────────────────────────────────────
-
-export function getPipelineRecord(store: Store, id: string): PipelineRecord | undefined {
-  return store.get<PipelineRecord>(PIPELINES, id);
-}
-
-export function getVersionRecord(store: Store, id: string): PipelineVersionRecord | undefined {
-  return store.get<PipelineVersionRecord>(PIPELINE_VERSIONS, id);
-}
-
-function versionsOf(store: Store, pipelineId: string): readonly PipelineVersionRecord[] {
-  return store.find<PipelineVersionRecord>(PIPELINE_VERSIONS, "pipeline_id", pipelineId);
-}
-
-/** The most recent version (created_at desc, then id desc), like `GetLatestPipelineVersion`. */
-export function latestVersion(store: Store, pipelineId: string): PipelineVersionRecord | undefined {
-  let best: PipelineVersionRecord | undefined;
-  for (const v of versionsOf(store, pipelineId)) {
-    if (
-      !best ||
-      v.created_at > best.created_at ||
-      (v.created_at === best.created_at && v.pipeline_version_id > best.pipeline_version_id)
-    ) {
-      best = v;
-    }
-  }
-  return best;
-}
 
 /** The stored spec as a Struct, as the API returns it. */
 export function versionSpecStruct(v: PipelineVersionRecord): Record<string, unknown> {
@@ -333,6 +288,7 @@ export function validateTags(tags: Record<string, string> | undefined): void {
 function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
   let v: unknown;
   try {
+    if (scanJsonText(raw)) return { ok: false };
     v = JSON.parse(raw);
   } catch {
     return { ok: false };
@@ -349,72 +305,6 @@ function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> |
     out[k] = val;
   }
   return { ok: true, tags: out };
-}
-
-/**
- * `canAccessPipeline`: multi-user only; looks up the pipeline's namespace; reads of shared
- * pipelines are free, writes to them are authorized against the KFP namespace.
- */
-function canAccessPipeline(
-  ctx: RequestContext,
-  pipelineId: string,
-  verb: string,
-  namespace = "",
-  name = "",
-): void {
-  const mu = ctx.multiUser;
-  if (!mu) return;
-  let ns = namespace;
-  let n = name;
-  if (pipelineId) {
-    const p = getPipelineRecord(ctx.store, pipelineId);
-    if (!p) {
-      throw notFound("Pipeline", pipelineId).wrap(
-        `Failed to access pipeline ${pipelineId}. Check if it exists and have a namespace assigned`,
-      );
-    }
-    ns = p.namespace;
-    if (!n) n = p.name;
-  }
-  if (ns === "" || ns === "-") {
-    if (verb === "get" || verb === "list") return;
-    try {
-      authorize(ctx, mu.kfpNamespace, "pipelines", verb, n);
-    } catch (err) {
-      throw (err as ApiError).wrap(
-        `Failed to access shared pipeline ${pipelineId}. Check if you have permission to ${verb} shared pipelines`,
-      );
-    }
-    return;
-  }
-  try {
-    authorize(ctx, ns, "pipelines", verb, n);
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to access pipeline ${pipelineId}. Check if you have access to namespace ${ns}`,
-    );
-  }
-}
-
-/** `canAccessPipelineVersion`. */
-function canAccessPipelineVersion(
-  ctx: RequestContext,
-  versionId: string,
-  verb: string,
-  namespace = "",
-): void {
-  if (!ctx.isMultiUser) return;
-  let pid = "";
-  if (versionId) {
-    const v = getVersionRecord(ctx.store, versionId);
-    if (!v) {
-      throw notFound("PipelineVersion", versionId).wrap(
-        `Failed to access pipeline version ${versionId}. Check if it exists`,
-      );
-    }
-    pid = v.pipeline_id;
-  }
-  canAccessPipeline(ctx, pid, verb, namespace);
 }
 
 function requirePipeline(store: Store, id: string): PipelineRecord {
@@ -593,80 +483,6 @@ function createVersion(
 
 // ── Multipart upload handlers ───────────────────────────────────────────────────────────────────
 
-/** Go `r.FormFile("uploadfile")`: the first part with that name and a non-empty filename. */
-interface FormFile {
-  filename: string;
-  data: Buffer;
-  /** The file exceeded the upload limit (its content was discarded). */
-  tooLarge?: boolean;
-}
-
-/**
- * `filepath.Base` on Linux, as Go's `multipart.Part.FileName()` applies it: the last `/`-separated
- * element, trailing slashes ignored (a backslash is an ordinary character); "" stays "" (no file).
- */
-export function goBaseName(name: string): string {
-  if (name === "") return "";
-  const trimmed = name.replace(/\/+$/, "");
-  if (trimmed === "") return "/";
-  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
-}
-
-function formFile(ctx: RequestContext): Promise<FormFile | undefined> {
-  const ct = ctx.headers["content-type"];
-  if (!ct || !/^multipart\/form-data/i.test(ct)) return Promise.resolve(undefined);
-  // Go keeps oversize multipart files on disk and fails later on the size check.
-  if (ctx.bodyTooLarge) return Promise.resolve({ filename: "", data: Buffer.alloc(0), tooLarge: true });
-  return new Promise((resolve) => {
-    let bb: busboy.Busboy;
-    try {
-      // busboy reports `limit` once a file reaches `fileSize` bytes; the server rejects files *longer*
-      // than the maximum, so a file of exactly the maximum must not trip it.
-      // The filename is taken as sent (`preservePath`) and reduced the Go way below (busboy's own
-      // basename also splits on backslashes).
-      bb = busboy({
-        headers: { "content-type": ct },
-        preservePath: true,
-        limits: { fileSize: ctx.config.maxUploadBytes + 1 },
-      });
-    } catch {
-      resolve(undefined);
-      return;
-    }
-    let found: FormFile | undefined;
-    let tooLarge = false;
-    let anyLimit = false;
-    // The inspector's summary of the same parse (usable unless a file hit the size limit, which the
-    // inspector's own parse does not have).
-    const parts = watchParts(bb);
-    bb.on("file", (name, stream, info) => {
-      const chunks: Buffer[] = [];
-      const wanted = name === "uploadfile" && !!info.filename && !found;
-      stream.on("data", (c: Buffer) => {
-        if (wanted) chunks.push(c);
-      });
-      stream.on("limit", () => {
-        anyLimit = true;
-        if (wanted) tooLarge = true;
-      });
-      stream.on("end", () => {
-        if (wanted && !found) {
-          const fname = info.filename ?? "";
-          const base = goBaseName(fname);
-          found = { filename: base, data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks) };
-          if (tooLarge) found.tooLarge = true;
-        }
-      });
-    });
-    bb.on("close", () => {
-      if (!anyLimit) ctx.inspectedParts = parts;
-      resolve(found);
-    });
-    bb.on("error", () => resolve(undefined));
-    bb.end(ctx.body);
-  });
-}
-
 /** Upload handler failures: status, JSON-in-text/plain or JSON content type, or Go http.Error text. */
 class UploadFailure extends Error {
   constructor(
@@ -824,6 +640,8 @@ async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
   }
   const reqErr = namespaceRequired(ctx, parent.namespace);
   if (reqErr) return sendUploadFailure(ctx, new UploadFailure(400, reqErr.message, false, true));
+  // Upstream's canUploadVersionedPipeline skips authorization when the pipeline is shared (empty
+  // namespace): any user may upload a version of a shared pipeline through this handler.
   if (ctx.isMultiUser && parent.namespace !== "") {
     try {
       authorize(ctx, parent.namespace, "pipelines", "create");
@@ -1233,7 +1051,7 @@ function getPipelineV2(ctx: RequestContext): Record<string, unknown> {
   }
 }
 
-/** `getPipelineByName`: the most recent pipeline with that name (any namespace when "" is given). */
+/** `getPipelineByName`: the most recent visible pipeline with that name (resource/access.ts `visibleByName`). */
 function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineRecord {
   const namespace = replaceNamespace(ctx, rawNs);
   const reqErr = namespaceRequired(ctx, namespace);
@@ -1247,7 +1065,7 @@ function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineR
   }
   let best: PipelineRecord | undefined;
   for (const p of ctx.store.find<PipelineRecord>(PIPELINES, "name", name)) {
-    if (namespace !== "" && p.namespace !== namespace) continue;
+    if (!visibleByName(ctx, p.namespace, namespace)) continue;
     if (!best || p.created_at >= best.created_at) best = p;
   }
   if (!best) {
@@ -1465,7 +1283,7 @@ function deleteVersionCommon(ctx: RequestContext, pipelineId: string, versionId:
     canAccessPipelineVersion(ctx, versionId, "delete");
   } catch (err) {
     throw (err as ApiError).wrap(
-      `Failed to delete a pipeline version id ${versionId} due to authorization error for pipeline id ${pipelineId}`,
+      `Failed to delete a pipeline version id ${versionId} due to authorization error${pipelineId ? ` for pipeline id ${pipelineId}` : ""}`,
     );
   }
   if (!ctx.store.delete(PIPELINE_VERSIONS, versionId)) {
@@ -1714,10 +1532,16 @@ function deleteVersionV1(ctx: RequestContext): Record<string, never> {
     );
   }
   try {
-    deleteVersionCommon(ctx, v.pipeline_id, vid);
+    // The v1beta1 caller sent only the version id: the parent's id is not named in a denial.
+    deleteVersionCommon(ctx, "", vid);
   } catch (err) {
+    // A denied caller is not told the parent pipeline's id (upstream names it; isolation matrix).
+    const denied =
+      err instanceof ApiError &&
+      (err.code === GrpcCode.PermissionDenied || err.code === GrpcCode.Unauthenticated);
+    const under = denied ? "" : ` under pipeline ${v.pipeline_id}`;
     throw (err as ApiError).wrap(
-      `Failed to delete a pipeline version (v1beta1) ${vid} under pipeline ${v.pipeline_id}. Check error stack`,
+      `Failed to delete a pipeline version (v1beta1) ${vid}${under}. Check error stack`,
     );
   }
   return {};
@@ -1741,7 +1565,7 @@ function getVersionTemplateV1(ctx: RequestContext): Record<string, unknown> {
 
 // ── Registration ────────────────────────────────────────────────────────────────────────────────
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   const r = app.router;
   // Multipart bodies carry the 32 MiB file plus the multipart framing.
   const uploadLimit = app.config.maxUploadBytes + 1024 * 1024;

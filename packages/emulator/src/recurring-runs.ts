@@ -16,77 +16,33 @@
  */
 import { createHash } from "node:crypto";
 import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { cronError } from "./cron.js";
 import { int64, listResponse, omitZero, parseTimestamp, timestamp } from "./encode.js";
 import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
-import {
-  ARCHIVE_HOOKS,
-  EXPERIMENTS,
-  type ExperimentArchiveHooks,
-  type ExperimentRecord,
-  isEmptyNamespace,
-  namespaceOfExperiment,
-  replaceNamespace,
-  validExperimentNamespacePair,
-} from "./experiments.js";
+import { namespaceOfExperiment, replaceNamespace, validExperimentNamespacePair } from "./experiments.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
+import { getPipelineRecord, latestVersion } from "./model/pipeline.js";
+import { RECURRING_RUNS, type RecurringRunRecord, type TriggerRecord } from "./model/recurring-run.js";
+import type { RuntimeConfigRecord } from "./model/run.js";
+import type { ModuleHost } from "./module.js";
 import { validateRunParameters } from "./params.js";
-import { getPipelineRecord, latestVersion } from "./pipelines.js";
+import { canAccessJob, canUseReferencedPipeline } from "./resource/access.js";
+import { compileProblem, type ResolvedSource, resolveSource } from "./resource/run-source.js";
 import { ALL_V2 } from "./router.js";
 import {
   checkOneof,
-  compileProblem,
   defaultServiceAccount,
   PlainError,
   PVR_SHAPE,
   podNamespace,
-  type ResolvedSource,
   RUNTIME_CONFIG_SHAPE,
-  type RuntimeConfigRecord,
-  resolveSource,
   runParamsFromBody,
   v1Blocked,
   wrapError,
 } from "./runs.js";
-import { RECURRING_RUNS, scheduler } from "./scheduler.js";
 
 export { RECURRING_RUNS };
-
-export interface TriggerRecord {
-  cron_schedule?: { cron: string; start_time?: number; end_time?: number };
-  periodic_schedule?: { interval_second: number; start_time?: number; end_time?: number };
-}
-
-export interface RecurringRunRecord {
-  recurring_run_id: string;
-  display_name: string;
-  description: string;
-  /** Pinned: set with the resolved version; unpinned: only `pipeline_id`. */
-  pipeline_id: string;
-  pipeline_version_id: string;
-  pipeline_name: string;
-  inline_spec?: Record<string, unknown>;
-  runtime_config?: RuntimeConfigRecord;
-  service_account: string;
-  max_concurrency: number;
-  trigger: TriggerRecord;
-  enabled: boolean;
-  no_catchup: boolean;
-  /** Kubernetes namespace of the ScheduledWorkflow. */
-  namespace: string;
-  experiment_id: string;
-  plugins_input?: Record<string, unknown>;
-  created_at: number;
-  updated_at: number;
-  /** ScheduledWorkflow name (`<sanitised display name ≤25><5 chars>`). */
-  k8s_name: string;
-  /** Scheduler status: index of the last run and its scheduled time. */
-  last_index: number;
-  last_triggered_time?: number;
-  /** v1beta1 only: the job's `enabled`/`mode` input and v1 parameters. */
-  v1_parameters?: { name: string; value: string }[];
-}
 
 const MODES = ["MODE_UNSPECIFIED", "ENABLE", "DISABLE"];
 const STATUSES = ["STATUS_UNSPECIFIED", "ENABLED", "", "DISABLED"];
@@ -279,43 +235,6 @@ export const RECURRING_RUN_LIST_SPEC: ListSpec<RecurringRunRecord> = {
 // Operations shared by v2beta1 and v1beta1
 
 /** `canAccessJob`: no-op in single-user mode; uses the job's namespace (or its experiment's). */
-export function canAccessJob(
-  ctx: RequestContext,
-  jobId: string,
-  namespace: string,
-  verb: string,
-  name = "",
-): void {
-  if (!ctx.isMultiUser) return;
-  let ns = namespace;
-  let n = name;
-  if (jobId !== "") {
-    const rec = ctx.store.get<RecurringRunRecord>(RECURRING_RUNS, jobId);
-    if (!rec) throw notFound("Job", jobId).wrap("failed to authorize with the recurring run ID");
-    if (isEmptyNamespace(rec.namespace)) {
-      const exp = ctx.store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
-      if (!exp) {
-        throw internal(
-          `recurring run ${jobId} has an empty namespace and the parent experiment ${rec.experiment_id} could not be fetched`,
-          notFound("Experiment", rec.experiment_id),
-        );
-      }
-      ns = exp.namespace;
-    } else {
-      ns = rec.namespace;
-    }
-    if (n === "") n = rec.display_name;
-  }
-  if (isEmptyNamespace(ns))
-    throw invalidInput("a recurring run cannot have an empty namespace in multi-user mode");
-  try {
-    ctx.authorize(ns, "jobs", verb, n);
-  } catch (err) {
-    const e = err as ApiError;
-    e.message = e.message.replace(/^Failed to authorize with API/, "failed to authorize with API");
-    throw e;
-  }
-}
 
 export interface JobCreateInput {
   display_name: string;
@@ -358,6 +277,13 @@ export function createJob(ctx: RequestContext, input: JobCreateInput, prefix: st
     } catch (err) {
       throw (err as ApiError).wrap(
         `Failed to create a recurring run due to authorization error. Check if you have write permission to namespace ${pair.namespace}`,
+      );
+    }
+    try {
+      canUseReferencedPipeline(ctx, input, pair.namespace, "recurring run");
+    } catch (err) {
+      throw (err as ApiError).wrap(
+        "Failed to create a recurring run due to an inaccessible pipeline reference",
       );
     }
     const app = ctx.app;
@@ -456,7 +382,7 @@ export function createJob(ctx: RequestContext, input: JobCreateInput, prefix: st
       ...(input.v1_parameters ? { v1_parameters: input.v1_parameters } : {}),
     };
     ctx.store.put(RECURRING_RUNS, id, rec);
-    scheduler(app).poke(id);
+    app.scheduler.poke(id);
     return ctx.store.get<RecurringRunRecord>(RECURRING_RUNS, id) ?? rec;
   } catch (err) {
     throw wrapError(err, prefix);
@@ -524,7 +450,7 @@ export function changeJobMode(ctx: RequestContext, id: string, enable: boolean, 
   }
   if (rec.enabled !== enable)
     store.put(RECURRING_RUNS, id, { ...rec, enabled: enable, updated_at: ctx.now() });
-  scheduler(ctx.app).poke(id);
+  ctx.app.scheduler.poke(id);
 }
 
 export function deleteJob(ctx: RequestContext, id: string, prefix: string): void {
@@ -538,7 +464,7 @@ export function deleteJob(ctx: RequestContext, id: string, prefix: string): void
     throw notFound("Job", id).wrap(`Failed to delete recurring run ${id}. Check if exists`).wrap(prefix);
   }
   store.delete(RECURRING_RUNS, id);
-  scheduler(ctx.app).forget(id);
+  ctx.app.scheduler.forget(id);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -546,9 +472,8 @@ export function deleteJob(ctx: RequestContext, id: string, prefix: string): void
 
 const PROPAGATION = ["DELETE_PROPAGATION_POLICY_UNSPECIFIED", "FOREGROUND", "BACKGROUND", "ORPHAN"];
 
-export function register(app: EmulatorApp): void {
-  const hooks = (app.services.get(ARCHIVE_HOOKS) as ExperimentArchiveHooks | undefined) ?? {};
-  hooks.disableRecurringRuns = (experimentId: string) => {
+export function register(app: ModuleHost): void {
+  app.experimentArchive.disableRecurringRuns = (experimentId: string) => {
     const now = app.now();
     for (const j of [...app.store.all<RecurringRunRecord>(RECURRING_RUNS)]) {
       if (j.experiment_id === experimentId && j.enabled) {
@@ -556,9 +481,6 @@ export function register(app: EmulatorApp): void {
       }
     }
   };
-  app.services.set(ARCHIVE_HOOKS, hooks);
-  const sched = scheduler(app);
-  sched.start();
   const r = app.router;
 
   r.post(ALL_V2, "/recurringruns", (ctx) => {

@@ -13,10 +13,10 @@
  * absolute when they start with `/apis/` (e.g. `/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log`).
  * Path parameters are percent-decoded.
  */
+import { ALL_V2, type ApiVersion } from "./api-version.js";
 import type { RequestContext } from "./context.js";
 
-export type ApiVersion = "v1beta1" | "v2beta1" | "v2";
-export const ALL_V2: readonly ApiVersion[] = ["v2beta1", "v2"];
+export { ALL_V2, type ApiVersion };
 
 export type Handler = (ctx: RequestContext) => unknown | Promise<unknown>;
 

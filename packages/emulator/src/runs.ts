@@ -20,138 +20,59 @@
  * wait for states without sleeping (`engine.waitFor(runId, predicate)`).
  */
 import { createHash } from "node:crypto";
-import { EventEmitter } from "node:events";
-import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
-import { JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
+import { JsonCache, listResponseJson, omitZero, timestamp } from "./encode.js";
+import { v1AsIr } from "./engine/simulated.js";
 import {
   ApiError,
   badRequest,
   failedPrecondition,
-  GrpcCode,
   gatewayInvalid,
   internal,
   invalidInput,
   notFound,
+  ServerError,
 } from "./errors.js";
 import {
-  EXPERIMENTS,
-  type ExperimentRecord,
-  isEmptyNamespace,
   namespaceOfExperiment,
   replaceNamespace,
-  type StorageState,
   touchExperiment,
   validExperimentNamespacePair,
 } from "./experiments.js";
-import {
-  appendState,
-  artifactContent,
-  GO_ZERO_TIME,
-  type LifecycleOptions,
-  mergeReport,
-  type ResolvedLifecycleOptions,
-  type RuntimeState,
-  resolveLifecycleOptions,
-  Simulation,
-  type StateEntry,
-  seededRandom,
-  type TaskRow,
-  type WorkflowPhase,
-  type WorkflowReport,
-  workflowNameFor,
-  workflowState,
-} from "./lifecycle.js";
+import { appendState, artifactContent, GO_ZERO_TIME, workflowNameFor } from "./lifecycle.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
-import { asRecord, field, validateRunParameters } from "./params.js";
+import { EXPERIMENTS, type ExperimentRecord } from "./model/experiment.js";
+import { getVersionRecord } from "./model/pipeline.js";
 import {
-  getPipelineRecord,
-  getVersionRecord,
-  latestVersion,
-  type PipelineVersionRecord,
-} from "./pipelines.js";
+  RUN_SPECS,
+  RUNS,
+  RUNTIME_STATES,
+  type RunRecord,
+  type RunSpecRecord,
+  type RuntimeConfigRecord,
+  type RuntimeState,
+  runSpecOf,
+  type StateEntry,
+  type TaskRow,
+} from "./model/run.js";
+import type { ModuleHost } from "./module.js";
+import { asRecord, validateRunParameters } from "./params.js";
+import { canAccessRun, canUseReferencedPipeline } from "./resource/access.js";
+import {
+  compileProblem,
+  type ResolvedSource,
+  resolveSource,
+  type SourceInput,
+} from "./resource/run-source.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
-import { parseTemplate, type Template, templateStruct } from "./spec.js";
+import { templateStruct } from "./spec.js";
 import type { Store } from "./store.js";
-import { apiTask, buildRunTasks, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
+import { apiTask, buildRunTasks, type V2Task } from "./v2-tasks.js";
 
-export const RUNS = "runs";
-export const RUN_ENGINE = "runs";
 export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
 
-export const RUNTIME_STATES = [
-  "RUNTIME_STATE_UNSPECIFIED",
-  "PENDING",
-  "RUNNING",
-  "SUCCEEDED",
-  "SKIPPED",
-  "FAILED",
-  "CANCELING",
-  "CANCELED",
-  "PAUSED",
-] as const;
-
 const TERMINAL: ReadonlySet<RuntimeState> = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
-
-export interface RuntimeConfigRecord {
-  parameters?: Record<string, unknown>;
-  pipeline_root?: string;
-}
-
-export interface RunRecord {
-  run_id: string;
-  experiment_id: string;
-  display_name: string;
-  description: string;
-  /** The experiment's namespace at creation ("" in single-user mode). */
-  namespace: string;
-  storage_state: StorageState;
-  /** Set when the run was created from a pipeline version (resolved ids). */
-  pipeline_id: string;
-  pipeline_version_id: string;
-  /** The pipeline version's name (v1 `pipeline_spec.pipeline_name`). */
-  pipeline_name: string;
-  /** The run was created from an inline spec (kept in `run_specs`, echoed as `pipeline_spec`). */
-  has_inline_spec?: boolean;
-  template_type: "v2" | "v1";
-  runtime_config?: RuntimeConfigRecord;
-  service_account: string;
-  created_at: number;
-  scheduled_at: number;
-  finished_at: number;
-  state: RuntimeState;
-  state_history: StateEntry[];
-  recurring_run_id: string;
-  plugins_input?: Record<string, unknown>;
-  tasks: TaskRow[];
-  workflow_name: string;
-  /** Phase of the last workflow report; absent before the first report. */
-  workflow_phase?: WorkflowPhase;
-  retry_generation: number;
-  /** v1beta1 `pipeline_spec.parameters` as sent. */
-  v1_parameters?: { name: string; value: string }[];
-  /** v1beta1 run metrics reported with `:reportMetrics`. */
-  metrics?: { name: string; node_id: string; number_value: number; format: string }[];
-}
-
-/**
- * The specs of a run, stored apart from the run record: the record is rewritten on every lifecycle
- * report, the specs only once.
- */
-export interface RunSpecRecord {
-  run_id: string;
-  /** The pipeline spec (IR) the run executes, or the Argo workflow for v1 templates. */
-  spec: Record<string, unknown>;
-  /** The inline `pipeline_spec` Struct as sent (runs created from a spec). */
-  inline_spec?: Record<string, unknown>;
-}
-
-export const RUN_SPECS = "run_specs";
-
-export function runSpecOf(store: Store, runId: string): RunSpecRecord | undefined {
-  return store.get<RunSpecRecord>(RUN_SPECS, runId);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Request shapes
@@ -227,212 +148,6 @@ export function checkOneof(
   );
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Pipeline versions (owned by pipelines.ts) and source resolution
-
-export interface SourceInput {
-  pipeline_spec?: Record<string, unknown> | undefined;
-  /** v1beta1: `pipeline_spec.pipeline_manifest` / `workflow_manifest` text. */
-  manifest?: string | undefined;
-  pipeline_id?: string | undefined;
-  pipeline_version_id?: string | undefined;
-}
-
-export interface ResolvedSource {
-  pipeline_id: string;
-  pipeline_version_id: string;
-  pipeline_name: string;
-  inline?: Record<string, unknown>;
-  template: Template;
-}
-
-/** The YAML text upstream builds from an inline spec Struct (`pipelineSpecStructToYamlString`). */
-export function inlineSpecText(s: Record<string, unknown>): string {
-  if (Object.hasOwn(s, "pipeline_spec")) {
-    let text = YAML.stringify(s.pipeline_spec ?? null);
-    if (Object.hasOwn(s, "platform_spec")) text += `\n---\n${YAML.stringify(s.platform_spec ?? null)}`;
-    return text;
-  }
-  return YAML.stringify(s);
-}
-
-/**
- * `fetchTemplateFromPipelineSpec`: version id → that version (it must belong to the given pipeline);
- * pipeline id → its latest version; else the inline spec. Throws the inner error; callers wrap it.
- */
-export function resolveSource(app: EmulatorApp, src: SourceInput): ResolvedSource {
-  const store = app.store;
-  const wrapFetch = (e: ApiError) =>
-    e.wrap("Failed to fetch a template due to error retrieving pipeline version");
-  let version: PipelineVersionRecord | undefined;
-  if (src.pipeline_version_id) {
-    version = getVersionRecord(store, src.pipeline_version_id);
-    if (!version) {
-      throw wrapFetch(
-        notFound("PipelineVersion", src.pipeline_version_id)
-          .wrap(`Failed to get pipeline version ${src.pipeline_version_id}`)
-          .wrap(
-            `Failed to fetch a pipeline version and its manifest from pipeline version ${src.pipeline_version_id}`,
-          ),
-      );
-    }
-    if (version.pipeline_id !== "" && src.pipeline_id && version.pipeline_id !== src.pipeline_id) {
-      throw wrapFetch(
-        invalidInput(
-          `Pipeline version ${src.pipeline_version_id} belongs to pipeline ${version.pipeline_id} (not ${src.pipeline_id})`,
-        ),
-      );
-    }
-  } else if (src.pipeline_id) {
-    const fetchErr = `Failed to fetch a pipeline version and its manifest from pipeline ${src.pipeline_id}`;
-    if (!getPipelineRecord(store, src.pipeline_id)) {
-      throw wrapFetch(
-        notFound("Pipeline", src.pipeline_id)
-          .wrap("Failed to get the latest pipeline version as pipeline was not found")
-          .wrap(fetchErr),
-      );
-    }
-    version = latestVersion(store, src.pipeline_id);
-    if (!version) {
-      throw wrapFetch(
-        notFound("PipelineVersion", `latest version of pipeline ${src.pipeline_id}`)
-          .wrap("Failed to get the latest pipeline version for a pipeline")
-          .wrap(fetchErr),
-      );
-    }
-  }
-  if (version) {
-    return {
-      pipeline_id: version.pipeline_id,
-      pipeline_version_id: version.pipeline_version_id,
-      pipeline_name: version.name,
-      template: version.template,
-    };
-  }
-  const templateErr = (err: unknown) =>
-    err instanceof ApiError
-      ? err.wrap("Failed to fetch a template with an invalid pipeline spec manifest")
-      : err;
-  if (src.manifest) {
-    let template: Template;
-    try {
-      template = parseTemplate(src.manifest);
-    } catch (err) {
-      throw templateErr(err);
-    }
-    return {
-      pipeline_id: "",
-      pipeline_version_id: "",
-      pipeline_name: "",
-      inline: templateStruct(template),
-      template,
-    };
-  }
-  if (!src.pipeline_spec || Object.keys(src.pipeline_spec).length === 0) {
-    throw invalidInput("Failed to fetch a template with an empty pipeline spec manifest");
-  }
-  let template: Template;
-  try {
-    template = parseTemplate(inlineSpecText(src.pipeline_spec));
-  } catch (err) {
-    throw templateErr(err);
-  }
-  return { pipeline_id: "", pipeline_version_id: "", pipeline_name: "", inline: src.pipeline_spec, template };
-}
-
-/**
- * A subset of the Argo compiler's static checks (PIPELINE-SPEC.md §5.2), in upstream order: the
- * component visitor first, then the DAGs. Returns the error text, or undefined.
- */
-export function compileProblem(spec: Record<string, unknown>): string | undefined {
-  const components = asRecord(field(spec, "components")) ?? {};
-  const executors = asRecord(field(field(spec, "deploymentSpec"), "executors")) ?? {};
-  const visited = new Set<string>();
-  const dfs = (name: string, comp: Record<string, unknown>): string | undefined => {
-    if (visited.has(name)) return undefined;
-    visited.add(name);
-    const err = (m: string) => `error processing component name="${name}": ${m}`;
-    const label = field(comp, "executorLabel");
-    if (typeof label === "string" && label !== "") {
-      const exec = asRecord(executors[label]);
-      if (!exec) return err(`executor(label="${label}") not found in deployment config`);
-      if (field(exec, "container") === undefined && field(exec, "importer") === undefined) {
-        return err(`executor(label="${label}"): non-container and non-importer executor not implemented`);
-      }
-      return undefined;
-    }
-    const dag = asRecord(field(comp, "dag"));
-    if (!dag) return err(`unknown component implementation: ${JSON.stringify(comp)}`);
-    const tasks = asRecord(field(dag, "tasks")) ?? {};
-    for (const key of Object.keys(tasks).sort()) {
-      const t = asRecord(tasks[key]) ?? {};
-      const ref = field(field(t, "componentRef"), "name");
-      if (typeof ref !== "string" || ref === "") {
-        return err(
-          `component ref name is empty for task name="${String(field(field(t, "taskInfo"), "name") ?? "")}"`,
-        );
-      }
-      const sub = asRecord(components[ref]);
-      if (!sub) return err(`cannot find component ref name="${ref}"`);
-      const e = dfs(ref, sub);
-      if (e) return e;
-    }
-    return undefined;
-  };
-  const root = asRecord(field(spec, "root")) ?? {};
-  const visitErr = dfs("root", root);
-  if (visitErr) return visitErr;
-
-  const dagCheck = (name: string, dag: Record<string, unknown>, depth: number): string | undefined => {
-    if (depth > 100) return undefined;
-    const tasks = asRecord(field(dag, "tasks")) ?? {};
-    const keys = Object.keys(tasks);
-    const isExit = (t: unknown) => {
-      const s = field(field(t, "triggerPolicy"), "strategy");
-      return s === "ALL_UPSTREAM_TASKS_COMPLETED" || s === 2;
-    };
-    if (keys.length > 0 && keys.every((k) => isExit(tasks[k]))) {
-      return `compiling DAG "${name}": DAG ${name} must contain one or more non-exit tasks`;
-    }
-    for (const key of keys) {
-      const t = asRecord(tasks[key]) ?? {};
-      const inTask = (m: string) => `compiling DAG "${name}": compiling task "${key}": ${m}`;
-      if (field(t, "parameterIterator") !== undefined && field(t, "artifactIterator") !== undefined) {
-        return inTask(
-          `invalid task "${key}": parameterIterator and artifactIterator cannot be specified at the same time`,
-        );
-      }
-      if (field(t, "artifactIterator") !== undefined) return inTask("artifact iterator not implemented yet");
-      const inputs = field(t, "inputs");
-      for (const group of ["parameters", "artifacts"]) {
-        for (const s of Object.values(asRecord(field(inputs, group)) ?? {})) {
-          for (const ref of ["taskOutputParameter", "taskOutputArtifact"]) {
-            const producer = field(field(s, ref), "producerTask");
-            if (typeof producer === "string" && !keys.includes(producer)) {
-              return `compiling DAG "${name}": DAG: failed to add implicit deps: unknown producer task "${producer}" in DAG`;
-            }
-          }
-        }
-      }
-      const comp = asRecord(components[String(field(field(t, "componentRef"), "name"))]) ?? {};
-      const label = field(comp, "executorLabel");
-      if (typeof label === "string" && field(executors[label], "importer") !== undefined) {
-        if (field(field(t, "triggerPolicy"), "condition") !== undefined) {
-          return inTask("triggerPolicy.condition on importer task is not supported");
-        }
-      }
-      const sub = asRecord(field(comp, "dag"));
-      if (sub) {
-        const e = dagCheck(String(field(field(t, "componentRef"), "name")), sub, depth + 1);
-        if (e) return e;
-      }
-    }
-    return undefined;
-  };
-  const rootDag = asRecord(field(root, "dag"));
-  return rootDag ? dagCheck("root", rootDag, 0) : undefined;
-}
-
 /** RFC 4122 v5 UUID (`uuid.NewSHA1`). */
 export function uuidV5(namespace: string, name: string): string {
   const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
@@ -450,12 +165,7 @@ export function recurringRunRunId(recurringRunId: string, displayName: string): 
 }
 
 /** A plain (non-UserError) failure: the server reports it as code 13 "Internal error: <chain>". */
-export class PlainError extends Error {
-  wrap(prefix: string): this {
-    this.message = `${prefix}: ${this.message}`;
-    return this;
-  }
-}
+export class PlainError extends ServerError {}
 
 /** `util.Wrap` for either error kind. */
 export function wrapError(err: unknown, prefix: string): unknown {
@@ -464,8 +174,8 @@ export function wrapError(err: unknown, prefix: string): unknown {
 }
 
 export function defaultServiceAccount(app: EmulatorApp): string {
-  const v = app.options.defaultServiceAccount;
-  return typeof v === "string" && v !== "" ? v : DEFAULT_SERVICE_ACCOUNT;
+  const v = app.config.defaultServiceAccount;
+  return v !== "" ? v : DEFAULT_SERVICE_ACCOUNT;
 }
 
 export function v1Blocked(app: EmulatorApp, namespace: string): boolean {
@@ -584,7 +294,7 @@ export function createRunCore(app: EmulatorApp, m: NewRun): RunRecord {
     store.put(RUNS, runId, rec);
     touchExperiment(store, m.experiment_id, now);
   });
-  runEngine(app).start(rec);
+  app.engine.start(rec);
   return rec;
 }
 
@@ -603,252 +313,9 @@ function v1WorkflowName(wf: Record<string, unknown>, runId: string): string {
  * A v1 (Argo Workflow) template has no IR: it is simulated as a pipeline whose root DAG runs one
  * container task per task/step of the entrypoint template, in dependency (or step) order.
  */
-function v1AsIr(wf: Record<string, unknown>): Record<string, unknown> {
-  const spec = asRecord(wf.spec) ?? {};
-  const templates = Array.isArray(spec.templates) ? spec.templates.map(asRecord).filter((t) => t) : [];
-  const entry = templates.find((t) => t!.name === spec.entrypoint) ?? templates[0];
-  const tasks: Record<string, unknown> = {};
-  const add = (name: string, deps: string[]) => {
-    tasks[name] = { componentRef: { name: "comp-v1" }, dependentTasks: deps, taskInfo: { name } };
-  };
-  const dagTasks = asRecord(entry?.dag)?.tasks;
-  if (Array.isArray(dagTasks)) {
-    for (const t of dagTasks.map(asRecord)) {
-      if (!t || typeof t.name !== "string") continue;
-      const deps = Array.isArray(t.dependencies)
-        ? t.dependencies.filter((d): d is string => typeof d === "string")
-        : [];
-      if (typeof t.depends === "string") {
-        for (const m of t.depends.matchAll(/[A-Za-z0-9_-]+(?=\.|\s|$|\))/g)) {
-          const n = m[0];
-          if (
-            ![
-              "Succeeded",
-              "Failed",
-              "Skipped",
-              "Errored",
-              "Completed",
-              "Daemoned",
-              "AnySucceeded",
-              "AllFailed",
-            ].includes(n)
-          ) {
-            deps.push(n);
-          }
-        }
-      }
-      add(t.name, deps);
-    }
-  } else if (Array.isArray(entry?.steps)) {
-    let prev: string[] = [];
-    for (const group of entry.steps) {
-      const names = (Array.isArray(group) ? group : [group])
-        .map(asRecord)
-        .filter((s): s is Record<string, unknown> => !!s && typeof s.name === "string")
-        .map((s) => s.name as string);
-      for (const n of names) add(n, prev);
-      prev = names;
-    }
-  }
-  if (Object.keys(tasks).length === 0) add(String(entry?.name ?? "main"), []);
-  for (const t of Object.values(tasks) as { dependentTasks: string[] }[]) {
-    t.dependentTasks = t.dependentTasks.filter((d) => d in tasks);
-  }
-  return {
-    pipelineInfo: { name: "v1" },
-    root: { dag: { tasks } },
-    components: { "comp-v1": { executorLabel: "exec-v1" } },
-    deploymentSpec: { executors: { "exec-v1": { container: { image: "argo" } } } },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Lifecycle engine
-
-export class RunEngine extends EventEmitter {
-  private readonly sims = new Map<string, Simulation>();
-  private readonly opts: ResolvedLifecycleOptions;
-  private readonly rng: () => number;
-  private closed = false;
-
-  constructor(private readonly app: EmulatorApp) {
-    super();
-    this.setMaxListeners(0);
-    const raw = (app.options.lifecycle ?? {}) as LifecycleOptions;
-    const durations = app.options.runDurations as { tickMs?: number; podTicks?: number } | number | undefined;
-    const merged: LifecycleOptions = { ...raw };
-    if (typeof durations === "number") merged.tickMs ??= durations;
-    else if (durations && typeof durations === "object") {
-      if (durations.tickMs !== undefined) merged.tickMs ??= durations.tickMs;
-      if (durations.podTicks !== undefined) merged.podTicks ??= durations.podTicks;
-    }
-    this.opts = resolveLifecycleOptions(merged);
-    this.rng = seededRandom(this.opts.seed);
-  }
-
-  get options(): ResolvedLifecycleOptions {
-    return this.opts;
-  }
-
-  /** Start (or resume) the simulation of a run that has not finished. */
-  start(rec: RunRecord): void {
-    if (this.closed || TERMINAL.has(rec.state) || this.sims.has(rec.run_id)) return;
-    const stored = runSpecOf(this.app.store, rec.run_id);
-    if (!stored) {
-      this.app.log.warn(`emulator: run ${rec.run_id} has no stored spec; its lifecycle is not simulated`);
-      return;
-    }
-    const spec = rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec);
-    let randomFailure: string | undefined;
-    if (this.opts.failRate > 0 && this.rng() < this.opts.failRate) {
-      const keys = Simulation.containerTaskKeys(spec);
-      if (keys.length > 0) randomFailure = keys[Math.floor(this.rng() * keys.length)];
-    }
-    const sim = new Simulation(
-      {
-        runId: rec.run_id,
-        spec,
-        ...(rec.runtime_config?.parameters ? { parameters: rec.runtime_config.parameters } : {}),
-        workflowName: rec.workflow_name,
-        ...(randomFailure !== undefined ? { randomFailure } : {}),
-      },
-      this.opts,
-      { now: () => this.app.nowMs(), onReport: (r) => this.onReport(rec.run_id, r) },
-    );
-    this.sims.set(rec.run_id, sim);
-    if (rec.state === "CANCELING") sim.terminate();
-    sim.start();
-  }
-
-  /** Resume every unfinished run (after a restart with a persistent store). */
-  resumeAll(): void {
-    for (const rec of [...this.app.store.all<RunRecord>(RUNS)]) {
-      if (!TERMINAL.has(rec.state)) this.start(rec);
-    }
-  }
-
-  private onReport(runId: string, report: WorkflowReport): void {
-    const store = this.app.store;
-    const prev = store.get<RunRecord>(RUNS, runId);
-    if (!prev) {
-      this.stop(runId);
-      return;
-    }
-    const now = this.app.now();
-    const state = workflowState(report);
-    const next: RunRecord = {
-      ...prev,
-      state,
-      state_history: appendState(prev.state_history, state, now),
-      finished_at: report.phase === "Running" ? 0 : report.finishedAt,
-      tasks: mergeReport(prev.tasks, report, prev.created_at, now, () => this.app.newId()),
-      workflow_phase: report.phase,
-    };
-    store.put(RUNS, runId, next);
-    // A failed workflow's simulation is kept for `:retry`; others are dropped once finished.
-    if (report.phase === "Succeeded") this.sims.delete(runId);
-    this.emit("run", next, prev);
-  }
-
-  /** `:terminate` accepted: the workflow gets `activeDeadlineSeconds: 0`. */
-  terminate(runId: string): void {
-    const sim = this.sims.get(runId);
-    if (sim) sim.terminate();
-  }
-
-  /** `:retry` accepted: re-run the failed part. Returns false when no workflow can be retried. */
-  retry(rec: RunRecord): boolean {
-    const sim = this.sims.get(rec.run_id);
-    if (sim?.retry()) return true;
-    // No simulation (e.g. the emulator restarted): replay the whole workflow as a retry attempt.
-    this.sims.delete(rec.run_id);
-    const stored = runSpecOf(this.app.store, rec.run_id);
-    if (this.closed || !stored) return false;
-    const spec = rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec);
-    const replay = new Simulation(
-      {
-        runId: rec.run_id,
-        spec,
-        ...(rec.runtime_config?.parameters ? { parameters: rec.runtime_config.parameters } : {}),
-        workflowName: rec.workflow_name,
-        attempt: rec.retry_generation,
-      },
-      this.opts,
-      { now: () => this.app.nowMs(), onReport: (r) => this.onReport(rec.run_id, r) },
-    );
-    this.sims.set(rec.run_id, replay);
-    replay.start();
-    return true;
-  }
-
-  stop(runId: string): void {
-    const sim = this.sims.get(runId);
-    if (sim) sim.stop();
-    this.sims.delete(runId);
-  }
-
-  /** The simulation of a run still executing (tests). */
-  simulation(runId: string): Simulation | undefined {
-    return this.sims.get(runId);
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const sim of this.sims.values()) sim.stop();
-    this.sims.clear();
-    this.removeAllListeners();
-  }
-
-  /**
-   * Resolve with the run record once `pred` holds (checked now and after every change); reject after
-   * `timeoutMs` or when the run is deleted.
-   */
-  waitFor(runId: string, pred: (rec: RunRecord) => boolean, timeoutMs = 10_000): Promise<RunRecord> {
-    return new Promise((resolve, reject) => {
-      const current = this.app.store.get<RunRecord>(RUNS, runId);
-      if (current && pred(current)) {
-        resolve(current);
-        return;
-      }
-      const onRun = (rec: RunRecord) => {
-        if (rec.run_id !== runId || !pred(rec)) return;
-        cleanup();
-        resolve(rec);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        const rec = this.app.store.get<RunRecord>(RUNS, runId);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for run ${runId} (state ${rec?.state ?? "deleted"})`,
-          ),
-        );
-      }, timeoutMs);
-      timer.unref?.();
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off("run", onRun);
-      };
-      this.on("run", onRun);
-    });
-  }
-
-  /** Resolve once the run reaches a terminal state. */
-  waitForFinish(runId: string, timeoutMs = 10_000): Promise<RunRecord> {
-    return this.waitFor(runId, (r) => TERMINAL.has(r.state), timeoutMs);
-  }
-}
-
-export function runEngine(app: EmulatorApp): RunEngine {
-  let engine = app.services.get(RUN_ENGINE) as RunEngine | undefined;
-  if (!engine) {
-    engine = new RunEngine(app);
-    app.services.set(RUN_ENGINE, engine);
-    const e = engine;
-    app.onClose(() => e.close());
-  }
-  return engine;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // JSON
@@ -1005,7 +472,7 @@ export function toApiRunsJson(
     return runs.map((r) => Buffer.from(JSON.stringify(toApiRun(store, r, api, view))));
   }
   const cache = RUN_JSON.variant(`${api}/${view?.full ? "full" : "default"}/${view?.loopCount ?? 2}`);
-  return JsonCache.lookupAll(cache, runs, (r) => toApiRun(store, r, api, view));
+  return RUN_JSON.lookupAll(cache, runs, (r) => toApiRun(store, r, api, view));
 }
 
 /** `RuntimeState.ToV1()`: the v1beta1 `status` string. */
@@ -1081,41 +548,6 @@ export function getRunRecord(store: Store, id: string): RunRecord {
   const rec = store.get<RunRecord>(RUNS, id);
   if (!rec) throw notFound("Run", id).wrap(`Failed to fetch run ${id}`);
   return rec;
-}
-
-/** `canAccessRun`: no-op in single-user mode; a run's namespace is its own or its experiment's. */
-export function canAccessRun(ctx: RequestContext, runId: string, namespace: string, verb: string): void {
-  if (!ctx.isMultiUser) return;
-  let ns = namespace;
-  let name = "";
-  if (runId !== "") {
-    const rec = ctx.store.get<RunRecord>(RUNS, runId);
-    if (!rec) {
-      throw notFound("Run", runId)
-        .wrap(`Failed to fetch run ${runId}`)
-        .wrap(`Failed to authorize with the run ID ${runId}`);
-    }
-    if (isEmptyNamespace(rec.namespace)) {
-      const exp = ctx.store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
-      if (!exp) {
-        throw invalidInput(
-          `run ${runId} has an empty namespace and the parent experiment ${rec.experiment_id} could not be fetched: ResourceNotFoundError: Experiment ${rec.experiment_id} not found`,
-        );
-      }
-      ns = exp.namespace;
-    } else {
-      ns = rec.namespace;
-    }
-    name = rec.workflow_name;
-  }
-  if (isEmptyNamespace(ns)) throw invalidInput("A run cannot have an empty namespace in multi-user mode");
-  try {
-    ctx.authorize(ns, "runs", verb, name);
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to access run ${runId}. Check if you have access to namespace ${ns}`,
-    );
-  }
 }
 
 function authorized(ctx: RequestContext, runId: string, verb: string, prefix: string): void {
@@ -1201,6 +633,11 @@ export function createRun(ctx: RequestContext, input: RunCreateInput, prefix: st
       throw (err as ApiError).wrap(
         `Failed to create a run due to authorization error. Check if you have write permissions to namespace ${pair.namespace}`,
       );
+    }
+    try {
+      canUseReferencedPipeline(ctx, input.source, pair.namespace, "run");
+    } catch (err) {
+      throw (err as ApiError).wrap("Failed to create a run due to an inaccessible pipeline reference");
     }
     return createRunCore(ctx.app, {
       ...input,
@@ -1306,7 +743,7 @@ export function deleteRun(ctx: RequestContext, id: string, prefix: string): void
         .wrap(prefix);
     }
   }
-  runEngine(ctx.app).stop(id);
+  ctx.app.engine.stop(id);
   store.transaction(() => {
     store.delete(RUNS, id);
     store.delete(RUN_SPECS, id);
@@ -1323,7 +760,7 @@ export function terminateRun(ctx: RequestContext, id: string, prefix: string): v
   }
   // The terminate call sets CANCELING without appending to the history (run_store.TerminateRun).
   store.put(RUNS, id, { ...rec, state: "CANCELING" });
-  const engine = runEngine(ctx.app);
+  const engine = ctx.app.engine;
   engine.terminate(id);
   engine.emit("run", store.get<RunRecord>(RUNS, id), rec);
 }
@@ -1348,7 +785,7 @@ export function retryRun(ctx: RequestContext, id: string, prefix: string): void 
       .wrap(`Failed to retry run ${id}: could not claim database row before workflow operation`)
       .wrap(prefix);
   }
-  const engine = runEngine(ctx.app);
+  const engine = ctx.app.engine;
   const now = ctx.now();
   const next: RunRecord = {
     ...rec,
@@ -1465,9 +902,7 @@ export function runParamsFromBody(body: Record<string, unknown>): {
   };
 }
 
-export function register(app: EmulatorApp): void {
-  const engine = runEngine(app);
-  engine.resumeAll();
+export function register(app: ModuleHost): void {
   const r = app.router;
 
   r.post(ALL_V2, "/runs", (ctx) => {
@@ -1544,7 +979,7 @@ export function register(app: EmulatorApp): void {
     } catch (err) {
       throw wrapError(err, "Failed to list runs");
     }
-    const view = { full, loopCount: runEngine(ctx.app).options.loopCount };
+    const view = { full, loopCount: ctx.app.engine.options.loopCount };
     ctx.sendJson(
       200,
       listResponseJson(
@@ -1561,7 +996,7 @@ export function register(app: EmulatorApp): void {
     const rec = fetchRun(ctx, ctx.param("run_id"), "Failed to get a run");
     return toApiRun(ctx.store, rec, ctx.api, {
       full,
-      loopCount: runEngine(ctx.app).options.loopCount,
+      loopCount: ctx.app.engine.options.loopCount,
       preferEmbeddedSpec: full,
     });
   });
@@ -1601,106 +1036,18 @@ export function register(app: EmulatorApp): void {
   r.plain("v1beta1", "/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx));
   // Moved to /apis/v2 and limited to GET there (FACTS.md §S.1, router item 5).
   r.plain("v2", "/runs/{run_id}/nodes/{node_id}/log", (ctx) => readLog(ctx), { method: "GET" });
-  registerV2Tasks(app);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // /apis/v2 view modes and the task API (FACTS.md §S.2; upstream run_server.go ListTasks/GetTask)
 
-const VIEW_MODES = ["DEFAULT", "FULL"] as const;
-const DEFAULT_PAGE_SIZE = 20;
-const FULL_VIEW_MAX_PAGE_SIZE = 100;
+export const VIEW_MODES = ["DEFAULT", "FULL"] as const;
+export const DEFAULT_PAGE_SIZE = 20;
+export const FULL_VIEW_MAX_PAGE_SIZE = 100;
 
 /** `listRunsPageSizeForView` with FULL: 0 → 20, negative unchanged (400 later), capped at 100. */
-function fullViewPageSize(raw: string | undefined): number {
+export function fullViewPageSize(raw: string | undefined): number {
   const n = raw === undefined || raw === "" ? 0 : Number(raw);
   const size = n === 0 ? DEFAULT_PAGE_SIZE : n;
   return size < 0 ? size : Math.min(size, FULL_VIEW_MAX_PAGE_SIZE);
-}
-
-function tasksOfRunId(ctx: RequestContext, runId: string): V2Task[] {
-  const rec = ctx.store.get<RunRecord>(RUNS, runId);
-  return rec ? v2TasksOf(ctx.store, rec, runEngine(ctx.app).options.loopCount) : [];
-}
-
-/** Whether another run has a task with this id (upstream task ids are global). */
-function taskOfOtherRun(ctx: RequestContext, runId: string, taskId: string): boolean {
-  const loopCount = runEngine(ctx.app).options.loopCount;
-  for (const rec of ctx.store.all<RunRecord>(RUNS)) {
-    if (rec.run_id === runId || rec.tasks.length === 0) continue;
-    if (v2TasksOf(ctx.store, rec, loopCount).some((t) => t.task_id === taskId)) return true;
-  }
-  return false;
-}
-
-function unimplemented(operation: string, route: string): ApiError {
-  const msg = `${operation} (${route}) is not implemented by the kfp-ts emulator`;
-  return new ApiError(GrpcCode.Unimplemented, msg, msg);
-}
-
-function registerV2Tasks(app: EmulatorApp): void {
-  const r = app.router;
-
-  r.get("v2", "/runs/{run_id}/tasks", (ctx) => {
-    const q = ctx.listQuery();
-    // ListTasksRequest has `order_by` (no `sort_by`: the gateway ignores it).
-    const orderBy = ctx.q("order_by");
-    const listQuery = { ...q, sort_by: orderBy ?? null };
-    const runId = ctx.param("run_id");
-    const parentId = ctx.q("parent_id") ?? "";
-    try {
-      canAccessRun(ctx, runId, "", "get");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to authorize task listing") : err;
-    }
-    const tasks = tasksOfRunId(ctx, runId);
-    if (parentId !== "" && !tasks.some((t) => t.task_id === parentId)) {
-      if (taskOfOtherRun(ctx, runId, parentId)) {
-        throw invalidInput("parent_task_id must belong to the same run as run_id");
-      }
-      throw notFound("task", parentId).wrap("Failed to get parent task for authorization");
-    }
-    const listOpts = checkListOptions(listQuery, TASK_LIST_SPEC, "v2", "Failed to create list options");
-    const scoped = parentId === "" ? tasks : tasks.filter((t) => t.parent_task_id === parentId);
-    const page = listRows(scoped, listQuery, TASK_LIST_SPEC, "v2", listOpts);
-    return listResponse("tasks", page.items.map(apiTask), page.total_size, page.next_page_token);
-  });
-
-  r.get("v2", "/runs/{run_id}/tasks/{task_id}", (ctx) => {
-    const runId = ctx.param("run_id");
-    const taskId = ctx.param("task_id");
-    const task = tasksOfRunId(ctx, runId).find((t) => t.task_id === taskId);
-    if (!task) {
-      if (taskOfOtherRun(ctx, runId, taskId)) {
-        throw invalidInput("Task run_id in path parameter does not match the existing task run_id");
-      }
-      throw notFound("task", taskId).wrap("Failed to get task");
-    }
-    try {
-      canAccessRun(ctx, runId, "", "get");
-    } catch (err) {
-      throw err instanceof ApiError ? err.wrap("Failed to authorize task access") : err;
-    }
-    return apiTask(task);
-  });
-
-  // Declared in the v2 swagger but not emulated (driver/launcher-facing writes, the artifact store).
-  const notEmulated: [string, string, string][] = [
-    ["POST", "/runs/{run_id}/tasks", "create_task"],
-    ["PATCH", "/runs/{run_id}/tasks/{task_id}", "update_task"],
-    ["POST", "/runs/{run_id}/tasks:batchUpdate", "batch_update_tasks"],
-    ["POST", "/tasks:findCached", "find_cached_task"],
-    ["GET", "/artifacts", "list_artifacts"],
-    ["POST", "/artifacts", "create_artifact"],
-    ["GET", "/artifacts/{artifact_id}", "get_artifact"],
-    ["POST", "/artifacts:batchCreate", "batch_create_artifacts"],
-    ["GET", "/artifact_tasks", "list_artifact_tasks"],
-    ["POST", "/artifact_tasks", "create_artifact_task"],
-    ["POST", "/artifact_tasks:batchCreate", "batch_create_artifact_tasks"],
-  ];
-  for (const [method, pattern, op] of notEmulated) {
-    r.add(method, "v2", pattern, () => {
-      throw unimplemented(op, `${method} /apis/v2${pattern}`);
-    });
-  }
 }

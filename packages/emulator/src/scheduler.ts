@@ -15,12 +15,11 @@
  */
 import type { EmulatorApp } from "./context.js";
 import { parseCron } from "./cron.js";
+import type { RecurringRunScheduler } from "./engine/engine.js";
 import { fnv32a } from "./lifecycle.js";
-import type { RecurringRunRecord } from "./recurring-runs.js";
-import { createRunCore, RUNS, type RunRecord, runEngine } from "./runs.js";
-
-export const SCHEDULER = "scheduler";
-export const RECURRING_RUNS = "recurring_runs";
+import { RECURRING_RUNS, type RecurringRunRecord } from "./model/recurring-run.js";
+import { RUNS, type RunRecord } from "./model/run.js";
+import { createRunCore } from "./runs.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
 /** Submissions per evaluation before yielding to the event loop (catch-up of many missed fires). */
@@ -94,7 +93,7 @@ export function nextScheduledEpoch(s: ScheduleState, now: number): number | unde
   return s.last_triggered_time === undefined ? s.created_at : undefined;
 }
 
-export class Scheduler {
+export class Scheduler implements RecurringRunScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private closed = false;
   private readonly onRun = (rec: RunRecord, prev?: RunRecord) => {
@@ -104,7 +103,7 @@ export class Scheduler {
   };
 
   constructor(private readonly app: EmulatorApp) {
-    runEngine(app).on("run", this.onRun);
+    app.engine.on("run", this.onRun);
   }
 
   /** Evaluate every recurring run (start-up). */
@@ -132,7 +131,7 @@ export class Scheduler {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    runEngine(this.app).off("run", this.onRun);
+    this.app.engine.off("run", this.onRun);
   }
 
   private clear(id: string): void {
@@ -215,15 +214,4 @@ export class Scheduler {
     const exp = this.app.store.get<{ namespace: string }>("experiments", rec.experiment_id);
     return exp?.namespace ?? "";
   }
-}
-
-export function scheduler(app: EmulatorApp): Scheduler {
-  let s = app.services.get(SCHEDULER) as Scheduler | undefined;
-  if (!s) {
-    s = new Scheduler(app);
-    app.services.set(SCHEDULER, s);
-    const sched = s;
-    app.onClose(() => sched.close());
-  }
-  return s;
 }

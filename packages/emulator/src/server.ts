@@ -5,13 +5,12 @@
  *
  * A resource module (pipelines.ts, experiments.ts, runs.ts, ...) exports
  *
- *     export function register(app: EmulatorApp): void
+ *     export function register(app: ModuleHost): void   // module.ts: EmulatorApp + router
  *
- * and is listed in RESOURCE_MODULES below (modules whose file does not exist yet are skipped).
- * `app` (context.ts) gives: `router`, `store`, `config`, `options` (raw startEmulator options, for
- * pass-through settings such as `lifecycle`/`runDurations`), `log`, `now()` (unix seconds),
- * `nowMs()`, `newId()`, `onClose(fn)` (stop timers on close) and `services` (a Map to share
- * objects between modules, e.g. a scheduler).
+ * and is listed in app.ts `MODULES` (imported by name). `app` (context.ts) gives: `router`, `store`,
+ * `config`, `log`, `now()` (unix seconds), `nowMs()`, `newId()`, `onClose(fn)` (stop timers on
+ * close), `engine` (engine/engine.ts: start, terminate, retry, observe runs), `scheduler` (recurring
+ * runs) and `experimentArchive` (steps other resources add to an experiment's archival).
  *
  * Routes (router.ts):
  *
@@ -45,18 +44,17 @@
  * ── Server behaviour ──────────────────────────────────────────────────────────────────────────────
  * Request flow: match route → fault rules (latency, 503, resets, truncation) → read the whole body
  * (bounded; oversize bodies are drained and flagged) → handler → inspector record.
- * Paths outside /apis/ get Go's plain-text 404. Control endpoints, never faulted or recorded:
- * `/_emulator/faults` (GET list, POST add rules, PUT replace all, DELETE clear; DELETE
- * `/_emulator/faults/{id}` removes one), `/_emulator/requests` (GET, DELETE), `/_emulator/routes` (GET).
+ * Paths outside /apis/ get Go's plain-text 404. Control endpoints (`/_emulator/*`, http/control.ts)
+ * are never faulted or recorded; in multi-user mode they need the admin token.
+ * Limits (http/limits.ts): head ≤ 1 MiB (431 beyond), body ≤ 32 MiB, a time budget per handler (504);
+ * a request that fails unexpectedly gets a generic 500 and the server goes on (http/guards.ts).
  */
 
-import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
+import { createApp } from "./app.js";
+import { identify, type MultiUserConfig } from "./auth.js";
 import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
 import {
   ApiError,
@@ -68,11 +66,18 @@ import {
   writeRoutingError,
 } from "./errors.js";
 import { type ActiveFault, type FaultRule, Faults } from "./faults.js";
+import { handleControl } from "./http/control.js";
+import { answerClientError, installSafetyNet, withTimeBudget } from "./http/guards.js";
+import {
+  MAX_CONTROL_BODY_BYTES,
+  MAX_HEADER_BYTES,
+  REQUEST_RECEIVE_TIMEOUT_MS,
+  REQUEST_TIME_BUDGET_MS,
+} from "./http/limits.js";
 import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
 import type { LifecycleOptions } from "./lifecycle.js";
-import { OutputPool } from "./out-pool.js";
-import { type ApiVersion, Router } from "./router.js";
-import { openStore, type Store } from "./store.js";
+import type { ApiVersion } from "./router.js";
+import type { Store } from "./store.js";
 
 export interface EmulatorOptions {
   /** TCP port (default 0 = any free port). */
@@ -114,6 +119,20 @@ export interface EmulatorOptions {
   defaultServiceAccount?: string;
   /** Run durations, passed through to the run modules. */
   runDurations?: unknown;
+  /**
+   * Multi-user mode: the credential of the control endpoints (`/_emulator/*`), sent as
+   * `Authorization: Bearer <token>` or `X-Emulator-Admin-Token`. Without it they are closed in
+   * multi-user mode (a user may still read their own inspector entries). Ignored in single-user mode.
+   */
+  adminToken?: string;
+  /** Time budget of one request's handler in ms (default REQUEST_TIME_BUDGET_MS); beyond it a 504. */
+  requestTimeBudgetMs?: number;
+  /**
+   * Keep the process alive on a stray asynchronous error (log it instead of exiting): process-wide
+   * `uncaughtException`/`unhandledRejection` handlers, removed on close. The command line sets it;
+   * an embedding program decides for itself (default false).
+   */
+  safetyNet?: boolean;
 }
 
 export interface Emulator {
@@ -129,98 +148,6 @@ export interface Emulator {
   clearRequests(): void;
   /** Stop listening, close connections, stop background work and close the store. Idempotent. */
   close(): Promise<void>;
-}
-
-/**
- * ── REGISTRATION LIST ── Resource modules registered at start, in order. Each exports
- * `register(app: EmulatorApp)`. Add new resource modules here. A listed module whose source file is
- * absent is skipped (so the list can name modules before they land); a present module without a
- * `register` export fails the start loudly.
- */
-const RESOURCE_MODULES = [
-  "./healthz.js",
-  "./pipelines.js",
-  "./experiments.js",
-  "./runs.js",
-  "./recurring-runs.js",
-  "./v1-runs.js",
-  "./auth-service.js",
-];
-
-const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };
-const MiB = 1024 * 1024;
-
-function moduleExists(spec: string): boolean {
-  const base = spec.replace(/\.js$/, "");
-  return [".js", ".ts"].some((ext) => existsSync(fileURLToPath(new URL(base + ext, import.meta.url))));
-}
-
-export function resolveConfig(opts: EmulatorOptions): EmulatorConfig {
-  return {
-    multiUser: resolveMultiUser(opts.multiUser),
-    allowHttpUrls: opts.allowHttpUrls ?? false,
-    allowLoopbackUrls: opts.allowLoopbackUrls ?? false,
-    allowedUrlDomains: opts.allowedUrlDomains ?? [
-      "storage.googleapis.com",
-      "s3.amazonaws.com",
-      "github.com",
-      "raw.githubusercontent.com",
-    ],
-    urlFetchTimeoutMs: opts.urlFetchTimeoutMs ?? 30_000,
-    maxUploadBytes: 32 * MiB,
-    maxJsonBodyBytes: 32 * MiB,
-    blockV1Pipelines: opts.blockV1Pipelines ?? [],
-    commitSha: opts.commitSha ?? "unknown",
-    tagName: opts.tagName ?? "unknown",
-    pipelineStore: "database",
-  };
-}
-
-/** Build the app (store, router, modules) without listening. */
-export async function createApp(
-  opts: EmulatorOptions = {},
-): Promise<EmulatorApp & { close(): Promise<void> }> {
-  const clock = opts.clock ?? Date.now;
-  const idGen = opts.idGenerator ?? randomUUID;
-  const store = opts.store ?? (await openStore(opts.db));
-  const closers: (() => void | Promise<void>)[] = [];
-  const log = opts.logger ?? SILENT;
-  const app: EmulatorApp & { close(): Promise<void> } = {
-    router: new Router(),
-    store,
-    config: resolveConfig(opts),
-    options: opts as Record<string, unknown>,
-    log,
-    now: () => Math.floor(clock() / 1000),
-    nowMs: () => clock(),
-    newId: () => idGen(),
-    onClose: (fn) => closers.push(fn),
-    services: new Map(),
-    outputPool: new OutputPool(),
-    async close() {
-      for (const fn of closers.splice(0).reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          log.error(`emulator: close hook failed: ${(err as Error).message}`);
-        }
-      }
-      store.close();
-    },
-  };
-  try {
-    for (const spec of RESOURCE_MODULES) {
-      if (!moduleExists(spec)) continue;
-      const mod = (await import(spec)) as { register?: (app: EmulatorApp) => void | Promise<void> };
-      if (typeof mod.register !== "function")
-        throw new Error(`emulator module ${spec} does not export register()`);
-      await mod.register(app);
-    }
-  } catch (err) {
-    await app.close();
-    throw err;
-  }
-  return app;
 }
 
 /** Read the whole body; beyond `limit` bytes keep draining but discard. Resolves null if the client went away. */
@@ -304,6 +231,9 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
   if (opts.faults?.length) faults.add(opts.faults);
   const inspector = new Inspector(opts.inspectorSize ?? 200);
   const sockets = new Set<Socket>();
+  const multiUser = app.config.multiUser;
+  const adminToken = opts.adminToken === "" ? undefined : opts.adminToken;
+  const timeBudgetMs = opts.requestTimeBudgetMs ?? REQUEST_TIME_BUDGET_MS;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
@@ -319,7 +249,19 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
     const path = url.pathname;
 
     if (path === "/_emulator" || path.startsWith("/_emulator/")) {
-      await control(req, res, method, path);
+      const got = await readBody(req, MAX_CONTROL_BODY_BYTES);
+      if (!got) return;
+      if (got.tooLarge) {
+        writeGatewayError(res, gatewayInvalidBody());
+        return;
+      }
+      handleControl(req, res, method, path, got.body, {
+        faults,
+        inspector,
+        router: app.router,
+        multiUser,
+        adminToken,
+      });
       return;
     }
 
@@ -333,6 +275,10 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
       status: 0,
       duration_ms: 0,
     };
+    if (multiUser) {
+      const { user } = identify({ headers: req.headers, rawHeaders: req.rawHeaders, multiUser });
+      if (user) entry.user = user;
+    }
     if (match.kind === "found") {
       entry.api = match.route.api;
       entry.route = match.route.pattern;
@@ -416,7 +362,7 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
       bodyTooLarge: bodyInfo.tooLarge,
     });
     try {
-      const result = await match.route.handler(ctx);
+      const result = await withTimeBudget(match.route.handler(ctx), timeBudgetMs);
       if (!ctx.responded) ctx.send(200, result === undefined ? {} : result);
     } catch (err) {
       const apiErr = toApiError(err);
@@ -429,77 +375,26 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
     app.log.debug?.(`${method} ${path} ${res.statusCode} ${Math.round(performance.now() - started)}ms`);
   };
 
-  const control = async (req: IncomingMessage, res: ServerResponse, method: string, path: string) => {
-    const got = await readBody(req, MiB);
-    if (!got) return;
-    const reply = (status: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(text),
+  const server: Server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS },
+    (req, res) => {
+      // A response stream error (the client went away mid-write) is not the server's failure.
+      res.on("error", () => {});
+      handle(req, res).catch((err: unknown) => {
+        app.log.error(`emulator: unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+        if (!res.headersSent) writeGatewayError(res, toApiError(err));
+        else res.destroy();
       });
-      res.end(text);
-    };
-    const fail = (status: number, message: string) =>
-      reply(status, { code: status === 404 ? 5 : 3, message });
-    if (path === "/_emulator/faults") {
-      if (method === "GET") return reply(200, { faults: faults.list() });
-      if (method === "DELETE") {
-        faults.clear();
-        return reply(200, {});
-      }
-      if (method === "POST" || method === "PUT") {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(got.body.toString("utf8") || "[]");
-        } catch {
-          return fail(400, "body must be a JSON fault rule or a list of rules");
-        }
-        const rules = (parsed as { faults?: unknown })?.faults ?? parsed;
-        try {
-          if (method === "PUT") faults.clear();
-          return reply(200, { faults: faults.add(rules as FaultRule[]) });
-        } catch (err) {
-          return fail(400, (err as Error).message);
-        }
-      }
-      return fail(405, "use GET, POST, PUT or DELETE");
-    }
-    const faultId = /^\/_emulator\/faults\/([^/]+)$/.exec(path);
-    if (faultId && method === "DELETE") {
-      return faults.remove(decodeURIComponent(faultId[1]!))
-        ? reply(200, {})
-        : fail(404, "no such fault rule");
-    }
-    if (path === "/_emulator/requests") {
-      if (method === "GET") return reply(200, { requests: inspector.list() });
-      if (method === "DELETE") {
-        inspector.clear();
-        return reply(200, {});
-      }
-      return fail(405, "use GET or DELETE");
-    }
-    if (path === "/_emulator/routes" && method === "GET") return reply(200, { routes: app.router.list() });
-    return fail(404, "Not Found");
-  };
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      app.log.error(`emulator: unhandled error: ${(err as Error)?.stack ?? String(err)}`);
-      if (!res.headersSent) writeGatewayError(res, toApiError(err));
-      else res.destroy();
-    });
-  });
+    },
+  );
   server.keepAliveTimeout = 5_000;
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    else socket.destroy();
-  });
+  server.on("clientError", answerClientError);
+  server.on("error", (err) => app.log.error(`emulator: server error: ${err.message}`));
+  const removeSafetyNet = opts.safetyNet ? installSafetyNet(app.log) : undefined;
 
   const host = opts.host ?? "127.0.0.1";
   try {
@@ -535,11 +430,21 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
         server.closeIdleConnections();
         for (const s of sockets) s.destroy();
         await closed;
+        removeSafetyNet?.();
         await app.close();
       })();
       return closing;
     },
   };
+}
+
+function gatewayInvalidBody(): ApiError {
+  const e = new ApiError(
+    GrpcCode.InvalidArgument,
+    `control request body larger than ${MAX_CONTROL_BODY_BYTES} bytes`,
+  );
+  e.bare = true;
+  return e;
 }
 
 function badPath(): ApiError {

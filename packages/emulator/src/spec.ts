@@ -18,6 +18,7 @@ import { ArchiveError, readTarGzEntries, readZipEntries } from "./archive.js";
 import { toCamel } from "./encode.js";
 import { ApiError, GrpcCode, invalidInput } from "./errors.js";
 import { parseBlockYaml } from "./fast-yaml.js";
+import { depthMessage, MAX_NESTING_DEPTH, SizeLimitError, valueDepth, yamlTextDepth } from "./http/limits.js";
 
 export const MAX_FILE_LENGTH = 32 << 20;
 
@@ -37,6 +38,17 @@ function isYamlFile(name: string): boolean {
  * internal chain names the reason ("Error read pipeline file: File size too large ...").
  */
 export function readPipelineFile(fileName: string, bytes: Buffer, maxLength = MAX_FILE_LENGTH): Buffer {
+  try {
+    return readPackageBytes(fileName, bytes, maxLength);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    // A size-limit breach (http/limits.ts) or anything unexpected: a 400 that says what to fix.
+    const msg = err instanceof SizeLimitError ? err.message : "the package could not be read";
+    throw invalidInput(msg).wrap("Error read pipeline file");
+  }
+}
+
+function readPackageBytes(fileName: string, bytes: Buffer, maxLength: number): Buffer {
   if (bytes.length > maxLength) {
     throw invalidInput(
       `File size too large (${bytes.length} bytes). Maximum supported size: ${maxLength}. Consider moving large embedded artifacts or notebooks or Python code into a container image or object store.`,
@@ -70,6 +82,7 @@ export function readPipelineFile(fileName: string, bytes: Buffer, maxLength = MA
     try {
       return chosen.read();
     } catch (err) {
+      if (err instanceof SizeLimitError) throw err;
       throw decompressErr(specError("Error reading pipeline YAML from the zip file", (err as Error).message));
     }
   }
@@ -78,6 +91,7 @@ export function readPipelineFile(fileName: string, bytes: Buffer, maxLength = MA
     try {
       entries = readTarGzEntries(bytes);
     } catch (err) {
+      if (err instanceof SizeLimitError) throw err;
       throw decompressErr(
         specError(
           "Error extracting pipeline from the tarball file. Not a valid tarball file",
@@ -549,6 +563,18 @@ function indentQuotedContinuations(text: string): string {
 }
 
 function yamlDocs(text: string): YamlDoc[] {
+  // Nesting is bounded before any parser sees the text (a few KB of brackets would exhaust memory).
+  if (yamlTextDepth(text) > MAX_NESTING_DEPTH)
+    return [{ value: undefined, error: `yaml: ${depthMessage("the document")}` }];
+  const docs = parseYamlDocs(text);
+  for (const d of docs) {
+    if (!d.error && valueDepth(d.value) > MAX_NESTING_DEPTH)
+      return [{ value: undefined, error: `yaml: ${depthMessage("the document")}` }];
+  }
+  return docs;
+}
+
+function parseYamlDocs(text: string): YamlDoc[] {
   // Compiled pipelines are plain block YAML: the fast parser reads them with the same result, and
   // gives up (→ the `yaml` package, with its error messages) on anything else.
   const fast = parseBlockYaml(text);

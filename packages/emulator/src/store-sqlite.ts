@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { MemoryStore } from "./store.js";
+import { type Compactor, MemoryStore } from "./store.js";
 
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<unknown[]>;
@@ -16,11 +16,11 @@ const SCHEMA_VERSION = "1";
 export class SqliteStore extends MemoryStore {
   override readonly location: string;
   private db: Db | undefined;
-  private readonly stmts: { put: Statement; del: Statement; meta: Statement };
+  private readonly stmts: { put: Statement; del: Statement; meta: Statement; get: Statement };
   private loading = false;
 
-  private constructor(file: string, db: Db) {
-    super();
+  private constructor(file: string, db: Db, compactors?: ReadonlyMap<string, Compactor>) {
+    super(compactors);
     this.location = file;
     this.db = db;
     this.stmts = {
@@ -28,13 +28,14 @@ export class SqliteStore extends MemoryStore {
         "INSERT INTO records (kind, id, data) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data",
       ),
       del: db.prepare("DELETE FROM records WHERE kind = ? AND id = ?"),
+      get: db.prepare("SELECT data FROM records WHERE kind = ? AND id = ?"),
       meta: db.prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       ),
     };
   }
 
-  static open(file: string): SqliteStore {
+  static open(file: string, compactors?: ReadonlyMap<string, Compactor>): SqliteStore {
     const path = resolve(file);
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
@@ -66,7 +67,7 @@ export class SqliteStore extends MemoryStore {
       db.close();
       throw err;
     }
-    const store = new SqliteStore(path, db);
+    const store = new SqliteStore(path, db, compactors);
     store.load();
     return store;
   }
@@ -80,7 +81,8 @@ export class SqliteStore extends MemoryStore {
         id: string;
         data: string;
       }>;
-      for (const row of rows) this.table(row.kind).set(row.id, JSON.parse(row.data));
+      for (const row of rows)
+        this.table(row.kind).set(row.id, this.compact(row.kind, row.id, JSON.parse(row.data)));
       const metas = db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
       for (const m of metas) this.meta.set(m.key, m.value);
     } finally {
@@ -91,6 +93,15 @@ export class SqliteStore extends MemoryStore {
   private live(): Db {
     if (!this.db) throw new Error("emulator store is closed");
     return this.db;
+  }
+
+  /** Reads the stored row again (finished runs keep their task rows only in the database). */
+  protected override reloader(kind: string, id: string): () => unknown {
+    return () => {
+      if (!this.db) return undefined;
+      const row = this.stmts.get.get(kind, id) as { data: string } | undefined;
+      return row ? JSON.parse(row.data) : undefined;
+    };
   }
 
   protected override persistPut(kind: string, id: string, record: unknown): void {

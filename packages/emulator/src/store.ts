@@ -43,6 +43,14 @@ export interface Store {
 
 type Undo = () => void;
 
+/**
+ * How a kind's records are kept in memory (e.g. storage/compact-run.ts for finished runs): applied
+ * on every put and load; the record handed to `put` is what is persisted. A compacted record must
+ * read the same as the original. A persistent store also passes `reload`, which reads the record
+ * back from the database, so the compact form may keep less in memory.
+ */
+export type Compactor = (record: never, reload?: () => unknown) => unknown;
+
 /** The ids of one indexed value, and the records as a frozen list once asked for. */
 interface IndexEntry {
   ids: Set<string>;
@@ -59,6 +67,22 @@ export class MemoryStore implements Store {
   /** kind → frozen list of all its records (`snapshot`), dropped on any change of the kind. */
   private readonly snapshots = new Map<string, readonly unknown[]>();
   readonly location: string = "memory";
+  protected readonly compactors: ReadonlyMap<string, Compactor>;
+
+  constructor(compactors: ReadonlyMap<string, Compactor> = new Map()) {
+    this.compactors = compactors;
+  }
+
+  /** The in-memory form of a record of `kind`. */
+  protected compact(kind: string, id: string, record: unknown): unknown {
+    const c = this.compactors.get(kind) as ((r: unknown, reload?: () => unknown) => unknown) | undefined;
+    return c ? c(record, this.reloader(kind, id)) : record;
+  }
+
+  /** How to read a record back from persistent storage (none in memory). */
+  protected reloader(_kind: string, _id: string): (() => unknown) | undefined {
+    return undefined;
+  }
 
   protected table(kind: string): Map<string, unknown> {
     let t = this.kinds.get(kind);
@@ -77,7 +101,8 @@ export class MemoryStore implements Store {
     return this.kinds.get(kind)?.has(id) ?? false;
   }
 
-  put<T>(kind: string, id: string, record: T): void {
+  put<T>(kind: string, id: string, original: T): void {
+    const record = this.compact(kind, id, original) as T;
     const t = this.table(kind);
     const had = t.has(id);
     const prev = t.get(id);
@@ -97,7 +122,7 @@ export class MemoryStore implements Store {
     }
     this.reindex(kind, id, had ? prev : undefined, record);
     t.set(id, record);
-    this.persistPut(kind, id, record);
+    this.persistPut(kind, id, original);
   }
 
   delete(kind: string, id: string): boolean {
@@ -240,11 +265,4 @@ function addTo(index: Map<unknown, IndexEntry>, value: unknown, id: string): voi
   }
   entry.ids.add(id);
   entry.list = undefined;
-}
-
-/** Open a store: in memory, or persisted in the SQLite file `db` (loaded lazily: better-sqlite3 is native). */
-export async function openStore(db?: string): Promise<Store> {
-  if (!db) return new MemoryStore();
-  const { SqliteStore } = await import("./store-sqlite.js");
-  return SqliteStore.open(db);
 }

@@ -14,7 +14,7 @@
  */
 import YAML from "yaml";
 import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
+import type { RequestContext } from "./context.js";
 import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
 import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
 import {
@@ -28,7 +28,11 @@ import {
   unarchiveExperiment,
 } from "./experiments.js";
 import { checkListOptions, listRows } from "./list.js";
-import { latestVersion, V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
+import { latestVersion } from "./model/pipeline.js";
+import type { RecurringRunRecord } from "./model/recurring-run.js";
+import { RUNS, type RunRecord, runSpecOf } from "./model/run.js";
+import type { ModuleHost } from "./module.js";
+import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
 import {
   changeJobMode,
   createJob,
@@ -36,23 +40,19 @@ import {
   fetchJob,
   jobsInScope,
   RECURRING_RUN_LIST_SPEC,
-  type RecurringRunRecord,
   TRIGGER_SHAPE,
   toApiTrigger,
   triggerFromBody,
   validateSchedule,
 } from "./recurring-runs.js";
+import { canAccessRun } from "./resource/access.js";
 import {
   archiveRun,
-  canAccessRun,
   createRun,
   deleteRun,
   fetchRun,
   RUN_LIST_SPEC,
-  RUNS,
-  type RunRecord,
   retryRun,
-  runSpecOf,
   runsInScope,
   terminateRun,
   unarchiveRun,
@@ -390,7 +390,7 @@ function pipelineSpecInput(body: Record<string, unknown>): {
   };
 }
 
-function registerRuns(app: EmulatorApp): void {
+function registerRuns(app: ModuleHost): void {
   const r = app.router;
 
   r.post("v1beta1", "/runs", (ctx) => {
@@ -445,7 +445,7 @@ function registerRuns(app: EmulatorApp): void {
       200,
       listResponseJson(
         "runs",
-        JsonCache.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.store, x)),
+        RUN_V1_JSON.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.store, x)),
         page.total_size,
         page.next_page_token,
       ),
@@ -487,7 +487,7 @@ function registerRuns(app: EmulatorApp): void {
 // ---------------------------------------------------------------------------------------------------
 // Experiments
 
-function registerExperiments(app: EmulatorApp): void {
+function registerExperiments(app: ModuleHost): void {
   const r = app.router;
 
   r.post("v1beta1", "/experiments", (ctx) => {
@@ -591,7 +591,7 @@ export function toApiJobV1(j: RecurringRunRecord): Record<string, unknown> {
   });
 }
 
-function registerJobs(app: EmulatorApp): void {
+function registerJobs(app: ModuleHost): void {
   const r = app.router;
 
   r.post("v1beta1", "/jobs", (ctx) => {
@@ -681,7 +681,7 @@ function registerJobs(app: EmulatorApp): void {
   });
 }
 
-export function register(app: EmulatorApp): void {
+export function register(app: ModuleHost): void {
   registerExperiments(app);
   registerRuns(app);
   registerJobs(app);

@@ -21,8 +21,9 @@
  * Pure module: no HTTP, no store.
  */
 import { omitZero, timestamp } from "./encode.js";
-import { argoNodeId, type TaskRow } from "./lifecycle.js";
+import { argoNodeId } from "./lifecycle.js";
 import type { ListSpec } from "./list.js";
+import type { TaskRow } from "./model/run.js";
 import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";
 
 export const TASK_STATES = [

@@ -1,0 +1,149 @@
+/**
+ * The composition root: builds the emulator's application object with every part wired by name and
+ * by type — store, router, config, run engine, scheduler — and registers each API module's routes.
+ * No module is looked up by a string and no service by a key: adding a module is one import and
+ * one line in `MODULES`, and a missing one fails the build, not the start.
+ */
+import { randomUUID } from "node:crypto";
+import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
+import { register as registerAuthService } from "./auth-service.js";
+import type { EmulatorConfig, EmulatorLogger } from "./context.js";
+import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
+import { SimulatedRunEngine } from "./engine/simulated.js";
+import { register as registerExperiments } from "./experiments.js";
+import { register as registerHealthz } from "./healthz.js";
+import { MAX_REQUEST_BODY_BYTES, MAX_UPLOAD_BYTES } from "./http/limits.js";
+import type { LifecycleOptions } from "./lifecycle.js";
+import type { ExperimentArchiveHooks } from "./model/experiment.js";
+import type { ModuleHost } from "./module.js";
+import { OutputPool } from "./out-pool.js";
+import { register as registerPipelines } from "./pipelines.js";
+import { register as registerRecurringRuns } from "./recurring-runs.js";
+import { Router } from "./router.js";
+import { register as registerRuns } from "./runs.js";
+import { Scheduler } from "./scheduler.js";
+import { openStore } from "./storage/open.js";
+import type { Store } from "./store.js";
+import { register as registerV1Runs } from "./v1-runs.js";
+import { register as registerV2Tasks } from "./v2-task-routes.js";
+
+/** The API modules, registered in this order (routes of earlier modules match first). */
+const MODULES: readonly ((app: ModuleHost) => void)[] = [
+  registerHealthz,
+  registerPipelines,
+  registerExperiments,
+  registerRuns,
+  registerV2Tasks,
+  registerRecurringRuns,
+  registerV1Runs,
+  registerAuthService,
+];
+
+/** The startEmulator options the application object reads (server.ts `EmulatorOptions` has them all). */
+export interface AppOptions {
+  db?: string;
+  store?: Store;
+  multiUser?: boolean | MultiUserConfig;
+  clock?: () => number;
+  idGenerator?: () => string;
+  allowLoopbackUrls?: boolean;
+  allowHttpUrls?: boolean;
+  allowedUrlDomains?: string[];
+  urlFetchTimeoutMs?: number;
+  blockV1Pipelines?: string[];
+  logger?: EmulatorLogger;
+  commitSha?: string;
+  tagName?: string;
+  lifecycle?: LifecycleOptions;
+  defaultServiceAccount?: string;
+  runDurations?: unknown;
+}
+
+const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export function resolveConfig(opts: AppOptions): EmulatorConfig {
+  return {
+    multiUser: resolveMultiUser(opts.multiUser),
+    allowHttpUrls: opts.allowHttpUrls ?? false,
+    allowLoopbackUrls: opts.allowLoopbackUrls ?? false,
+    allowedUrlDomains: opts.allowedUrlDomains ?? [
+      "storage.googleapis.com",
+      "s3.amazonaws.com",
+      "github.com",
+      "raw.githubusercontent.com",
+    ],
+    urlFetchTimeoutMs: opts.urlFetchTimeoutMs ?? 30_000,
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+    maxJsonBodyBytes: MAX_REQUEST_BODY_BYTES,
+    blockV1Pipelines: opts.blockV1Pipelines ?? [],
+    commitSha: opts.commitSha ?? "unknown",
+    tagName: opts.tagName ?? "unknown",
+    pipelineStore: "database",
+    defaultServiceAccount: opts.defaultServiceAccount ?? "",
+  };
+}
+
+function runDurations(v: unknown): { tickMs?: number; podTicks?: number } | number | undefined {
+  if (typeof v === "number") return v;
+  if (v !== null && typeof v === "object") return v as { tickMs?: number; podTicks?: number };
+  return undefined;
+}
+
+/** Build the app (store, engine, scheduler, routes) without listening. */
+export async function createApp(opts: AppOptions = {}): Promise<ModuleHost & { close(): Promise<void> }> {
+  const clock = opts.clock ?? Date.now;
+  const idGen = opts.idGenerator ?? randomUUID;
+  const store = opts.store ?? (await openStore(opts.db));
+  const closers: (() => void | Promise<void>)[] = [];
+  const log = opts.logger ?? SILENT;
+  const parts: {
+    engine?: RunEngine;
+    scheduler?: RecurringRunScheduler;
+  } = {};
+  const experimentArchive: ExperimentArchiveHooks = {};
+  const app: ModuleHost & { close(): Promise<void> } = {
+    router: new Router(),
+    store,
+    config: resolveConfig(opts),
+    log,
+    now: () => Math.floor(clock() / 1000),
+    nowMs: () => clock(),
+    newId: () => idGen(),
+    onClose: (fn) => closers.push(fn),
+    get engine(): RunEngine {
+      if (!parts.engine) throw new Error("emulator: the run engine is used before it was created");
+      return parts.engine;
+    },
+    get scheduler(): RecurringRunScheduler {
+      if (!parts.scheduler) throw new Error("emulator: the scheduler is used before it was created");
+      return parts.scheduler;
+    },
+    experimentArchive,
+    outputPool: new OutputPool(),
+    async close() {
+      for (const fn of closers.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          log.error(`emulator: close hook failed: ${(err as Error).message}`);
+        }
+      }
+      store.close();
+    },
+  };
+  try {
+    const engine = new SimulatedRunEngine(app, opts.lifecycle ?? {}, runDurations(opts.runDurations));
+    parts.engine = engine;
+    app.onClose(() => engine.close());
+    const scheduler = new Scheduler(app);
+    parts.scheduler = scheduler;
+    app.onClose(() => scheduler.close());
+    for (const register of MODULES) register(app);
+    engine.resumeAll();
+    scheduler.start();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
+}
