@@ -2,13 +2,15 @@
  * Waiting on the emulator's own events instead of sleeping: the run engine emits "run" on every change
  * of a run record, so a test waits exactly until the state it needs (bounded by a deadline).
  */
+
+import type { RunEngine } from "../../packages/emulator/src/engine/engine.js";
 import type { Emulator } from "../../packages/emulator/src/index.js";
-import type { RunEngine, RunRecord } from "../../packages/emulator/src/runs.js";
+import type { RunRecord } from "../../packages/emulator/src/model/run.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
 
 function engineOf(emu: Emulator): RunEngine {
-  return emu.app.services.get("runs") as RunEngine;
+  return emu.app.engine;
 }
 
 /** Resolve with the first run record (already stored, or changed later) that `match` accepts. */
