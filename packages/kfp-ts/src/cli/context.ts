@@ -162,7 +162,10 @@ export class CliContext {
     if (t.insecure) opts.insecure = true;
     if (t.timeoutMs !== undefined) opts.timeout = t.timeoutMs;
     const stderr = this.io.stderr;
-    const line = (level: string) => (m: string) => stderr.write(`${this.err.dim(`[${level}]`)} ${m}\n`);
+    // The library speaks of its options; on the command line they are flags.
+    const flagNames = (m: string) => m.replace(/cronFormat: "unix"/g, "--cron-format unix");
+    const line = (level: string) => (m: string) =>
+      stderr.write(`${this.err.dim(`[${level}]`)} ${flagNames(m)}\n`);
     opts.logger = { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
     opts.logLevel = this.verbose ? "debug" : this.quiet ? "error" : "warn";
     this.#client = new Kfp(opts);

@@ -56,10 +56,14 @@ export function recurringRunsCommand(app: App): AnyCommand {
         throw usageError(`--cron-format must be kfp or unix; got "${o.cronFormat}"`);
       }
       const lib = await ctx.lib();
-      if (o.cronExpression !== undefined) {
-        const expr = o.cronFormat === "unix" ? lib.unixCronToKfp(o.cronExpression) : o.cronExpression;
-        lib.checkCron(expr);
-      }
+      // The schedule is checked before anything is looked up or sent (a malformed cron: exit 2).
+      const schedule: Parameters<typeof lib.buildTrigger>[0] = {};
+      if (o.cronExpression !== undefined) schedule.cron = o.cronExpression;
+      if (o.cronFormat) schedule.cronFormat = o.cronFormat as "kfp" | "unix";
+      if (o.intervalSecond !== undefined) schedule.interval = Number(o.intervalSecond);
+      if (o.startTime) schedule.start_time = o.startTime;
+      if (o.endTime) schedule.end_time = o.endTime;
+      lib.buildTrigger(schedule, () => {});
       const flags: Parameters<typeof runSource>[1] = {};
       if (o.pipelinePackagePath) flags.packageFile = o.pipelinePackagePath;
       if (o.pipelineId) flags.pipelineId = o.pipelineId;
