@@ -35,7 +35,7 @@ export function systemIO(): IOStreams {
     env: process.env,
     stdoutTTY: out.isTTY === true,
     stderrTTY: err.isTTY === true,
-    columns: out.columns ?? err.columns ?? (Number(process.env.COLUMNS) || 80),
+    columns: out.columns || err.columns || Number(process.env.COLUMNS) || 80,
     homeDir: process.env.HOME ?? process.env.USERPROFILE ?? ".",
     signals: process,
   };
