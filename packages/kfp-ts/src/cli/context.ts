@@ -27,6 +27,7 @@ export interface GlobalFlags {
   quiet?: boolean;
   color?: boolean;
   verbose?: boolean;
+  apiVersion?: string;
 }
 
 export interface Target {
@@ -161,6 +162,13 @@ export class CliContext {
     if (t.caFile) opts.ca = t.caFile;
     if (t.insecure) opts.insecure = true;
     if (t.timeoutMs !== undefined) opts.timeout = t.timeoutMs;
+    const api = this.flags.apiVersion ?? this.io.env.KFP_API_VERSION;
+    if (api !== undefined && api !== "") {
+      if (!["auto", "v2", "v2beta1", "v1beta1"].includes(api)) {
+        throw usageError(`--api-version must be auto, v2, v2beta1 or v1beta1; got "${api}"`);
+      }
+      opts.apiVersion = api as NonNullable<KfpOptions["apiVersion"]>;
+    }
     const stderr = this.io.stderr;
     // The library speaks of its options; on the command line they are flags.
     const flagNames = (m: string) => m.replace(/cronFormat: "unix"/g, "--cron-format unix");

@@ -48,6 +48,7 @@ export function buildProgram(app: App): Command {
     .option("--ca-file <path>", "CA certificate(s) (PEM) to verify the server")
     .option("--insecure", "skip TLS verification (test clusters only)")
     .option("--timeout <seconds>", "per-request timeout (default 60)")
+    .option("--api-version <version>", "auto (default: the newest served), v2, v2beta1 or v1beta1")
     .option("-o, --output <format>", "table | wide | json | yaml | name (default table)")
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--no-color", "no colors (also NO_COLOR)")
