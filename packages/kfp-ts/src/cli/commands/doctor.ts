@@ -75,9 +75,7 @@ export async function runChecks(ctx: CliContext): Promise<Check[]> {
       checks.push({
         check: "auth",
         ok: false,
-        detail: html
-          ? `an HTML page (${err.shortMessage}) instead of JSON: an auth proxy's login page`
-          : err.shortMessage,
+        detail: html ? `${err.shortMessage}: likely an auth proxy's login page` : err.shortMessage,
         fix: html
           ? "pass a token the proxy accepts (--token-file with a service-account token, or --token), or point --host at the KFP API behind the proxy"
           : "pass a valid token (--token, --token-file, KFP_TOKEN)",
