@@ -21,7 +21,13 @@ import { repoRoot } from "../helpers/specs.js";
 const BIN = join(repoRoot, "packages/kfp-ts/dist/cli/main.js");
 const EXAMPLE = join(repoRoot, "packages/kfp-ts/examples/word-count.yaml");
 const TMP = mkdtempSync(join(tmpdir(), "kfp-ts-bin-"));
-const ENV = { ...process.env, KFP_TS_CONFIG: join(TMP, "config.yaml"), NO_COLOR: "1", KFP_TS_POLL_MS: "20" };
+const ENV = {
+  ...process.env,
+  KFP_TS_CONFIG: join(TMP, "config.yaml"),
+  XDG_CACHE_HOME: join(TMP, "cache"),
+  NO_COLOR: "1",
+  KFP_TS_POLL_MS: "20",
+};
 delete (ENV as Record<string, string | undefined>).KFP_HOST;
 
 let emu: Emulator;

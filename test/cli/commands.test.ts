@@ -508,6 +508,28 @@ describe("config contexts", () => {
   });
 });
 
+describe("the API-version cache", () => {
+  it("a probed version is remembered per host: the next command sends no healthz; a 404 forgets it", async () => {
+    const cacheEnv = { ...env, XDG_CACHE_HOME: join(isolatedConfig(), "..", "cache") };
+    const healthz = async () => {
+      const r = (await (await fetch(`${emu.url}/_emulator/requests`)).json()) as {
+        requests: { path: string }[];
+      };
+      return r.requests.filter((q) => q.path.endsWith("/healthz")).length;
+    };
+    const h0 = await healthz();
+    expect((await cli([...host, "pipelines", "list"], { env: cacheEnv })).code).toBe(EXIT.OK);
+    const h1 = await healthz();
+    expect(h1).toBeGreaterThan(h0);
+    const file = join(cacheEnv.XDG_CACHE_HOME, "kfp-ts", "api-versions.json");
+    expect(JSON.parse(readFileSync(file, "utf8"))[emu.url]).toMatchObject({ version: "v2" });
+    expect((await cli([...host, "pipelines", "list"], { env: cacheEnv })).code).toBe(EXIT.OK);
+    expect(await healthz()).toBe(h1);
+    expect((await cli([...host, "runs", "get", "no-such-run"], { env: cacheEnv })).code).toBe(EXIT.NOT_FOUND);
+    expect(JSON.parse(readFileSync(file, "utf8"))[emu.url]).toBeUndefined();
+  });
+});
+
 describe("doctor, version, completion, requests, help", () => {
   it("doctor passes against the emulator and fails (exit 1) on a closed port, with -o json", async () => {
     const ok = await cli([...host, "doctor"], { env });

@@ -40,7 +40,10 @@ function run(
   env: Record<string, string>,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      env: { ...process.env, KFP_TS_NO_CACHE: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
