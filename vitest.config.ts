@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Builds both packages first when a source is newer than dist/ (tests run the CLI and the examples).
+    globalSetup: ["test/helpers/build.ts"],
     reporters: ["default"],
   },
 });

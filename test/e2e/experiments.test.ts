@@ -29,7 +29,7 @@ describe("experiments (single-user emulator over HTTP)", () => {
     expect(e.experiment_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(e).toMatchObject({ display_name: "exp-basic", description: "first", storage_state: "AVAILABLE" });
     expect(e.namespace).toBeUndefined(); // single-user servers omit it
-    expect(await kfp.experiments.get(e.experiment_id!)).toEqual(e);
+    expect(await kfp.experiments.get(e.experiment_id)).toEqual(e);
     expect((await kfp.experiments.getByName("exp-basic")).experiment_id).toBe(e.experiment_id);
     expect(await kfp.experiments.findByName("nope")).toBeUndefined();
     await expect(kfp.experiments.getByName("nope")).rejects.toBeInstanceOf(NotFoundError);
@@ -121,16 +121,16 @@ describe("experiments (single-user emulator over HTTP)", () => {
 
   it("archives, unarchives and deletes", async () => {
     const e = await kfp.experiments.create({ display_name: "exp-lifecycle" });
-    await kfp.experiments.archive(e.experiment_id!);
-    expect((await kfp.experiments.get(e.experiment_id!)).storage_state).toBe("ARCHIVED");
+    await kfp.experiments.archive(e.experiment_id);
+    expect((await kfp.experiments.get(e.experiment_id)).storage_state).toBe("ARCHIVED");
     const archived = await kfp.experiments.list({
       filter: experimentFilter().eq("storage_state", "ARCHIVED").eq("display_name", "exp-lifecycle"),
     });
     expect(archived.items).toHaveLength(1);
-    await kfp.experiments.unarchive(e.experiment_id!);
-    expect((await kfp.experiments.get(e.experiment_id!)).storage_state).toBe("AVAILABLE");
-    await kfp.experiments.delete(e.experiment_id!);
-    await expect(kfp.experiments.get(e.experiment_id!)).rejects.toBeInstanceOf(NotFoundError);
+    await kfp.experiments.unarchive(e.experiment_id);
+    expect((await kfp.experiments.get(e.experiment_id)).storage_state).toBe("AVAILABLE");
+    await kfp.experiments.delete(e.experiment_id);
+    await expect(kfp.experiments.get(e.experiment_id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("checks input before sending", async () => {

@@ -119,10 +119,10 @@ describe.skipIf(!haveShared)("multi-user mode", () => {
     const exp = await teamA.experiments.getByName("mu-exp");
     expect(run.experiment_id).toBe(exp.experiment_id);
     expect((await teamA.runs.list()).items.map((r) => r.run_id)).toContain(run.run_id);
-    expect((await alice.runs.list({ experiment_id: exp.experiment_id! })).total_size).toBe(1);
+    expect((await alice.runs.list({ experiment_id: exp.experiment_id })).total_size).toBe(1);
     const rr = await teamA.recurringRuns.create({
       display_name: "mu-rr",
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       pipeline_id: pipelineId,
       parameters: { a: 1, b: 2 },
       interval: 3600,
@@ -137,39 +137,39 @@ describe.skipIf(!haveShared)("multi-user mode", () => {
   it("every other operation works in a namespace", async () => {
     const teamA = alice.withNamespace("team-a");
     const exp = await teamA.experiments.create({ display_name: "mu-ops" });
-    expect((await teamA.experiments.get(exp.experiment_id!)).namespace).toBe("team-a");
+    expect((await teamA.experiments.get(exp.experiment_id)).namespace).toBe("team-a");
     const run = await teamA.runs.createAndWait(
       {
         display_name: "ops",
-        experiment_id: exp.experiment_id!,
+        experiment_id: exp.experiment_id,
         package: read("critical/add_numbers.yaml"),
         parameters: { a: 1, b: 2 },
       },
       { pollInterval: 5, timeout: 10_000 },
     );
-    expect((await teamA.runs.get(run.run_id!)).state).toBe("SUCCEEDED");
-    expect(
-      (await teamA.withOptions({ apiVersion: "v2beta1" }).runs.tasks(run.run_id!)).total,
-    ).toBeGreaterThan(0);
-    await expect(teamA.runs.terminate(run.run_id!)).rejects.toThrow(/400/); // already finished
-    await teamA.runs.archive(run.run_id!);
-    await teamA.runs.unarchive(run.run_id!);
+    expect((await teamA.runs.get(run.run_id)).state).toBe("SUCCEEDED");
+    expect((await teamA.withOptions({ apiVersion: "v2beta1" }).runs.tasks(run.run_id)).total).toBeGreaterThan(
+      0,
+    );
+    await expect(teamA.runs.terminate(run.run_id)).rejects.toThrow(/400/); // already finished
+    await teamA.runs.archive(run.run_id);
+    await teamA.runs.unarchive(run.run_id);
     const rr = await teamA.recurringRuns.create({
       display_name: "ops-rr",
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       pipeline_id: pipelineId,
       parameters: { a: 1, b: 2 },
       cron: "0 0 1 * * *",
     });
-    await teamA.recurringRuns.disable(rr.recurring_run_id!);
-    await teamA.recurringRuns.enable(rr.recurring_run_id!);
-    expect((await teamA.recurringRuns.get(rr.recurring_run_id!)).status).toBe("ENABLED");
-    await teamA.recurringRuns.delete(rr.recurring_run_id!);
-    await teamA.experiments.archive(exp.experiment_id!);
-    expect((await teamA.runs.get(run.run_id!)).storage_state).toBe("ARCHIVED"); // archiving archives its runs
-    await teamA.experiments.unarchive(exp.experiment_id!);
-    await teamA.runs.delete(run.run_id!);
-    await teamA.experiments.delete(exp.experiment_id!);
+    await teamA.recurringRuns.disable(rr.recurring_run_id);
+    await teamA.recurringRuns.enable(rr.recurring_run_id);
+    expect((await teamA.recurringRuns.get(rr.recurring_run_id)).status).toBe("ENABLED");
+    await teamA.recurringRuns.delete(rr.recurring_run_id);
+    await teamA.experiments.archive(exp.experiment_id);
+    expect((await teamA.runs.get(run.run_id)).storage_state).toBe("ARCHIVED"); // archiving archives its runs
+    await teamA.experiments.unarchive(exp.experiment_id);
+    await teamA.runs.delete(run.run_id);
+    await teamA.experiments.delete(exp.experiment_id);
     // bob cannot read alice's namespace
     const bob = new Kfp({
       host: emu.url,

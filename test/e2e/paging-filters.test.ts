@@ -79,7 +79,7 @@ describe("every page of a filtered list", () => {
     const p = await kfp.pipelines.getByName("paged-0");
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
-      ids.push((await kfp.runs.create({ display_name: `r${i}`, pipeline_id: p.pipeline_id })).run_id!);
+      ids.push((await kfp.runs.create({ display_name: `r${i}`, pipeline_id: p.pipeline_id })).run_id);
     const items = await all(
       kfp.runs.list({
         filter: runFilter().in("state", ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"]),

@@ -161,6 +161,6 @@ describe("reads", () => {
 
   it("gives up with the server's error after maxRetries", async () => {
     emu.faults.add({ method: "GET", path: "/pipelines$", action: "unavailable", retryAfter: 0 });
-    await expect(kfp.pipelines.list({ maxRetries: 1 })).rejects.toBeInstanceOf(ServerError);
+    await expect(kfp.pipelines.list({}, { maxRetries: 1 })).rejects.toBeInstanceOf(ServerError);
   });
 });

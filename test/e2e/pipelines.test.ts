@@ -330,17 +330,17 @@ describe("publish", () => {
   it("an explicit version name: reused when the spec matches, ConflictError when it does not", async () => {
     const name = unique("named");
     const a = await kfp.pipelines.publish(name, specYaml(), {
-      versionName: "release-1",
+      version_name: "release-1",
       description: "d",
       tags: { t: "1" },
     });
     expect(a.version.name).toBe("release-1");
     expect(a.pipeline.tags).toEqual({ t: "1" });
-    const b = await kfp.pipelines.publish(name, specYaml(), { versionName: "release-1" });
+    const b = await kfp.pipelines.publish(name, specYaml(), { version_name: "release-1" });
     expect(b.created).toBe(false);
-    await kfp.pipelines.publish(name, specYaml("echo", "x"), { versionName: "release-2" });
+    await kfp.pipelines.publish(name, specYaml("echo", "x"), { version_name: "release-2" });
     const err = (await kfp.pipelines
-      .publish(name, specYaml("echo", "y"), { versionName: "release-1" })
+      .publish(name, specYaml("echo", "y"), { version_name: "release-1" })
       .catch((e: unknown) => e)) as ConflictError;
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.message).toMatch(/already exists with a different spec/);

@@ -55,7 +55,7 @@ describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", 
     });
     expect(rr.pipeline_version_reference?.pipeline_id).toBe(pipelineId);
     expect(rr.runtime_config?.parameters).toEqual({ a: 1, b: 2 });
-    expect(await kfp.recurringRuns.get(rr.recurring_run_id!)).toMatchObject({ display_name: "nightly" });
+    expect(await kfp.recurringRuns.get(rr.recurring_run_id)).toMatchObject({ display_name: "nightly" });
   });
 
   it("creates an interval recurring run, disabled, without catchup, with max_concurrency", async () => {
@@ -71,10 +71,10 @@ describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", 
     expect(rr.status).toBe("DISABLED");
     expect(rr.no_catchup).toBe(true);
     expect(rr.max_concurrency).toBe("3");
-    await kfp.recurringRuns.enable(rr.recurring_run_id!);
-    expect((await kfp.recurringRuns.get(rr.recurring_run_id!)).status).toBe("ENABLED");
-    await kfp.recurringRuns.disable(rr.recurring_run_id!);
-    expect((await kfp.recurringRuns.get(rr.recurring_run_id!)).status).toBe("DISABLED");
+    await kfp.recurringRuns.enable(rr.recurring_run_id);
+    expect((await kfp.recurringRuns.get(rr.recurring_run_id)).status).toBe("ENABLED");
+    await kfp.recurringRuns.disable(rr.recurring_run_id);
+    expect((await kfp.recurringRuns.get(rr.recurring_run_id)).status).toBe("DISABLED");
   });
 
   it("warns about a 5-field cron (read seconds-first) and converts it with cronFormat: 'unix'", async () => {
@@ -142,18 +142,18 @@ describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", 
       const rr = await kfp.recurringRuns.create({
         ...base(),
         display_name: `rr-${i}`,
-        experiment_id: exp.experiment_id!,
+        experiment_id: exp.experiment_id,
         interval: 600,
         enabled: false,
       });
-      ids.push(rr.recurring_run_id!);
+      ids.push(rr.recurring_run_id);
     }
-    const page = await kfp.recurringRuns.list({ experiment_id: exp.experiment_id!, page_size: 2 });
+    const page = await kfp.recurringRuns.list({ experiment_id: exp.experiment_id, page_size: 2 });
     expect(page.items).toHaveLength(2);
     expect(page.total_size).toBe(3);
     const all: string[] = [];
-    for await (const rr of kfp.recurringRuns.list({ experiment_id: exp.experiment_id!, page_size: 1 })) {
-      all.push(rr.recurring_run_id!);
+    for await (const rr of kfp.recurringRuns.list({ experiment_id: exp.experiment_id, page_size: 1 })) {
+      all.push(rr.recurring_run_id);
     }
     expect(all.sort()).toEqual([...ids].sort());
     const filtered = await kfp.recurringRuns.list({
@@ -163,7 +163,7 @@ describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", 
     await kfp.recurringRuns.delete(ids[0]!, { propagation_policy: "BACKGROUND" });
     await kfp.recurringRuns.delete(ids[1]!);
     await expect(kfp.recurringRuns.get(ids[0]!)).rejects.toBeInstanceOf(NotFoundError);
-    expect((await kfp.recurringRuns.list({ experiment_id: exp.experiment_id! })).total_size).toBe(1);
+    expect((await kfp.recurringRuns.list({ experiment_id: exp.experiment_id })).total_size).toBe(1);
     await expect(
       kfp.recurringRuns.delete(ids[2]!, { propagation_policy: "NOW" as never }),
     ).rejects.toBeInstanceOf(ValidationError);
@@ -173,11 +173,11 @@ describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", 
     const rr = await kfp.recurringRuns.create({ ...base(), display_name: "every-second", cron: "@every 1s" });
     let found = 0;
     for (let i = 0; i < 60 && found === 0; i++) {
-      const runs = await kfp.runs.list({ filter: { recurring_run_id: rr.recurring_run_id! } });
+      const runs = await kfp.runs.list({ filter: { recurring_run_id: rr.recurring_run_id } });
       found = runs.items.length;
       if (found === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(found).toBeGreaterThan(0);
-    await kfp.recurringRuns.delete(rr.recurring_run_id!);
+    await kfp.recurringRuns.delete(rr.recurring_run_id);
   });
 });

@@ -145,7 +145,7 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
       parameters: { param2: "f" },
       enable_caching: false,
     });
-    const stored = emu.store.get<StoredRunSpecs>("run_specs", fromFile.run_id!)!;
+    const stored = emu.store.get<StoredRunSpecs>("run_specs", fromFile.run_id)!;
     type Root = { dag: { tasks: Record<string, { cachingOptions?: { enableCache?: boolean } }> } };
     const tasks = (stored.inline_spec!.root as Root).dag.tasks;
     expect(Object.values(tasks).map((t) => t.cachingOptions?.enableCache)).toEqual([false]);
@@ -188,25 +188,25 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
     for (let i = 0; i < 3; i++) {
       const r = await kfp.runs.create({
         display_name: `listed-${i}`,
-        experiment_id: exp.experiment_id!,
+        experiment_id: exp.experiment_id,
         pipeline_id: addId,
         parameters: { a: i, b: i },
       });
-      ids.push(r.run_id!);
+      ids.push(r.run_id);
     }
     const got = await kfp.runs.get(ids[0]!);
     expect(got.display_name).toBe("listed-0");
-    const page = await kfp.runs.list({ experiment_id: exp.experiment_id!, page_size: 2 });
+    const page = await kfp.runs.list({ experiment_id: exp.experiment_id, page_size: 2 });
     expect(page.total_size).toBe(3);
     expect(page.items).toHaveLength(2);
     const all: string[] = [];
-    for await (const r of kfp.runs.list({ experiment_id: exp.experiment_id!, page_size: 1 }))
-      all.push(r.run_id!);
+    for await (const r of kfp.runs.list({ experiment_id: exp.experiment_id, page_size: 1 }))
+      all.push(r.run_id);
     expect(all.sort()).toEqual([...ids].sort());
     const done = await kfp.runs.wait(ids[2]!, { pollInterval: 5, maxPollInterval: 20, timeout: 10_000 });
     expect(done.state).toBe("SUCCEEDED");
     const succeeded = await kfp.runs.list({
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       filter: runFilter().eq("state", "SUCCEEDED").eq("display_name", "listed-2"),
     });
     expect(succeeded.items.map((r) => r.run_id)).toEqual([ids[2]]);
@@ -226,18 +226,18 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
       { pollInterval: 5, maxPollInterval: 20, timeout: 10_000 },
     );
     expect(run.state).toBe("SUCCEEDED");
-    const tree = await kfp.runs.tasks(run.run_id!);
+    const tree = await kfp.runs.tasks(run.run_id);
     expect(tree.total).toBeGreaterThanOrEqual(5);
     expect(Object.keys(tree.counts)).toEqual(["SUCCEEDED"]);
     expect(tree.tasks.map((t) => t.name)).toEqual(
       expect.arrayContaining(["root-driver", "root", "add-numbers", "executor"]),
     );
-    const stored = emu.store.get<StoredRun>("runs", run.run_id!)!;
+    const stored = emu.store.get<StoredRun>("runs", run.run_id)!;
     const node = stored.tasks.find((t) => t.artifacts?.includes("main-logs"))!;
-    const art = await kfp.runs.readArtifact(run.run_id!, node.pod_name, "main-logs");
+    const art = await kfp.runs.readArtifact(run.run_id, node.pod_name, "main-logs");
     expect(art.text()).toContain(`of run ${run.run_id}`);
     expect(Buffer.isBuffer(art.data)).toBe(true);
-    await expect(kfp.runs.readArtifact(run.run_id!, node.pod_name, "nope")).rejects.toBeInstanceOf(
+    await expect(kfp.runs.readArtifact(run.run_id, node.pod_name, "nope")).rejects.toBeInstanceOf(
       NotFoundError,
     );
   });
@@ -265,14 +265,14 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
       pipeline_id: addId,
       parameters: { a: 1, b: 1 },
     });
-    await kfp.runs.archive(r.run_id!);
-    expect((await kfp.runs.get(r.run_id!)).storage_state).toBe("ARCHIVED");
+    await kfp.runs.archive(r.run_id);
+    expect((await kfp.runs.get(r.run_id)).storage_state).toBe("ARCHIVED");
     const archived = await kfp.runs.list({ filter: runFilter().eq("storage_state", "ARCHIVED") });
     expect(archived.items.map((x) => x.run_id)).toContain(r.run_id);
-    await kfp.runs.unarchive(r.run_id!);
-    expect((await kfp.runs.get(r.run_id!)).storage_state).toBe("AVAILABLE");
-    await kfp.runs.delete(r.run_id!);
-    await expect(kfp.runs.get(r.run_id!)).rejects.toBeInstanceOf(NotFoundError);
+    await kfp.runs.unarchive(r.run_id);
+    expect((await kfp.runs.get(r.run_id)).storage_state).toBe("AVAILABLE");
+    await kfp.runs.delete(r.run_id);
+    await expect(kfp.runs.get(r.run_id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("does not retry a run creation whose answer was lost (the outcome is unknown)", async () => {
@@ -281,14 +281,14 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
     const err = await kfp.runs
       .create({
         display_name: "lost",
-        experiment_id: exp.experiment_id!,
+        experiment_id: exp.experiment_id,
         pipeline_id: addId,
         parameters: { a: 1, b: 1 },
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.outcomeUnknown).toBe(true);
-    const runs = await kfp.runs.list({ experiment_id: exp.experiment_id! });
+    const runs = await kfp.runs.list({ experiment_id: exp.experiment_id });
     expect(runs.total_size).toBe(1); // created exactly once
   });
 

@@ -46,7 +46,7 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
     const e = await kfp.experiments.create({ display_name: "v1-exp", description: "d" });
     expect(e).toMatchObject({ display_name: "v1-exp", description: "d", storage_state: "AVAILABLE" });
     expect(e.experiment_id).toBeTruthy();
-    expect(await kfp.experiments.get(e.experiment_id!)).toMatchObject({ experiment_id: e.experiment_id });
+    expect(await kfp.experiments.get(e.experiment_id)).toMatchObject({ experiment_id: e.experiment_id });
     expect((await kfp.experiments.getByName("v1-exp")).experiment_id).toBe(e.experiment_id);
     expect((await kfp.experiments.getOrCreate({ display_name: "v1-exp" })).experiment_id).toBe(
       e.experiment_id,
@@ -60,12 +60,12 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
       names.push(x.display_name!);
     }
     expect(names.sort()).toEqual(["v1-page-0", "v1-page-1", "v1-page-2"]);
-    await kfp.experiments.archive(e.experiment_id!);
-    expect((await kfp.experiments.get(e.experiment_id!)).storage_state).toBe("ARCHIVED");
-    await kfp.experiments.unarchive(e.experiment_id!);
-    expect((await kfp.experiments.get(e.experiment_id!)).storage_state).toBe("AVAILABLE");
-    await kfp.experiments.delete(e.experiment_id!);
-    await expect(kfp.experiments.get(e.experiment_id!)).rejects.toBeInstanceOf(NotFoundError);
+    await kfp.experiments.archive(e.experiment_id);
+    expect((await kfp.experiments.get(e.experiment_id)).storage_state).toBe("ARCHIVED");
+    await kfp.experiments.unarchive(e.experiment_id);
+    expect((await kfp.experiments.get(e.experiment_id)).storage_state).toBe("AVAILABLE");
+    await kfp.experiments.delete(e.experiment_id);
+    await expect(kfp.experiments.get(e.experiment_id)).rejects.toBeInstanceOf(NotFoundError);
     // A create whose answer is lost is reconciled by name, in the v2beta1 shape.
     emu.faults.add({
       method: "POST",
@@ -89,7 +89,7 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
     const exp = await kfp.experiments.create({ display_name: "v1-runs" });
     const run = await kfp.runs.create({
       display_name: "v1-run",
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       pipeline_id: pipelineId,
       pipeline_version_id: versionId,
       parameters: { a: 1, b: 2 },
@@ -113,29 +113,29 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
     ).rejects.toBeInstanceOf(ParameterError);
     const inline = await kfp.runs.create({
       display_name: "v1-inline",
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       package: read("arguments_parameters.yaml"),
       parameters: { param2: "x" },
     });
     expect(inline.pipeline_spec?.pipelineInfo).toEqual({ name: "echo" });
-    const done = await kfp.runs.wait(run.run_id!, poll);
+    const done = await kfp.runs.wait(run.run_id, poll);
     expect(done.state).toBe("SUCCEEDED");
-    const tree = await kfp.runs.tasks(run.run_id!);
+    const tree = await kfp.runs.tasks(run.run_id);
     expect(tree.source).toBe("task_details");
     expect(tree.total).toBeGreaterThanOrEqual(5);
     expect(tree.roots.length).toBeLessThan(tree.total); // the workflow's node children link the tree
     expect(Object.keys(tree.counts)).toEqual(["SUCCEEDED"]);
     const listed = await kfp.runs.list({
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       filter: runFilter().eq("name", "v1-run"),
     });
     expect(listed.items.map((r) => r.run_id)).toEqual([run.run_id]);
     expect(listed.items[0]!.state).toBe("SUCCEEDED");
     const node = emu.store
-      .get<StoredRun>("runs", run.run_id!)!
+      .get<StoredRun>("runs", run.run_id)!
       .tasks.find((t) => t.artifacts?.includes("main-logs"))!;
-    expect((await kfp.runs.readArtifact(run.run_id!, node.pod_name, "main-logs")).text()).toContain(
-      run.run_id!,
+    expect((await kfp.runs.readArtifact(run.run_id, node.pod_name, "main-logs")).text()).toContain(
+      run.run_id,
     );
     expect(onlyV1()).toBe(true);
   });
@@ -153,15 +153,15 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
       pipeline_id: pipelineId,
       parameters: { a: 1, b: 1 },
     });
-    await kfp.runs.terminate(r.run_id!);
-    const ended = await kfp.runs.wait(r.run_id!, { ...poll, throwOnFailure: false });
+    await kfp.runs.terminate(r.run_id);
+    const ended = await kfp.runs.wait(r.run_id, { ...poll, throwOnFailure: false });
     expect(ended.state).toBe("FAILED"); // v1 reads CANCELED as Failed too
-    await kfp.runs.archive(r.run_id!);
-    expect((await kfp.runs.get(r.run_id!)).storage_state).toBe("ARCHIVED");
-    await kfp.runs.unarchive(r.run_id!);
-    expect((await kfp.runs.get(r.run_id!)).storage_state).toBe("AVAILABLE");
-    await kfp.runs.delete(r.run_id!);
-    await expect(kfp.runs.get(r.run_id!)).rejects.toBeInstanceOf(NotFoundError);
+    await kfp.runs.archive(r.run_id);
+    expect((await kfp.runs.get(r.run_id)).storage_state).toBe("ARCHIVED");
+    await kfp.runs.unarchive(r.run_id);
+    expect((await kfp.runs.get(r.run_id)).storage_state).toBe("AVAILABLE");
+    await kfp.runs.delete(r.run_id);
+    await expect(kfp.runs.get(r.run_id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("recurring runs go through /jobs and come back in the v2beta1 shape", async () => {
@@ -169,7 +169,7 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
     const exp = await kfp.experiments.create({ display_name: "v1-jobs" });
     const rr = await kfp.recurringRuns.create({
       display_name: "v1-job",
-      experiment_id: exp.experiment_id!,
+      experiment_id: exp.experiment_id,
       pipeline_id: pipelineId,
       pipeline_version_id: versionId,
       parameters: { a: 1, b: 2 },
@@ -187,14 +187,14 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
       trigger: { cron_schedule: { cron: "0 0 3 * * *" } },
       pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: versionId },
     });
-    await kfp.recurringRuns.disable(rr.recurring_run_id!);
-    expect((await kfp.recurringRuns.get(rr.recurring_run_id!)).status).toBe("DISABLED");
-    await kfp.recurringRuns.enable(rr.recurring_run_id!);
-    expect((await kfp.recurringRuns.get(rr.recurring_run_id!)).status).toBe("ENABLED");
-    const page = await kfp.recurringRuns.list({ experiment_id: exp.experiment_id! });
+    await kfp.recurringRuns.disable(rr.recurring_run_id);
+    expect((await kfp.recurringRuns.get(rr.recurring_run_id)).status).toBe("DISABLED");
+    await kfp.recurringRuns.enable(rr.recurring_run_id);
+    expect((await kfp.recurringRuns.get(rr.recurring_run_id)).status).toBe("ENABLED");
+    const page = await kfp.recurringRuns.list({ experiment_id: exp.experiment_id });
     expect(page.items.map((x) => x.recurring_run_id)).toEqual([rr.recurring_run_id]);
-    await kfp.recurringRuns.delete(rr.recurring_run_id!);
-    await expect(kfp.recurringRuns.get(rr.recurring_run_id!)).rejects.toBeInstanceOf(NotFoundError);
+    await kfp.recurringRuns.delete(rr.recurring_run_id);
+    await expect(kfp.recurringRuns.get(rr.recurring_run_id)).rejects.toBeInstanceOf(NotFoundError);
     expect(onlyV1()).toBe(true);
   });
 
@@ -244,7 +244,7 @@ describe.skipIf(!haveShared)("v1beta1 adapter (multi-user)", () => {
     ).rejects.toThrow(/a run needs an experiment/);
     const run = await ns.runs.create({
       display_name: "r",
-      experiment_id: e.experiment_id!,
+      experiment_id: e.experiment_id,
       package: read("critical/add_numbers.yaml"),
       parameters: { a: 1, b: 2 },
     });

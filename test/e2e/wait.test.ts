@@ -68,17 +68,17 @@ describe.skipIf(!haveShared)("runs.wait against the emulator", () => {
       package: addNumbers,
       parameters: { a: 1, b: 2 },
     });
-    await kfp.runs.wait(run.run_id!, { ...poll, until: "RUNNING" });
-    await kfp.runs.terminate(run.run_id!);
+    await kfp.runs.wait(run.run_id, { ...poll, until: "RUNNING" });
+    await kfp.runs.terminate(run.run_id);
     const states: string[] = [];
     const err = await kfp.runs
-      .wait(run.run_id!, { ...poll, onProgress: (p) => states.push(p.state) })
+      .wait(run.run_id, { ...poll, onProgress: (p) => states.push(p.state) })
       .catch((e) => e);
     expect(err).toBeInstanceOf(RunFailedError);
     expect(states[0]).toBe("CANCELING");
     expect(["FAILED", "CANCELED"]).toContain(err.state);
     // Terminating a finished run is a 400 from the server.
-    await expect(kfp.runs.terminate(run.run_id!)).rejects.toThrow(/400/);
+    await expect(kfp.runs.terminate(run.run_id)).rejects.toThrow(/400/);
   });
 
   it("times out with the last known state", async () => {
@@ -87,11 +87,11 @@ describe.skipIf(!haveShared)("runs.wait against the emulator", () => {
       package: addNumbers,
       parameters: { a: 1, b: 2 },
     });
-    const err = await kfp.runs.wait(run.run_id!, { pollInterval: 5, timeout: 30 }).catch((e) => e);
+    const err = await kfp.runs.wait(run.run_id, { pollInterval: 5, timeout: 30 }).catch((e) => e);
     expect(err).toBeInstanceOf(RunWaitTimeoutError);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(["PENDING", "RUNNING"]).toContain(err.lastState);
-    await kfp.runs.terminate(run.run_id!).catch(() => undefined);
+    await kfp.runs.terminate(run.run_id).catch(() => undefined);
   });
 
   it("stops on abort", async () => {
@@ -102,14 +102,14 @@ describe.skipIf(!haveShared)("runs.wait against the emulator", () => {
     });
     const ac = new AbortController();
     const err = await kfp.runs
-      .wait(run.run_id!, {
+      .wait(run.run_id, {
         ...poll,
         signal: ac.signal,
         onProgress: (p) => p.state === "RUNNING" && ac.abort(),
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(AbortError);
-    await kfp.runs.terminate(run.run_id!).catch(() => undefined);
+    await kfp.runs.terminate(run.run_id).catch(() => undefined);
   });
 
   it("survives a server that fails twice in the middle of a wait", async () => {
@@ -136,7 +136,7 @@ describe.skipIf(!haveShared)("runs.wait against the emulator", () => {
       },
     ]);
     emu.clearRequests();
-    const done = await kfp.runs.wait(run.run_id!, poll);
+    const done = await kfp.runs.wait(run.run_id, poll);
     expect(done.state).toBe("SUCCEEDED");
     const faults = emu
       .requests()

@@ -221,3 +221,58 @@ describe("generic request helpers", () => {
     await expect(c.delete("/gone")).rejects.toBeInstanceOf(NotFoundError);
   });
 });
+
+describe("one list shape", () => {
+  it("getList sends sort_by and filter on the first page only (the page token carries them)", async () => {
+    rec.enqueue({ body: { things: [{ id: 1 }], total_size: 2, next_page_token: "t2" } });
+    rec.enqueue({ body: { things: [{ id: 2 }], total_size: 2 } });
+    const c = client({ apiVersion: "v2beta1" });
+    const all = await c
+      .getList<number, { id: number }>("/things", {
+        itemsKey: "things",
+        query: { page_size: 1, sort_by: "name", filter: "%7B%7D" },
+        map: (r) => r.id,
+      })
+      .toArray();
+    expect(all).toEqual([1, 2]);
+    expect(rec.requests.map((r) => r.url)).toEqual([
+      "/apis/v2beta1/things?page_size=1&sort_by=name&filter=%257B%257D",
+      "/apis/v2beta1/things?page_size=1&page_token=t2",
+    ]);
+  });
+
+  it("every list takes (params, options): call options in params are refused, and options reach the request", async () => {
+    const c = client({ apiVersion: "v2beta1" });
+    const err = await c.pipelines.list({ page_size: 5, timeout: 10 } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toBe(
+      "timeout is a call option: pass it as the second argument, e.g. list({ page_size: 50 }, { timeout })",
+    );
+    expect(rec.requests).toHaveLength(0);
+    const ac = new AbortController();
+    ac.abort();
+    const aborted = await c.pipelines.versions
+      .list("p1", { page_size: 5 }, { signal: ac.signal })
+      .catch((e: unknown) => e);
+    expect((aborted as Error).name).toBe("AbortError");
+    rec.enqueue({ body: { pipeline_versions: [{ pipeline_version_id: "v1" }], total_size: 1 } });
+    const page = await c.pipelines.versions.list("p1", { page_size: 5, sort_by: "name" });
+    expect(page.items.map((v) => v.pipeline_version_id)).toEqual(["v1"]);
+    expect(rec.requests.at(-1)?.url).toBe("/apis/v2beta1/pipelines/p1/versions?page_size=5&sort_by=name");
+  });
+
+  it("withOptions builds a client on its parent's connection without module-level state", async () => {
+    const parent = client({ apiVersion: "v2beta1" });
+    const child = parent.withOptions({ namespace: "team-a" });
+    clients.push(child);
+    // An unrelated client built afterwards is not handed the parent's state.
+    const other = client({ apiVersion: "v2beta1", timeout: 1234 });
+    expect(child.namespace).toBe("team-a");
+    expect(other.namespace).toBeUndefined();
+    rec.route("GET /apis/v2beta1/pipelines/x", { body: { pipeline_id: "x" } });
+    await parent.close();
+    // The child shares the parent's dispatcher, so it is closed with it.
+    await expect(child.pipelines.get("x")).rejects.toThrow(/closed/);
+    expect((await other.pipelines.get("x")).pipeline_id).toBe("x");
+  });
+});

@@ -248,8 +248,12 @@ describe("every source kind", () => {
     const err = await client()
       .pipelines.upload(f, { name: "echo" })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SpecValidationError);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toBe(
+      `source ${JSON.stringify(f)} looks like a file path, but a string is read as the package's content. To upload a file, pass fromPath(${JSON.stringify(f)}) (or { path: ${JSON.stringify(f)} })`,
+    );
     expect(rec.requests).toHaveLength(0);
+    // validate: false sends the string as it is: the content "/tmp/.../looks-like-a-path.yaml".
     await client().pipelines.upload(f, { name: "echo", validate: false });
     const { file } = await lastUpload();
     expect(file?.data.toString()).toBe(f);
@@ -427,6 +431,25 @@ describe("client-side checks before a byte is sent", () => {
     await expect(
       client().pipelines.upload(Buffer.alloc(10), { name: "e", maxSize: 5, validate: false }),
     ).rejects.toThrow(/maxSize is 5/);
+  });
+
+  it("maxSize applies to every source form: bytes, fromPath() and { path }", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "kfp-maxsize-"));
+    try {
+      const file = path.join(dir, "pipeline.yaml");
+      await writeFile(file, specYaml());
+      const size = Buffer.byteLength(specYaml());
+      for (const source of [fromPath(file), { path: file }, readFileSync(file)]) {
+        const err = await client()
+          .pipelines.upload(source, { name: "e", maxSize: size - 1 })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as Error).message).toMatch(new RegExp(`is ${size} bytes; maxSize is ${size - 1}$`));
+      }
+      expect(rec.requests).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("checks option types", async () => {

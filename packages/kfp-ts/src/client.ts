@@ -11,7 +11,8 @@
 import { readFileSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { AbortError, KfpError, NotFoundError, ValidationError } from "./core/errors.js";
-import { type Page, PagePromise } from "./core/pagination.js";
+import { listPages, type Page, type PagePromise } from "./core/pagination.js";
+import { abortable, checkTimeout } from "./internal/abort.js";
 import { Auth, type TokenProvider } from "./internal/auth.js";
 import {
   createDispatcher,
@@ -67,7 +68,10 @@ export interface KfpOptions {
   headers?: Record<string, string>;
   /** Cookies (a Dex or oauth2-proxy session): a `Cookie` header string or a name → value map. */
   cookies?: string | Record<string, string>;
-  /** Per-attempt timeout in ms (default 60 000): connecting, waiting for headers, or any pause in the body. */
+  /**
+   * Per-attempt timeout in ms (default 60 000): connecting, waiting for headers, or any pause in the body.
+   * 0 < timeout ≤ 2^31−1, or `Infinity` for none.
+   */
   timeout?: number;
   /** Retries after the first attempt (default 2). */
   maxRetries?: number;
@@ -83,7 +87,13 @@ export interface KfpOptions {
   apiVersion?: "auto" | ApiVersion;
   /** Backoff tuning (ms): `baseDelay` 500, `maxDelay` 8000, `maxRetryAfter` 60 000. */
   retry?: Partial<BackoffOptions>;
-  /** Advanced: use this undici dispatcher instead of creating one (it is not closed by `close()`). */
+  /**
+   * Advanced: use this undici dispatcher instead of creating one (it is not closed by `close()`). The
+   * client cannot tell whether such a dispatcher delivers undici's "request sent" callback (`compose()`
+   * drops it), so any failure after handing it a request counts as "maybe sent": a create is looked up
+   * before it is sent again, and a POST that cannot be looked up fails with `outcomeUnknown` instead of
+   * being retried.
+   */
   dispatcher?: Dispatcher;
   /** Environment to read fallbacks from (default `process.env`). */
   env?: Env;
@@ -101,7 +111,7 @@ export interface ServerInfo {
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Per-attempt timeout in ms for this call. */
+  /** Per-attempt timeout in ms for this call (0 < timeout ≤ 2^31−1, or `Infinity` for none). */
   timeout?: number;
   maxRetries?: number;
 }
@@ -140,15 +150,15 @@ interface Shared {
   probes: Map<string, Promise<ServerInfo>>;
 }
 
-/** Hands the parent's shared state to a client built by `withOptions()` (set and cleared synchronously). */
-let inheritedShared: Shared | undefined;
+/**
+ * Key under which `withOptions()` hands its shared state to the client it builds, on that client's own
+ * options object (never a module-level variable: nothing is shared between unrelated clients).
+ */
+const INHERIT: unique symbol = Symbol("kfp-ts.inherit");
+type InheritingOptions = KfpOptions & { [INHERIT]?: Shared };
 
 function checkOptions(o: KfpOptions): void {
-  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout <= 0)) {
-    throw new ValidationError(`timeout must be a positive number of milliseconds, got ${o.timeout}`, {
-      field: "timeout",
-    });
-  }
+  checkTimeout(o.timeout, "timeout");
   if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
     throw new ValidationError(`maxRetries must be a non-negative integer, got ${o.maxRetries}`, {
       field: "maxRetries",
@@ -221,10 +231,9 @@ export class Kfp {
   #closed = false;
 
   constructor(opts: KfpOptions = {}) {
-    const shared = inheritedShared;
-    inheritedShared = undefined;
-    checkOptions(opts);
-    this.#options = { ...opts };
+    const { [INHERIT]: shared, ...own } = opts as InheritingOptions;
+    checkOptions(own);
+    this.#options = own;
     const env = readEnv(opts.env ?? process.env);
     const redactor = new Redactor();
     const levelFromEnv = env.logLevel && isLogLevel(env.logLevel) ? env.logLevel : undefined;
@@ -295,6 +304,8 @@ export class Kfp {
       log,
       redactor,
       backoff: opts.retry,
+      // A caller's dispatcher may drop undici's onRequestSent callback (see internal/transport.ts).
+      trustSentSignal: opts.dispatcher === undefined,
     });
 
     this.pipelines = new Pipelines(this);
@@ -317,12 +328,8 @@ export class Kfp {
     if (opts.insecure === true && opts.ca === undefined) delete merged.ca;
     if (opts.ca !== undefined && opts.insecure === undefined) delete merged.insecure;
     if (merged.host === undefined) merged.host = this.host;
-    inheritedShared = this.#shared;
-    try {
-      return new Kfp(merged);
-    } finally {
-      inheritedShared = undefined;
-    }
+    const inheriting: InheritingOptions = { ...merged, [INHERIT]: this.#shared };
+    return new Kfp(inheriting);
   }
 
   /** A client whose default namespace is `namespace`. */
@@ -410,6 +417,7 @@ export class Kfp {
     return `/apis/${v}${path}`;
   }
 
+  /** Send one request (relative paths get the API version prefix) and decode its JSON answer: retries, timeouts, auth and typed errors as for every call. */
   async request<T>(opts: RequestOptions<T>): Promise<T> {
     const path = await this.resolvePath(opts.path, opts.signal);
     return this._send<T>({
@@ -425,10 +433,12 @@ export class Kfp {
     });
   }
 
+  /** `GET path` (see `request`). */
   get<T>(path: string, opts: CallOptions & { query?: Query } = {}): Promise<T> {
     return this.request<T>({ ...opts, method: "GET", path });
   }
 
+  /** `POST path` with a JSON body; not retried once sent unless `reconcile` finds the outcome (see `request`). */
   post<T>(
     path: string,
     opts: CallOptions & {
@@ -440,6 +450,7 @@ export class Kfp {
     return this.request<T>({ ...opts, method: "POST", path });
   }
 
+  /** `PATCH path` with a JSON body (see `request`). */
   patch<T>(
     path: string,
     opts: CallOptions & {
@@ -451,24 +462,29 @@ export class Kfp {
     return this.request<T>({ ...opts, method: "PATCH", path });
   }
 
+  /** `PUT path` with a JSON body (see `request`). */
   put<T>(path: string, opts: CallOptions & { query?: Query; body?: unknown } = {}): Promise<T> {
     return this.request<T>({ ...opts, method: "PUT", path });
   }
 
+  /** `DELETE path` (see `request`). */
   delete<T>(path: string, opts: CallOptions & { query?: Query } = {}): Promise<T> {
     return this.request<T>({ ...opts, method: "DELETE", path });
   }
 
   /** A list call: awaitable as one page, `for await` over every item. */
+  /**
+   * A list call on any list route, through the same engine as the resources' lists: awaitable as one
+   * page, `for await` over every item. Pages after the first send the page token without `sort_by` and
+   * `filter` (the token carries them; FACTS.md §6).
+   */
   getList<Item, Raw = unknown>(path: string, opts: ListCallOptions<Item, Raw>): PagePromise<Item> {
-    const { itemsKey, query, map, ...call } = opts;
-    return new PagePromise<Item>(async (pageToken) => {
-      const raw = await this.get<Record<string, unknown>>(path, {
-        ...call,
-        query: { ...query, page_token: pageToken ?? query?.page_token ?? undefined },
-      });
-      return listPage(raw, itemsKey, map);
-    });
+    const { itemsKey, query = {}, map, ...call } = opts;
+    const request = { path, query, itemsKey, map: map as ((raw: unknown) => Item) | undefined };
+    return listPages<Item>(
+      (p, q) => this.get(p, { ...call, query: q }),
+      async () => request,
+    );
   }
 
   /**
@@ -504,23 +520,7 @@ export class Kfp {
 
 /** Wait for a shared promise, but give up with an AbortError when this caller's signal fires. */
 function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted)
-    return Promise.reject(new AbortError("The request was aborted", { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError("The request was aborted", { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
+  return abortable(p, signal, () => new AbortError("The request was aborted", { cause: signal?.reason }));
 }
 
 function toServerInfo(version: ApiVersion, h: HealthzResponse): ServerInfo {
@@ -529,23 +529,6 @@ function toServerInfo(version: ApiVersion, h: HealthzResponse): ServerInfo {
   if (h?.tag_name) info.tagName = h.tag_name;
   if (h?.pipeline_store) info.pipelineStore = h.pipeline_store;
   return info;
-}
-
-/** Convert a raw list response into page data. */
-export function listPage<Item, Raw>(
-  raw: Record<string, unknown>,
-  itemsKey: string,
-  map?: (r: Raw) => Item,
-): { items: Item[]; total_size: number; next_page_token?: string } {
-  const arr = Array.isArray(raw?.[itemsKey]) ? (raw[itemsKey] as Raw[]) : [];
-  const items = map ? arr.map(map) : (arr as unknown as Item[]);
-  const out: { items: Item[]; total_size: number; next_page_token?: string } = {
-    items,
-    total_size: typeof raw?.total_size === "number" ? raw.total_size : Number(raw?.total_size ?? 0) || 0,
-  };
-  if (typeof raw?.next_page_token === "string" && raw.next_page_token)
-    out.next_page_token = raw.next_page_token;
-  return out;
 }
 
 export type { Page };

@@ -110,10 +110,10 @@ export type {
 } from "./resources/experiments.js";
 export { Experiments } from "./resources/experiments.js";
 export { Healthz } from "./resources/healthz.js";
-export type { ListPipelineVersionsOptions } from "./resources/pipeline-versions.js";
+export type { PipelineVersionListParams } from "./resources/pipeline-versions.js";
 export { PipelineVersions } from "./resources/pipeline-versions.js";
 export type {
-  ListPipelinesOptions,
+  PipelineListParams,
   PublishOptions,
   PublishResult,
   UploadOptions,

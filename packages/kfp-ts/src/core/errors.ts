@@ -6,6 +6,7 @@
  * or the text of a plain-text error), the method and the URL (credentials redacted). The other classes
  * are failures without an HTTP answer (connection, timeout, abort) or bad input found on the client.
  */
+import { isRecord } from "../internal/values.js";
 
 /** gRPC status code names, by number (google.rpc.Code). */
 export const GRPC_CODE_NAMES: Readonly<Record<number, string>> = {
@@ -249,10 +250,6 @@ export interface ParsedErrorBody {
 }
 
 const MAX_TEXT = 2000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Whether a text starts (after white space and a BOM) with `<`: an HTML (or XML) page. */
 export function looksLikeHtml(text: string): boolean {

@@ -12,6 +12,7 @@ import { ValidationError } from "./errors.js";
 /** API versions a filter can be serialized for (same union as `ApiVersion` in client.ts). */
 export type FilterApiVersion = "v2beta1" | "v1beta1" | "v2";
 
+/** A predicate operation of the KFP filter language (`EQUALS`, `GREATER_THAN`, `IN`, `IS_SUBSTRING`, ...). */
 export type FilterOperation =
   | "EQUALS"
   | "NOT_EQUALS"
@@ -437,24 +438,31 @@ export class FilterBuilder<M = Record<string, ScalarValue>> {
     );
     return new FilterBuilder<M>(this.resource, [...this.predicates, p]);
   }
+  /** And: `key` equals `value`. */
   eq<K extends KeyOf<M>>(key: K, value: ListValue<M, K>, kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "EQUALS", value, kind);
   }
+  /** And: `key` is not equal to `value`. */
   neq<K extends KeyOf<M>>(key: K, value: ListValue<M, K>, kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "NOT_EQUALS", value, kind);
   }
+  /** And: `key` is greater than `value`. */
   gt<K extends KeyOf<M>>(key: K, value: ListValue<M, K>, kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "GREATER_THAN", value, kind);
   }
+  /** And: `key` is greater than or equal to `value`. */
   gte<K extends KeyOf<M>>(key: K, value: ListValue<M, K>, kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "GREATER_THAN_EQUALS", value, kind);
   }
+  /** And: `key` is less than `value`. */
   lt<K extends KeyOf<M>>(key: K, value: ListValue<M, K>, kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "LESS_THAN", value, kind);
   }
+  /** And: `key` is less than or equal to `value`. */
   lte<K extends KeyOf<M>>(key: K, value: ListValue<M, K>, kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "LESS_THAN_EQUALS", value, kind);
   }
+  /** And: `key` is one of `value`. */
   in<K extends KeyOf<M>>(key: K, values: readonly ListValue<M, K>[], kind?: ValueKind): FilterBuilder<M> {
     return this.where(key, "IN", values, kind);
   }
@@ -471,6 +479,7 @@ export class FilterBuilder<M = Record<string, ScalarValue>> {
   toJSON(): Filter {
     return { predicates: this.predicates.map((p) => ({ ...p })) };
   }
+  /** The filter as the JSON the server reads. */
   toString(): string {
     return JSON.stringify(this.toJSON());
   }
@@ -480,18 +489,23 @@ export class FilterBuilder<M = Record<string, ScalarValue>> {
 export function filter(): FilterBuilder {
   return new FilterBuilder();
 }
+/** A typed filter builder for `pipelines.list()`. */
 export function pipelineFilter(): FilterBuilder<PipelineFilterKeys> {
   return new FilterBuilder<PipelineFilterKeys>("pipelines");
 }
+/** A typed filter builder for `pipelines.versions.list()`. */
 export function pipelineVersionFilter(): FilterBuilder<PipelineVersionFilterKeys> {
   return new FilterBuilder<PipelineVersionFilterKeys>("pipeline_versions");
 }
+/** A typed filter builder for `experiments.list()`. */
 export function experimentFilter(): FilterBuilder<ExperimentFilterKeys> {
   return new FilterBuilder<ExperimentFilterKeys>("experiments");
 }
+/** A typed filter builder for `runs.list()`: `runFilter().eq("state", "SUCCEEDED").gte("created_at", date)`. */
 export function runFilter(): FilterBuilder<RunFilterKeys> {
   return new FilterBuilder<RunFilterKeys>("runs");
 }
+/** A typed filter builder for `recurringRuns.list()`. */
 export function recurringRunFilter(): FilterBuilder<RecurringRunFilterKeys> {
   return new FilterBuilder<RecurringRunFilterKeys>("recurring_runs");
 }

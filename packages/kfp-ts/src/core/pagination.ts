@@ -6,8 +6,10 @@
  * KFP lists use keyset pagination: a `next_page_token` is present only when another page exists; a
  * list with no items is `{}` on the wire (FACTS.md §2.1), which becomes `{ items: [], total_size: 0 }`.
  */
+import type { Query } from "../internal/path.js";
 import { KfpError } from "./errors.js";
 
+/** One page of a list: its items, the total count, and the way to the next page. */
 export interface Page<Item> {
   /** Items of this page (never undefined). */
   items: Item[];
@@ -15,6 +17,7 @@ export interface Page<Item> {
   total_size: number;
   /** Token of the next page, absent on the last page. */
   next_page_token?: string;
+  /** Whether another page exists. */
   hasNextPage(): boolean;
   /** Fetch the next page; throws when there is none. */
   getNextPage(): Promise<Page<Item>>;
@@ -63,8 +66,8 @@ class PageImpl<Item> implements Page<Item> {
   }
 }
 
-/** Make the first page of a list (also used by resources that build pages themselves). */
-export async function firstPage<Item>(fetch: PageFetcher<Item>, token?: string): Promise<Page<Item>> {
+/** Make the first page of a list. */
+async function firstPage<Item>(fetch: PageFetcher<Item>, token?: string): Promise<Page<Item>> {
   return new PageImpl(await fetch(token), fetch, token);
 }
 
@@ -73,6 +76,7 @@ export async function firstPage<Item>(fetch: PageFetcher<Item>, token?: string):
  * it is awaited or iterated.
  */
 export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncIterable<Item> {
+  /** `then()` and friends return plain Promises. */
   static override get [Symbol.species](): PromiseConstructor {
     return Promise;
   }
@@ -81,6 +85,7 @@ export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncItera
   readonly #startToken: string | undefined;
   #first: Promise<Page<Item>> | undefined;
 
+  /** Lists are made by the resources (`kfp.runs.list()`) or `kfp.getList()`. */
   constructor(fetch: PageFetcher<Item>, startToken?: string) {
     super((resolve) => resolve(undefined as unknown as Page<Item>));
     this.#fetch = fetch;
@@ -138,4 +143,82 @@ export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncItera
     }
     return out;
   }
+}
+
+/** What one list call sends, worked out once (API version, namespace, filter) before its first page. */
+export interface ListRequest<Item> {
+  /** Path of the list (relative to the version prefix, or `/apis/...`). */
+  path: string;
+  /** Query of the first page; a `page_token` in it starts from that page. */
+  query: Query;
+  /** Key of the item array in the answer: `runs`, `pipelines`, `recurringRuns`... */
+  itemsKey: string;
+  /** Per-item conversion (the v1beta1 adapter). */
+  map?: ((raw: unknown) => Item) | undefined;
+}
+
+/** Sends one GET of a list page and returns the decoded body. */
+export type ListGetter = (path: string, query: Query) => Promise<unknown>;
+
+/**
+ * The one list engine: every resource list and `client.getList()` go through it. `prepare`
+ * runs once, on the first await or iteration (a failure rejects every use); each page is one GET, its
+ * answer read by `readListPage`; pages after the first send only what the page token does not carry
+ * (`pageQuery`).
+ */
+export function listPages<Item>(
+  get: ListGetter,
+  prepare: () => Promise<ListRequest<Item>>,
+): PagePromise<Item> {
+  let prepared: Promise<ListRequest<Item>> | undefined;
+  return new PagePromise<Item>(async (token) => {
+    prepared ??= prepare();
+    const req = await prepared;
+    const start = typeof req.query.page_token === "string" ? req.query.page_token : undefined;
+    const t = token ?? start;
+    const query = t ? pageQuery(req.query, t) : req.query;
+    return readListPage(await get(req.path, query), req.itemsKey, req.map);
+  });
+}
+
+/**
+ * One page of a list answer (`{<itemsKey>: [...], total_size, next_page_token}`): a missing
+ * or non-array item list is empty (an empty list is `{}` on the wire), a missing or unreadable total 0,
+ * an empty token none.
+ */
+export function readListPage<Item>(
+  body: unknown,
+  itemsKey: string,
+  map?: (raw: unknown) => Item,
+): { items: Item[]; total_size: number; next_page_token?: string } {
+  const raw = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const list = Array.isArray(raw[itemsKey]) ? (raw[itemsKey] as unknown[]) : [];
+  const total = Number(raw.total_size ?? 0);
+  const out: { items: Item[]; total_size: number; next_page_token?: string } = {
+    items: map ? list.map(map) : (list as Item[]),
+    total_size: Number.isFinite(total) ? total : 0,
+  };
+  if (typeof raw.next_page_token === "string" && raw.next_page_token)
+    out.next_page_token = raw.next_page_token;
+  return out;
+}
+
+/**
+ * The query of a page after the first. The page token carries the sort and the filter, and
+ * the server compares any sort_by/filter sent with a token against the token's copy only after a JSON
+ * round trip, so numeric, timestamp and IN filters resent with a token never match (400). `tags.<key>`
+ * predicates are the exception: they are applied apart from the token and must be sent on every page
+ * (FACTS.md §6, §6.1). So: drop sort_by, and keep only the tag predicates of the filter.
+ */
+export function pageQuery(first: Query, token: string): Query {
+  const { sort_by: _sort, filter, page_token: _token, ...rest } = first;
+  const q: Query = { ...rest, page_token: token };
+  if (typeof filter === "string" && filter.includes("tags.")) {
+    const parsed = JSON.parse(decodeURIComponent(filter)) as { predicates?: { key?: unknown }[] };
+    const tags = (parsed.predicates ?? []).filter(
+      (p) => typeof p.key === "string" && p.key.startsWith("tags."),
+    );
+    if (tags.length > 0) q.filter = encodeURIComponent(JSON.stringify({ predicates: tags }));
+  }
+  return q;
 }

@@ -5,9 +5,11 @@
  * non-finite numbers are rejected. Every problem is reported at once, each naming the parameter and the
  * expected type.
  */
+import { isRecord } from "../internal/values.js";
 import type { JsonValue } from "../types/runs.js";
 import { ParameterError, type ParameterProblem } from "./run-errors.js";
 
+/** The type of a pipeline input parameter, as the spec's `parameterType` names it. */
 export type ParameterType =
   | "PARAMETER_TYPE_ENUM_UNSPECIFIED"
   | "NUMBER_DOUBLE"
@@ -66,10 +68,6 @@ export function describeParameterType(type: ParameterType): string {
     default:
       return "an unspecified type (the server rejects any value)";
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function pick(obj: Record<string, unknown>, camel: string, snake: string): unknown {

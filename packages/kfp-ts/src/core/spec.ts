@@ -25,6 +25,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { gunzipSync, inflateRawSync } from "node:zlib";
 import type * as Yaml from "yaml";
+import { isRecord } from "../internal/values.js";
 import { ValidationError } from "./errors.js";
 
 /**
@@ -104,10 +105,6 @@ const MSG = {
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
 const WEAK_NAME = /[a-z0-9]/;
-
-function isRecord(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function field(o: JsonObject, camel: string, snake: string): unknown {
   return o[camel] !== undefined ? o[camel] : o[snake];

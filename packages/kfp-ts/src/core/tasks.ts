@@ -10,6 +10,7 @@
 import type { PipelineTask, PipelineTaskDetail, Run } from "../types/runs.js";
 import type { FailedTask } from "./run-errors.js";
 
+/** One task of a run, with its state and child tasks. */
 export interface TaskNode {
   /** `task_id` (or the Argo node id for workflow-derived entries; a synthetic `#<index>` when absent). */
   id: string;
@@ -27,6 +28,7 @@ export interface TaskNode {
   raw: PipelineTaskDetail | PipelineTask | Record<string, unknown>;
 }
 
+/** A run's tasks as a tree (`kfp.runs.tasks(id)`), with counts per state and the failed tasks. */
 export interface TaskTree {
   /** Top-level tasks (tasks without a known parent). */
   roots: TaskNode[];

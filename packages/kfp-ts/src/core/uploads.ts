@@ -70,6 +70,7 @@ export type PipelineSpecObject =
       platform_spec?: unknown;
     };
 
+/** Everything `upload`, `uploadVersion` and `publish` accept: content (a string is content, never a path), bytes, a Blob, a Node or web stream, an async iterable of bytes, a spec object, or a file (`fromPath()` / `{ path }`). */
 export type PipelineSource =
   | string
   | Uint8Array
@@ -425,6 +426,7 @@ export async function prepareSource(
     if (typeof o.path === "string" && o.pipelineInfo === undefined && o.pipeline_spec === undefined) {
       const fo = source as { path: string; filename?: string; contentType?: string };
       return prepareFile(fo.path, {
+        ...opts,
         filename: opts.filename ?? fo.filename,
         contentType: opts.contentType ?? fo.contentType,
       });

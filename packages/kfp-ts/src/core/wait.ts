@@ -21,6 +21,7 @@ import {
 import { RunFailedError } from "./run-errors.js";
 import { failedTasksOf, summarizeTasks, type TaskTree, taskTree } from "./tasks.js";
 
+/** The states a run does not leave: SUCCEEDED, FAILED, SKIPPED, CANCELED. */
 export const TERMINAL_STATES: ReadonlySet<RuntimeState> = new Set([
   "SUCCEEDED",
   "FAILED",
@@ -28,6 +29,7 @@ export const TERMINAL_STATES: ReadonlySet<RuntimeState> = new Set([
   "CANCELED",
 ]);
 
+/** What `onProgress` receives on each change of a waited run. */
 export interface WaitProgress {
   run: Run;
   state: RuntimeState;
@@ -39,6 +41,7 @@ export interface WaitProgress {
   elapsedMs: number;
 }
 
+/** Options of `kfp.runs.wait()` and `waitForRun()`: when to stop, how often to poll, what to report. */
 export interface WaitOptions {
   /**
    * Extra states to stop at (e.g. `"RUNNING"` to wait until the run started), or a predicate.

@@ -13,6 +13,7 @@ import { readFile, stat } from "node:fs/promises";
 import { KfpError, ValidationError } from "../core/errors.js";
 import type { Log, Redactor } from "./log.js";
 
+/** Returns a bearer token for each request (cache it on your side); may be async. */
 export type TokenProvider = () => string | Promise<string>;
 
 export interface AuthConfig {

@@ -11,6 +11,7 @@
  * - TCP keep-alive probes start after 30 s; idle pooled sockets are kept for 30 s at most.
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
+import { undiciTimer } from "./abort.js";
 import type { Env } from "./env.js";
 
 export interface DispatcherInput {
@@ -35,8 +36,7 @@ export interface DispatcherSettings {
   connect: TlsSettings & { keepAlive: true; keepAliveInitialDelay: number; timeout: number };
 }
 
-/** Margin added to the client timeout for undici's own timers. */
-export const TIMEOUT_MARGIN_MS = 1_000;
+export { TIMEOUT_MARGIN_MS } from "./abort.js";
 
 function envVar(env: Env, name: string): string | undefined {
   const v = env[name.toLowerCase()] ?? env[name.toUpperCase()];
@@ -55,7 +55,8 @@ export function dispatcherSettings(input: DispatcherInput, env: Env): Dispatcher
   const httpProxy = envVar(env, "http_proxy");
   const httpsProxy = envVar(env, "https_proxy");
   const noProxy = envVar(env, "no_proxy");
-  const timers = Math.max(input.timeout, 0) + TIMEOUT_MARGIN_MS;
+  // 0 = no timer (a client timeout of Infinity).
+  const timers = undiciTimer(input.timeout);
   const tls: TlsSettings = { rejectUnauthorized: !input.insecure };
   if (input.ca !== undefined) tls.ca = input.ca;
   const settings: DispatcherSettings = {
@@ -64,7 +65,12 @@ export function dispatcherSettings(input: DispatcherInput, env: Env): Dispatcher
     bodyTimeout: timers,
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 30_000,
-    connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000, timeout: Math.min(timers, 30_000) },
+    connect: {
+      ...tls,
+      keepAlive: true,
+      keepAliveInitialDelay: 30_000,
+      timeout: timers === 0 ? 30_000 : Math.min(timers, 30_000),
+    },
   };
   if (settings.kind === "env-proxy") {
     settings.proxy = {};

@@ -6,9 +6,13 @@
 export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
 
 export interface Logger {
+  /** Receives one redacted log line at level `debug`. */
   debug(message: string, ...args: unknown[]): void;
+  /** Receives one redacted log line at level `info`. */
   info(message: string, ...args: unknown[]): void;
+  /** Receives one redacted log line at level `warn`. */
   warn(message: string, ...args: unknown[]): void;
+  /** Receives one redacted log line at level `error`. */
   error(message: string, ...args: unknown[]): void;
 }
 

@@ -3,10 +3,15 @@
  * streams), per-attempt timeout, AbortSignal, retries and reconciliation of creates whose outcome is
  * unknown.
  *
- * "Was the request sent?" is answered by undici's `onRequestSent` callback, which fires once the whole
- * request (headers and body) has been written to the socket. Before that the server cannot hold a
- * complete request, so nothing was processed and a replayable request may be sent again, whatever its
- * method. After it, a failure without an answer leaves the outcome of a POST/PATCH unknown: the caller's
+ * "Was the request sent?" On a dispatcher the client built itself (`trustSentSignal`), undici's
+ * `onRequestSent` callback answers it: it fires once the whole request (headers and body) has been
+ * written to the socket. Before that the server cannot hold a complete request, so nothing was processed
+ * and a replayable request may be sent again, whatever its method. A dispatcher the caller passed may
+ * wrap the handler (undici's `compose()` wraps it in a way that drops `onRequestSent`; a proxy or mock
+ * agent may do anything), so there the callback proves nothing: every failure after `dispatch()` counts
+ * as "maybe sent" unless its error code proves the connection was never made (ECONNREFUSED, ENOTFOUND,
+ * ...). That errs on the safe side: a create is looked up (reconciled) instead of sent twice.
+ * After a send, a failure without an answer leaves the outcome of a POST/PATCH unknown: the caller's
  * `reconcile()` looks the resource up (by name) before anything is sent again; it gets the time the
  * request was first sent, so that it can tell a resource this request created from one that was there
  * before (resources/shared.ts `reconcileByName`).
@@ -16,7 +21,9 @@
  * info). A 404 to a first attempt is a NotFoundError as usual.
  *
  * Timeouts: `timeout` is the longest wait for the server — connecting, waiting for the response headers,
- * or any pause while sending or receiving the body (the timer restarts on progress) — per attempt.
+ * or any pause while sending or receiving the body (the timer restarts on progress) — per attempt;
+ * `Infinity` means none. The caller's AbortSignal is honoured at every wait, including an asynchronous
+ * token (a token provider, a token file being read).
  */
 import type { Dispatcher } from "undici";
 import {
@@ -32,6 +39,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "../core/errors.js";
+import { abortable, checkTimeout, undiciTimer } from "./abort.js";
 import type { Auth } from "./auth.js";
 import { type Log, type Redactor, redactUrl, SECRET_HEADERS } from "./log.js";
 import { encodeQuery, type Query } from "./path.js";
@@ -105,6 +113,11 @@ export interface TransportOptions {
   redactor: Redactor;
   backoff?: Partial<BackoffOptions> | undefined;
   userAgent?: string | undefined;
+  /**
+   * Whether the dispatcher is one the client built, whose `onRequestSent` callback reaches the handler.
+   * False for a caller's dispatcher: then only a connect-phase error code proves "not sent".
+   */
+  trustSentSignal: boolean;
 }
 
 /** Largest response body accepted (a list of 200 pipeline versions with big specs fits easily). */
@@ -189,6 +202,7 @@ export class Transport {
   readonly log: Log;
   readonly redactor: Redactor;
   readonly backoff: BackoffOptions;
+  readonly trustSentSignal: boolean;
   readonly #baseHeaders: Record<string, string>;
 
   constructor(o: TransportOptions) {
@@ -201,6 +215,7 @@ export class Transport {
     this.log = o.log;
     this.redactor = o.redactor;
     this.backoff = { ...DEFAULT_BACKOFF, ...(o.backoff ?? {}) };
+    this.trustSentSignal = o.trustSentSignal;
     const base: Record<string, string> = {
       accept: "application/json",
       "user-agent": o.userAgent ?? `kfp-ts node/${process.versions.node}`,
@@ -220,7 +235,13 @@ export class Transport {
     if (!o.path.startsWith("/")) throw new KfpError(`request path must start with "/": ${o.path}`);
     const idempotent =
       o.idempotent ?? (method === "GET" || method === "DELETE" || method === "PUT" || method === "HEAD");
-    const maxRetries = Math.max(0, o.maxRetries ?? this.maxRetries);
+    checkTimeout(o.timeout, "timeout");
+    if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
+      throw new ValidationError(`maxRetries must be a non-negative integer, got ${o.maxRetries}`, {
+        field: "maxRetries",
+      });
+    }
+    const maxRetries = o.maxRetries ?? this.maxRetries;
     const timeout = o.timeout ?? this.timeout;
     const target = this.basePath + o.path + encodeQuery(o.query);
     const signal = o.signal;
@@ -234,7 +255,10 @@ export class Transport {
     for (;;) {
       if (signal?.aborted) throw this.#abortError(signal, method, target);
       const authz = this.auth.authorization();
-      const authorization = authz === undefined || typeof authz === "string" ? authz : await authz;
+      const authorization =
+        authz === undefined || typeof authz === "string"
+          ? authz
+          : await abortable(authz, signal, () => this.#abortError(signal, method, target));
       const headers = this.#headers(authorization, body, o.headers);
       const started = this.log.enabled("debug") ? performance.now() : 0;
       if (started)
@@ -420,10 +444,13 @@ export class Transport {
       let single: Buffer | undefined;
       let size = 0;
 
+      // A dispatcher the client did not build may drop `onRequestSent`: once dispatched, assume sent.
+      let dispatched = false;
+      const wasSent = () => sent || (dispatched && !this.trustSentSignal);
       const finish = (a: Attempt) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         resolve(a);
       };
@@ -431,17 +458,26 @@ export class Transport {
         if (abortFn) abortFn(why);
         else pending = why;
         // Answer now even if undici has not connected yet; it aborts when it does.
-        finish({ ok: false, error: why, sent, timedOut, aborted });
+        finish({ ok: false, error: why, sent: wasSent(), timedOut, aborted });
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        cancel(new AttemptCancelled("timeout"));
-      }, timeout);
+      const timer =
+        timeout === Number.POSITIVE_INFINITY
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              cancel(new AttemptCancelled("timeout"));
+            }, timeout);
       const onAbort = () => {
         aborted = true;
         cancel(new AttemptCancelled("aborted"));
       };
-      if (signal) signal.addEventListener("abort", onAbort, { once: true });
+      if (signal) {
+        if (signal.aborted) {
+          finish({ ok: false, error: new AttemptCancelled("aborted"), sent: false, timedOut, aborted: true });
+          return;
+        }
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
 
       const handler: Dispatcher.DispatchHandler = {
         onConnect(abort: (err?: Error) => void) {
@@ -450,16 +486,16 @@ export class Transport {
         },
         onRequestSent() {
           sent = true;
-          timer.refresh();
+          timer?.refresh();
         },
         onBodySent() {
-          timer.refresh();
+          timer?.refresh();
         },
         onHeaders(statusCode: number, headers: Buffer[] | string[]) {
           status = statusCode;
           rawHeaders = headers;
           sent = true;
-          timer.refresh();
+          timer?.refresh();
           return true;
         },
         onData(chunk: Buffer) {
@@ -473,7 +509,7 @@ export class Transport {
             if (!chunks) chunks = [single as Buffer];
             chunks.push(chunk);
           }
-          timer.refresh();
+          timer?.refresh();
           return true;
         },
         onComplete() {
@@ -481,7 +517,7 @@ export class Transport {
           finish({ ok: true, status, rawHeaders, body: bodyBuf });
         },
         onError(err: Error) {
-          finish({ ok: false, error: err, sent, timedOut, aborted });
+          finish({ ok: false, error: err, sent: wasSent(), timedOut, aborted });
         },
       } as unknown as Dispatcher.DispatchHandler;
 
@@ -496,11 +532,12 @@ export class Transport {
             headers,
             // undici accepts async iterables as bodies (typed as Readable only).
             body: payload as Buffer | null,
-            headersTimeout: timeout + 1_000,
-            bodyTimeout: timeout + 1_000,
+            headersTimeout: undiciTimer(timeout),
+            bodyTimeout: undiciTimer(timeout),
           },
           handler,
         );
+        dispatched = true;
       } catch (err) {
         finish({ ok: false, error: err, sent: false, timedOut: false, aborted: false });
       }

@@ -8,11 +8,11 @@ import { ConflictError, ValidationError } from "../core/errors.js";
 import type { ExperimentFilterKeys, FilterBuilder, FilterObject } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { Experiment, V1Experiment } from "../types/runs.js";
 import {
   callOpts,
   checkNamespace,
-  compact,
   isMultiUser,
   type ListParams,
   lazyList,
@@ -29,6 +29,7 @@ import { experimentFromV1, v1References } from "./v1/convert.js";
 const V1 = "/apis/v1beta1/experiments";
 const NAME_MAX = 128;
 
+/** The body of `experiments.create()` (wire names). */
 export interface ExperimentCreateParams {
   /** Unique per namespace; at most 128 characters. */
   display_name: string;
@@ -43,11 +44,13 @@ export interface ExperimentListParams
   namespace?: string;
 }
 
+/** A per-call namespace for calls scoped by namespace. */
 export interface NamespaceOption {
   /** Overrides the client's namespace for this call. */
   namespace?: string;
 }
 
+/** Experiments: `kfp.experiments`. Unique per (namespace, display_name); creates are reconciled by name when their answer is lost. */
 export class Experiments {
   readonly #client: Kfp;
   constructor(client: Kfp) {
@@ -92,6 +95,7 @@ export class Experiments {
     });
   }
 
+  /** Get an experiment by id. */
   async get(experimentId: string, opts?: CallOptions): Promise<Experiment> {
     requireString(experimentId, "experimentId", "experiment id");
     const api = await resolveApi(this.#client, opts);
@@ -201,7 +205,7 @@ export class Experiments {
   }
 
   #listLazy(params: ExperimentListParams | undefined, opts?: CallOptions): PagePromise<Experiment> {
-    return lazyList<Experiment, unknown>(this.#client, async () => {
+    return lazyList<Experiment>(this.#client, opts, async () => {
       const namespace = await this.#namespaceFor("list experiments", params?.namespace, opts);
       const api = await resolveApi(this.#client, opts);
       if (api === "v1beta1") {
@@ -214,11 +218,10 @@ export class Experiments {
           query,
           itemsKey: "experiments",
           map: (raw) => experimentFromV1(raw as V1Experiment),
-          opts: callOpts(opts),
         };
       }
       const query = listQuery(params, api, "experiments", { namespace });
-      return { path: "/experiments", query, itemsKey: "experiments", opts: callOpts(opts) };
+      return { path: "/experiments", query, itemsKey: "experiments" };
     });
   }
 }

@@ -6,13 +6,14 @@
  * PIPELINE reference, `display_name` = `name`), and `get()` fills `pipeline_spec` from the version's
  * template. What v1 cannot do (update) throws UnsupportedError.
  */
-import type { ApiVersion, CallOptions, Query } from "../client.js";
-import { NotFoundError, UnsupportedError, ValidationError } from "../core/errors.js";
-import { type FilterLike, serializeFilter } from "../core/filters.js";
-import { PagePromise } from "../core/pagination.js";
+import type { CallOptions } from "../client.js";
+import { ValidationError } from "../core/errors.js";
+import type { FilterBuilder, FilterObject, PipelineVersionFilterKeys } from "../core/filters.js";
+import type { PagePromise } from "../core/pagination.js";
 import { parsePipelinePackage } from "../core/spec.js";
 import type { PipelineSource } from "../core/uploads.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { JsonObject } from "../types/common.js";
 import type {
   Pipeline,
@@ -26,58 +27,55 @@ import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
 import {
   callOpts,
   createWithNameFallback,
-  getPage,
-  pageQuery,
+  type ListParams,
+  lazyList,
+  listQuery,
   reconcileByName,
   refId,
+  resolveApi,
+  unsupported,
   withoutNameField,
 } from "./shared.js";
 
-export interface ListPipelineVersionsOptions extends CallOptions {
-  page_token?: string;
-  /** 1..200 (server default 20). */
-  page_size?: number;
-  /** e.g. `created_at desc`. */
-  sort_by?: string;
-  filter?: FilterLike;
-}
+/** What `pipelines.versions.list()` lists: page and filter fields as the server names them. */
+export type PipelineVersionListParams = ListParams<
+  FilterBuilder<PipelineVersionFilterKeys> | FilterObject<PipelineVersionFilterKeys>
+>;
 
 // ---------------------------------------------------------------------------------------------------
 // v1beta1 conversions
 
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) {
-    const v = o[k];
-    if (v === undefined || v === "" || v === null) delete o[k];
-  }
-  return o;
-}
-
 /** v1beta1 Pipeline → v2 Pipeline shape. */
 export function pipelineFromV1(p: V1Pipeline): Pipeline {
-  return compact({
-    pipeline_id: p.id ?? "",
-    name: p.name,
-    display_name: p.name,
-    description: p.description,
-    created_at: p.created_at,
-    namespace: refId(p.resource_references, "NAMESPACE"),
-    error: p.error ? { message: p.error } : undefined,
-  }) as Pipeline;
+  return compact(
+    {
+      pipeline_id: p.id ?? "",
+      name: p.name,
+      display_name: p.name,
+      description: p.description,
+      created_at: p.created_at,
+      namespace: refId(p.resource_references, "NAMESPACE"),
+      error: p.error ? { message: p.error } : undefined,
+    },
+    { empty: true },
+  ) as Pipeline;
 }
 
 /** v1beta1 PipelineVersion → v2 PipelineVersion shape. */
 export function versionFromV1(v: V1PipelineVersion, pipelineId?: string): PipelineVersion {
-  return compact({
-    pipeline_id: refId(v.resource_references, "PIPELINE") ?? pipelineId ?? "",
-    pipeline_version_id: v.id ?? "",
-    name: v.name,
-    display_name: v.name,
-    description: v.description,
-    created_at: v.created_at,
-    package_url: v.package_url?.pipeline_url ? { pipeline_url: v.package_url.pipeline_url } : undefined,
-    code_source_url: v.code_source_url,
-  }) as PipelineVersion;
+  return compact(
+    {
+      pipeline_id: refId(v.resource_references, "PIPELINE") ?? pipelineId ?? "",
+      pipeline_version_id: v.id ?? "",
+      name: v.name,
+      display_name: v.name,
+      description: v.description,
+      created_at: v.created_at,
+      package_url: v.package_url?.pipeline_url ? { pipeline_url: v.package_url.pipeline_url } : undefined,
+      code_source_url: v.code_source_url,
+    },
+    { empty: true },
+  ) as PipelineVersion;
 }
 
 /** Parse a v1 template (YAML) into the `pipeline_spec` shape; undefined when it is not a v2 spec. */
@@ -94,6 +92,7 @@ export function specFromTemplate(template: string | undefined): JsonObject | und
   }
 }
 
+/** Versions of a pipeline: `kfp.pipelines.versions`. */
 export class PipelineVersions extends APIResource {
   readonly #pipelines: Pipelines;
 
@@ -102,44 +101,29 @@ export class PipelineVersions extends APIResource {
     this.#pipelines = pipelines;
   }
 
-  async #version(signal?: AbortSignal): Promise<ApiVersion> {
-    return this._client.apiVersion(signal ? { signal } : undefined);
-  }
-
-  /** List the versions of a pipeline. Awaitable (one page) and async-iterable (every version). */
-  list(pipelineId: string, opts: ListPipelineVersionsOptions = {}): PagePromise<PipelineVersion> {
-    const pid = path`${pipelineId}`; // validates eagerly
-    return new PagePromise<PipelineVersion>(async (pageToken) => {
-      const api = await this.#version(opts.signal);
-      const filter =
-        opts.filter === undefined ? undefined : serializeFilter(opts.filter, api, "pipeline_versions");
-      const first: Query = { page_size: opts.page_size, sort_by: opts.sort_by, filter: filter || undefined };
-      const token = pageToken ?? opts.page_token;
-      const common = token ? pageQuery(first, token) : first;
+  /** One page of a pipeline's versions (await) or every version (`for await`). */
+  list(
+    pipelineId: string,
+    params: PipelineVersionListParams = {},
+    opts?: CallOptions,
+  ): PagePromise<PipelineVersion> {
+    return lazyList<PipelineVersion>(this._client, opts, async () => {
+      const pid = path`${pipelineId}`;
+      const api = await resolveApi(this._client, opts);
       if (api === "v1beta1") {
-        return getPage<V1PipelineVersion, PipelineVersion>(
-          this._client,
-          "/apis/v1beta1/pipeline_versions",
-          {
-            ...callOpts(opts),
-            query: { "resource_key.type": "PIPELINE", "resource_key.id": pipelineId, ...common },
-          },
-          "versions",
-          (v) => versionFromV1(v, pipelineId),
-        );
+        const scope = { "resource_key.type": "PIPELINE", "resource_key.id": pipelineId };
+        const query = listQuery(params, api, "pipeline_versions", scope);
+        const map = (raw: unknown) => versionFromV1(raw as V1PipelineVersion, pipelineId);
+        return { path: "/apis/v1beta1/pipeline_versions", query, itemsKey: "versions", map };
       }
-      return getPage<PipelineVersion>(
-        this._client,
-        `/pipelines/${pid}/versions`,
-        { ...callOpts(opts), query: common },
-        "pipeline_versions",
-      );
+      const query = listQuery(params, api, "pipeline_versions");
+      return { path: `/pipelines/${pid}/versions`, query, itemsKey: "pipeline_versions" };
     });
   }
 
   /** Get one version (with its `pipeline_spec`). */
   async get(pipelineId: string, versionId: string, opts: CallOptions = {}): Promise<PipelineVersion> {
-    const api = await this.#version(opts.signal);
+    const api = await resolveApi(this._client, opts);
     if (api === "v1beta1") {
       const v = await this._client.get<V1PipelineVersion>(
         path`/apis/v1beta1/pipeline_versions/${versionId}`,
@@ -166,15 +150,18 @@ export class PipelineVersions extends APIResource {
     if (typeof name !== "string" || name === "") {
       throw new ValidationError("version name must be a non-empty string", { field: "name" });
     }
-    const page = await this.list(pipelineId, {
-      ...callOpts(opts),
-      page_size: 1,
-      sort_by: "created_at desc",
-      filter: { predicates: [{ key: "name", operation: "EQUALS", string_value: name }] },
-    });
+    const page = await this.list(
+      pipelineId,
+      {
+        page_size: 1,
+        sort_by: "created_at desc",
+        filter: { predicates: [{ key: "name", operation: "EQUALS", string_value: name }] },
+      },
+      opts,
+    );
     const v = page.items[0];
     if (!v) return undefined;
-    if (v.pipeline_spec === undefined && (await this.#version(opts.signal)) === "v1beta1") {
+    if (v.pipeline_spec === undefined && (await resolveApi(this._client, opts)) === "v1beta1") {
       return this.get(pipelineId, v.pipeline_version_id, opts);
     }
     return v;
@@ -182,7 +169,7 @@ export class PipelineVersions extends APIResource {
 
   /** Delete a version. */
   async delete(pipelineId: string, versionId: string, opts: CallOptions = {}): Promise<void> {
-    const api = await this.#version(opts.signal);
+    const api = await resolveApi(this._client, opts);
     if (api === "v1beta1") {
       await this._client.delete(path`/apis/v1beta1/pipeline_versions/${versionId}`, opts);
       return;
@@ -206,7 +193,7 @@ export class PipelineVersions extends APIResource {
         field: "package_url",
       });
     }
-    const api = await this.#version(opts.signal);
+    const api = await resolveApi(this._client, opts);
     const lookupName = body.name ?? body.display_name;
     const reconcile = lookupName
       ? reconcileByName("pipeline version", lookupName, () =>
@@ -214,14 +201,17 @@ export class PipelineVersions extends APIResource {
         )
       : undefined;
     if (api === "v1beta1") {
-      if (body.tags) throw unsupported("version tags", "POST", "/apis/v1beta1/pipeline_versions");
-      const v1 = compact({
-        name: body.name ?? body.display_name,
-        description: body.description,
-        code_source_url: body.code_source_url,
-        package_url: body.package_url,
-        resource_references: [{ key: { type: "PIPELINE", id: pipelineId }, relationship: "OWNER" }],
-      });
+      if (body.tags) throw unsupported("version tags", api, "POST", "/apis/v1beta1/pipeline_versions");
+      const v1 = compact(
+        {
+          name: body.name ?? body.display_name,
+          description: body.description,
+          code_source_url: body.code_source_url,
+          package_url: body.package_url,
+          resource_references: [{ key: { type: "PIPELINE", id: pipelineId }, relationship: "OWNER" }],
+        },
+        { empty: true },
+      );
       const created = await this._client.post<V1PipelineVersion | PipelineVersion>(
         "/apis/v1beta1/pipeline_versions",
         {
@@ -253,9 +243,9 @@ export class PipelineVersions extends APIResource {
     opts: CallOptions = {},
   ): Promise<PipelineVersion> {
     checkUpdateBody(body);
-    const api = await this.#version(opts.signal);
+    const api = await resolveApi(this._client, opts);
     if (api === "v1beta1")
-      throw unsupported("updating a pipeline version", "PATCH", `/apis/v1beta1/pipeline_versions`);
+      throw unsupported("updating a pipeline version", api, "PATCH", "/apis/v1beta1/pipeline_versions");
     return this._client.patch<PipelineVersion>(path`/pipelines/${pipelineId}/versions/${versionId}`, {
       ...opts,
       body,
@@ -299,20 +289,4 @@ export function checkTags(tags: unknown): void {
       throw new ValidationError(`tag ${JSON.stringify(k)} must have a string value`, { field: "tags" });
     }
   }
-}
-
-/** An UnsupportedError for a feature the v1beta1 API lacks. */
-export function unsupported(what: string, method: string, url: string): UnsupportedError {
-  return new UnsupportedError({
-    status: 501,
-    grpcCode: 12,
-    shortMessage: `${what} is not available in the v1beta1 API of this server`,
-    method,
-    url,
-  });
-}
-
-/** Whether an error is a 404. */
-export function isNotFound(err: unknown): err is NotFoundError {
-  return err instanceof NotFoundError;
 }

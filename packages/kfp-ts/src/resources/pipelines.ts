@@ -15,8 +15,8 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import type { ApiVersion, CallOptions, Kfp, ReconcileContext } from "../client.js";
 import { ConflictError, KfpError, NotFoundError, ValidationError } from "../core/errors.js";
-import { type FilterLike, serializeFilter } from "../core/filters.js";
-import { PagePromise } from "../core/pagination.js";
+import type { FilterBuilder, FilterObject, PipelineFilterKeys } from "../core/filters.js";
+import type { PagePromise } from "../core/pagination.js";
 import {
   checkPackageBytes,
   checkPackageText,
@@ -46,18 +46,23 @@ import {
   checkUpdateBody,
   PipelineVersions,
   pipelineFromV1,
-  unsupported,
   versionFromV1,
 } from "./pipeline-versions.js";
 import {
   callOpts,
+  checkNotAPath,
   createWithNameFallback,
-  getPage,
-  pageQuery,
+  type ListParams,
+  lazyList,
+  listQuery,
   pipelineByName,
   reconcileByName,
+  resolveApi,
+  unsupported,
   withoutNameField,
 } from "./shared.js";
+
+const V1_PIPELINES = "/apis/v1beta1/pipelines";
 
 /** Options shared by both upload calls. Wire parameters keep their server names. */
 export interface UploadOptions extends CallOptions {
@@ -99,36 +104,41 @@ export interface UploadVersionOptions extends UploadOptions {
   name?: string;
 }
 
-export interface ListPipelinesOptions extends CallOptions {
+/** What `pipelines.list()` lists: page and filter fields as the server names them, and the namespace. */
+export interface PipelineListParams
+  extends ListParams<FilterBuilder<PipelineFilterKeys> | FilterObject<PipelineFilterKeys>> {
   /** Default: the client's namespace; `null` or `""` lists shared pipelines only. */
   namespace?: string | null;
-  page_token?: string;
-  page_size?: number;
-  sort_by?: string;
-  filter?: FilterLike;
 }
 
+/**
+ * Options of `publish()`. As everywhere in kfp-ts, what goes to the server keeps the server's
+ * snake_case name (`version_name` is the new version's `name`); client-only options are camelCase.
+ */
 export interface PublishOptions extends CallOptions {
-  /** Version name; default `<name>-<first 12 hex of the spec's SHA-256>`. */
-  versionName?: string;
+  /** Name of the new version; default `<name>-<first 12 hex of the spec's SHA-256>`. */
+  version_name?: string;
   /** Default: the client's namespace; `null` for a shared pipeline. */
   namespace?: string | null;
   /** Description of the pipeline (when created) and of the new version. */
   description?: string;
   /** Display name of the pipeline when it is created. */
-  displayName?: string;
+  display_name?: string;
   /** Tags of the pipeline when it is created. */
   tags?: Record<string, string>;
   /** Tags of a new version. */
-  versionTags?: Record<string, string>;
+  version_tags?: Record<string, string>;
   /** Code source URL of a new version. */
-  codeSourceUrl?: string;
+  code_source_url?: string;
+  /** Filename of the multipart part (the server picks YAML/JSON by it). */
   filename?: string;
+  /** Content-Type of the multipart part. */
   contentType?: string;
   /** Check the package on the client (default true). */
   validate?: boolean;
 }
 
+/** What `publish()` did: the pipeline, the version it points at, and whether either was created. */
 export interface PublishResult {
   pipeline: Pipeline;
   version: PipelineVersion;
@@ -182,16 +192,13 @@ function serverName(name: string | undefined, displayName: string | undefined, f
   return name || displayName || basename(escapeFilename(filename));
 }
 
+/** Pipelines: `kfp.pipelines` (uploads, JSON endpoints, and the idempotent `publish()` for CI). */
 export class Pipelines extends APIResource {
   readonly versions: PipelineVersions;
 
   constructor(client: Kfp) {
     super(client);
     this.versions = new PipelineVersions(client, this);
-  }
-
-  async #api(signal?: AbortSignal): Promise<ApiVersion> {
-    return this._client.apiVersion(signal ? { signal } : undefined);
   }
 
   /** Namespace option → query value (undefined = omit). */
@@ -213,6 +220,7 @@ export class Pipelines extends APIResource {
 
   async #prepare(source: PipelineSource, opts: UploadOptions): Promise<PreparedSource> {
     checkMaxSize(opts.maxSize);
+    if (opts.validate !== false) checkNotAPath(source);
     const src = await prepareSource(source, {
       filename: opts.filename,
       contentType: opts.contentType,
@@ -257,7 +265,7 @@ export class Pipelines extends APIResource {
     checkTags(opts.tags);
     const namespace = this.#ns(opts.namespace);
     const src = await this.#prepare(source, opts);
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     const query: Query = {
       name: opts.name,
       display_name: opts.display_name,
@@ -291,7 +299,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline_id must be a non-empty string", { field: "pipeline_id" });
     }
     const src = await this.#prepare(source, opts);
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     if (pipelineId === undefined) {
       // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
       const namespace = this.#ns(opts.namespace);
@@ -336,9 +344,9 @@ export class Pipelines extends APIResource {
     }
     checkString(body.name, "name", 128);
     checkTags(body.tags);
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     if (api === "v1beta1")
-      throw unsupported("creating a pipeline without a version", "POST", "/apis/v1beta1/pipelines");
+      throw unsupported("creating a pipeline without a version", api, "POST", V1_PIPELINES);
     const namespace = this.#ns(body.namespace);
     const payload: PipelineCreateParams = { ...body };
     if (namespace) payload.namespace = namespace;
@@ -372,14 +380,14 @@ export class Pipelines extends APIResource {
     }
     checkTags(pipeline.tags);
     checkTags(version.tags);
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     const namespace = this.#ns(pipeline.namespace);
     const lookup = pipeline.name || pipeline.display_name;
     const reconcile = lookup
       ? reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts))
       : undefined;
     if (api === "v1beta1") {
-      if (pipeline.tags || version.tags) throw unsupported("tags", "POST", "/apis/v1beta1/pipelines");
+      if (pipeline.tags || version.tags) throw unsupported("tags", api, "POST", V1_PIPELINES);
       const v1: Record<string, unknown> = {
         name: pipeline.name ?? pipeline.display_name,
         description: pipeline.description,
@@ -410,7 +418,7 @@ export class Pipelines extends APIResource {
 
   /** Get a pipeline by id. */
   async get(pipelineId: string, opts: CallOptions = {}): Promise<Pipeline> {
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     if (api === "v1beta1") {
       return pipelineFromV1(
         await this._client.get<V1Pipeline>(path`/apis/v1beta1/pipelines/${pipelineId}`, opts),
@@ -425,7 +433,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline name must be a non-empty string", { field: "name" });
     }
     const namespace = this.#ns(opts.namespace);
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     const call = callOpts(opts);
     if (api === "v1beta1") {
       // "-" stands for "no namespace" (shared) in the v1 route.
@@ -451,35 +459,28 @@ export class Pipelines extends APIResource {
     }
   }
 
-  /** List pipelines. Awaitable (one page) and async-iterable (every pipeline). */
-  list(opts: ListPipelinesOptions = {}): PagePromise<Pipeline> {
-    const namespace = this.#ns(opts.namespace);
-    return new PagePromise<Pipeline>(async (pageToken) => {
-      const api = await this.#api(opts.signal);
-      const filter = opts.filter === undefined ? undefined : serializeFilter(opts.filter, api, "pipelines");
-      const first: Query = { page_size: opts.page_size, sort_by: opts.sort_by, filter: filter || undefined };
-      const token = pageToken ?? opts.page_token;
-      const common = token ? pageQuery(first, token) : first;
+  /** One page of pipelines (await) or every pipeline (`for await`). */
+  list(params: PipelineListParams = {}, opts?: CallOptions): PagePromise<Pipeline> {
+    return lazyList<Pipeline>(this._client, opts, async () => {
+      const namespace = this.#ns(params.namespace);
+      const api = await resolveApi(this._client, opts);
       if (api === "v1beta1") {
-        const query: Query = { ...common };
-        if (namespace) {
-          query["resource_reference_key.type"] = "NAMESPACE";
-          query["resource_reference_key.id"] = namespace;
-        }
-        return getPage<V1Pipeline, Pipeline>(
-          this._client,
-          "/apis/v1beta1/pipelines",
-          { ...callOpts(opts), query },
-          "pipelines",
-          pipelineFromV1,
-        );
+        const scope = namespace
+          ? { "resource_reference_key.type": "NAMESPACE", "resource_reference_key.id": namespace }
+          : {};
+        const query = listQuery(params, api, "pipelines", scope);
+        return {
+          path: V1_PIPELINES,
+          query,
+          itemsKey: "pipelines",
+          map: (raw) => pipelineFromV1(raw as V1Pipeline),
+        };
       }
-      return getPage<Pipeline>(
-        this._client,
-        "/pipelines",
-        { ...callOpts(opts), query: { ...common, namespace } },
-        "pipelines",
-      );
+      return {
+        path: "/pipelines",
+        query: listQuery(params, api, "pipelines", { namespace }),
+        itemsKey: "pipelines",
+      };
     });
   }
 
@@ -488,12 +489,12 @@ export class Pipelines extends APIResource {
    * them too). On v1beta1 servers, `cascade` deletes the versions one by one first.
    */
   async delete(pipelineId: string, opts: CallOptions & { cascade?: boolean } = {}): Promise<void> {
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
     const call = callOpts(opts);
     if (api === "v1beta1") {
       if (opts.cascade) {
         for (let round = 0; round < 1000; round++) {
-          const page = await this.versions.list(pipelineId, { ...call, page_size: 200 });
+          const page = await this.versions.list(pipelineId, { page_size: 200 }, call);
           if (page.items.length === 0) break;
           for (const v of page.items) await this.versions.delete(pipelineId, v.pipeline_version_id, call);
         }
@@ -510,8 +511,8 @@ export class Pipelines extends APIResource {
   /** Change `display_name` and/or `tags` (`tags: {}` clears them). Server 2.17.0+; not in v1beta1. */
   async update(pipelineId: string, body: PipelineUpdateParams, opts: CallOptions = {}): Promise<Pipeline> {
     checkUpdateBody(body);
-    const api = await this.#api(opts.signal);
-    if (api === "v1beta1") throw unsupported("updating a pipeline", "PATCH", "/apis/v1beta1/pipelines");
+    const api = await resolveApi(this._client, opts);
+    if (api === "v1beta1") throw unsupported("updating a pipeline", api, "PATCH", V1_PIPELINES);
     return this._client.patch<Pipeline>(path`/pipelines/${pipelineId}`, { ...opts, body });
   }
 
@@ -524,7 +525,7 @@ export class Pipelines extends APIResource {
    * version is returned and nothing is uploaded. Re-running never fails and never duplicates; two
    * publishers racing end with one version.
    *
-   * The version name is `versionName`, or `<name>-<12 hex>` derived from the spec's content hash. A new
+   * The version name is `version_name`, or `<name>-<12 hex>` derived from the spec's content hash. A new
    * pipeline is created empty (`POST /pipelines`) and then gets the version, so every version has the
    * same naming scheme (on v1beta1 servers the first version is named like the pipeline instead).
    */
@@ -533,15 +534,16 @@ export class Pipelines extends APIResource {
       throw new ValidationError("publish() needs a pipeline name", { field: "name" });
     }
     checkString(name, "name", 128);
-    checkString(opts.versionName, "versionName", 127);
-    if (opts.versionName === "")
-      throw new ValidationError("versionName must not be empty", { field: "versionName" });
+    checkString(opts.version_name, "version_name", 127);
+    if (opts.version_name === "")
+      throw new ValidationError("version_name must not be empty", { field: "version_name" });
     checkTags(opts.tags);
-    checkTags(opts.versionTags);
+    checkTags(opts.version_tags);
     const call = callOpts(opts);
     const namespace = this.#ns(opts.namespace);
 
     // Read the package once, check it, and work out its identity.
+    if (opts.validate !== false) checkNotAPath(source);
     const prepared = await prepareSource(source, { filename: opts.filename, contentType: opts.contentType });
     const bytes = await materialize(prepared);
     const validate = opts.validate !== false;
@@ -556,8 +558,8 @@ export class Pipelines extends APIResource {
     const v2 = pkg?.kind === "v2" ? pkg : undefined;
     const hash = v2 ? specHash(packageSpecObject(v2)) : createHash("sha256").update(bytes).digest("hex");
     const derived = `${name.slice(0, 127 - 13)}-${hash.slice(0, 12)}`;
-    const versionName = opts.versionName ?? derived;
-    const hashNamed = opts.versionName === undefined;
+    const versionName = opts.version_name ?? derived;
+    const hashNamed = opts.version_name === undefined;
     const memory = { filename: prepared.filename, contentType: prepared.contentType, data: bytes };
     const sameAs = (v: PipelineVersion | undefined): boolean => {
       if (!v) return false;
@@ -565,7 +567,7 @@ export class Pipelines extends APIResource {
       if (v2 && v.pipeline_spec !== undefined) return specsEqual(v.pipeline_spec, packageSpecObject(v2));
       return false;
     };
-    const api = await this.#api(opts.signal);
+    const api = await resolveApi(this._client, opts);
 
     // 1. The pipeline.
     let pipeline = await this.#findByName(name, namespace, call);
@@ -591,7 +593,7 @@ export class Pipelines extends APIResource {
         }
       } else {
         try {
-          const body: PipelineCreateParams = { name, display_name: opts.displayName ?? name };
+          const body: PipelineCreateParams = { name, display_name: opts.display_name ?? name };
           if (opts.description) body.description = opts.description;
           if (opts.tags) body.tags = opts.tags;
           if (namespace) body.namespace = namespace;
@@ -621,8 +623,8 @@ export class Pipelines extends APIResource {
         pipeline_id: pid,
         name: versionName,
         description: opts.description,
-        tags: opts.versionTags,
-        code_source_url: opts.codeSourceUrl,
+        tags: opts.version_tags,
+        code_source_url: opts.code_source_url,
         filename: memory.filename,
         contentType: memory.contentType,
         validate: false,
@@ -641,7 +643,7 @@ export class Pipelines extends APIResource {
         status: 409,
         grpcCode: err.grpcCode,
         shortMessage: existing
-          ? `version "${versionName}" of pipeline "${name}" already exists with a different spec; pick another versionName, or omit it to derive one from the content`
+          ? `version "${versionName}" of pipeline "${name}" already exists with a different spec; pick another version_name, or omit it to derive one from the content`
           : `version "${versionName}" of pipeline "${name}" already exists`,
         method: err.method,
         url: err.url,
@@ -654,14 +656,14 @@ export class Pipelines extends APIResource {
   /** Newest version of a pipeline (with its spec), or undefined. */
   /** The versions created in the newest second (ties are common: timestamps are whole seconds). */
   async #newestVersions(pipelineId: string, call: CallOptions): Promise<PipelineVersion[]> {
-    const page = await this.versions.list(pipelineId, { ...call, page_size: 10, sort_by: "created_at desc" });
+    const page = await this.versions.list(pipelineId, { page_size: 10, sort_by: "created_at desc" }, call);
     const top = page.items[0]?.created_at;
     const newest = page.items.filter((v) => v.created_at === top);
     return Promise.all(newest.map((v) => this.#withSpec(pipelineId, v, call)));
   }
 
   async #newest(pipelineId: string, call: CallOptions): Promise<PipelineVersion | undefined> {
-    const page = await this.versions.list(pipelineId, { ...call, page_size: 1, sort_by: "created_at desc" });
+    const page = await this.versions.list(pipelineId, { page_size: 1, sort_by: "created_at desc" }, call);
     const v = page.items[0];
     return v && this.#withSpec(pipelineId, v, call);
   }
@@ -678,7 +680,7 @@ export class Pipelines extends APIResource {
   /** Remove a pipeline this call created when its version could not be added (best effort). */
   async #rollback(pipelineId: string, call: CallOptions): Promise<void> {
     try {
-      const page = await this.versions.list(pipelineId, { ...call, page_size: 1 });
+      const page = await this.versions.list(pipelineId, { page_size: 1 }, call);
       if (page.items.length === 0) await this.delete(pipelineId, call);
     } catch (err) {
       this._client._transport.log.warn(

@@ -11,6 +11,7 @@ import type { FilterBuilder, FilterObject, RecurringRunFilterKeys } from "../cor
 import type { PagePromise } from "../core/pagination.js";
 import { checkCron, unixCronToKfp } from "../core/schedule.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { DeletePropagationPolicy, RecurringRun, Trigger, V1Job } from "../types/runs.js";
 import {
   type RunConfigParams,
@@ -22,7 +23,6 @@ import {
 } from "./run-source.js";
 import {
   callOpts,
-  compact,
   type ListParams,
   lazyList,
   listQuery,
@@ -157,6 +157,7 @@ function checkMaxConcurrency(v: number | undefined): number {
   return n;
 }
 
+/** Recurring runs (scheduled runs): `kfp.recurringRuns`. */
 export class RecurringRuns {
   readonly #client: Kfp;
   constructor(client: Kfp) {
@@ -234,6 +235,7 @@ export class RecurringRuns {
     return this.#client.post<RecurringRun>("/recurringruns", { ...callOpts(opts), body });
   }
 
+  /** Get a recurring run by id. */
   async get(recurringRunId: string, opts?: CallOptions): Promise<RecurringRun> {
     requireString(recurringRunId, "recurringRunId", "recurring run id");
     const api = await resolveApi(this.#client, opts);
@@ -247,7 +249,7 @@ export class RecurringRuns {
 
   /** One page (await) or every recurring run (`for await`). */
   list(params?: RecurringRunListParams, opts?: CallOptions): PagePromise<RecurringRun> {
-    return lazyList<RecurringRun, unknown>(this.#client, async () => {
+    return lazyList<RecurringRun>(this.#client, opts, async () => {
       const { experimentId, namespace } = await resolveListScope(
         this.#client,
         params,
@@ -262,7 +264,6 @@ export class RecurringRuns {
           query,
           itemsKey: "jobs",
           map: (raw) => recurringRunFromV1(raw as V1Job),
-          opts: callOpts(opts),
         };
       }
       const query = listQuery(params, api, "recurring_runs", {
@@ -270,18 +271,21 @@ export class RecurringRuns {
         namespace: experimentId ? undefined : namespace,
       });
       // The server's list key is camelCase (`recurringRuns`), unlike every other list.
-      return { path: "/recurringruns", query, itemsKey: "recurringRuns", opts: callOpts(opts) };
+      return { path: "/recurringruns", query, itemsKey: "recurringRuns" };
     });
   }
 
+  /** Enable a recurring run: it starts runs on its schedule again. */
   async enable(recurringRunId: string, opts?: CallOptions): Promise<void> {
     await this.#action(recurringRunId, ":enable", "/enable", opts);
   }
 
+  /** Disable a recurring run: it starts no runs until enabled. */
   async disable(recurringRunId: string, opts?: CallOptions): Promise<void> {
     await this.#action(recurringRunId, ":disable", "/disable", opts);
   }
 
+  /** Delete a recurring run (`propagation_policy` says what happens to its runs; v2beta1/v2 only). */
   async delete(recurringRunId: string, opts?: RecurringRunDeleteOptions): Promise<void> {
     requireString(recurringRunId, "recurringRunId", "recurring run id");
     const api = await resolveApi(this.#client, opts);

@@ -18,12 +18,13 @@ import {
   splitSpecObject,
 } from "../core/spec.js";
 import { type FileSource, materialize, prepareSource } from "../core/uploads.js";
+import { compact, isRecord } from "../internal/values.js";
 import type { PipelineVersion } from "../types/pipelines.js";
 import type { JsonValue, PipelineVersionReference, RuntimeConfig } from "../types/runs.js";
 import {
   callOpts,
   checkNamespace,
-  compact,
+  checkNotAPath,
   isMultiUser,
   notFound,
   optionalString,
@@ -72,10 +73,6 @@ export interface ResolvedSource {
   manifest?: string;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /** Set `cachingOptions.enableCache` on every task of every DAG (root and components), on a copy. */
 export function overrideCaching(spec: JsonObject, enable: boolean): JsonObject {
   const copy = structuredClone(spec);
@@ -104,6 +101,7 @@ export function overrideCaching(spec: JsonObject, enable: boolean): JsonObject {
 }
 
 async function packageText(pkg: string | Uint8Array | FileSource): Promise<string> {
+  checkNotAPath(pkg, "package");
   if (typeof pkg === "string") return pkg;
   const prepared = await prepareSource(pkg);
   const bytes = prepared.data ?? (await materialize(prepared));

@@ -14,6 +14,7 @@ import type { PagePromise } from "../core/pagination.js";
 import { type TaskTree, taskTree } from "../core/tasks.js";
 import { type WaitOptions, waitForRun } from "../core/wait.js";
 import { path } from "../internal/path.js";
+import { compact } from "../internal/values.js";
 import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../types/runs.js";
 import {
   type ResolvedSource,
@@ -26,7 +27,6 @@ import {
 } from "./run-source.js";
 import {
   callOpts,
-  compact,
   type ListParams,
   lazyList,
   listQuery,
@@ -72,6 +72,7 @@ export interface RunArtifact {
   text(): string;
 }
 
+/** Runs: `kfp.runs` (create, read, list, wait, act on runs). */
 export class Runs {
   readonly #client: Kfp;
   constructor(client: Kfp) {
@@ -93,9 +94,10 @@ export class Runs {
     const callOptions: CallOptions = {};
     if (waitOpts?.signal) callOptions.signal = waitOpts.signal;
     const run = await this.create(params, callOptions);
-    return this.wait(run.run_id!, waitOpts);
+    return this.wait(run.run_id, waitOpts);
   }
 
+  /** Get a run by id (on `/apis/v2` with its tasks: `view: "FULL"` by default). */
   async get(runId: string, opts?: RunGetOptions): Promise<Run> {
     requireString(runId, "runId", "run id");
     const api = await resolveApi(this.#client, opts);
@@ -109,7 +111,7 @@ export class Runs {
 
   /** One page (await) or every run (`for await`). */
   list(params?: RunListParams, opts?: CallOptions): PagePromise<Run> {
-    return lazyList<Run, unknown>(this.#client, async () => {
+    return lazyList<Run>(this.#client, opts, async () => {
       const { experimentId, namespace } = await resolveListScope(this.#client, params, "runs", opts);
       const api = await resolveApi(this.#client, opts);
       if (api === "v1beta1") {
@@ -120,7 +122,6 @@ export class Runs {
           query,
           itemsKey: "runs",
           map: (raw) => runFromV1(raw as V1Run),
-          opts: callOpts(opts),
         };
       }
       const extra: Record<string, string | undefined> = {
@@ -135,7 +136,6 @@ export class Runs {
         path: "/runs",
         query: listQuery(params, api, "runs", extra),
         itemsKey: "runs",
-        opts: callOpts(opts),
       };
     });
   }
@@ -160,6 +160,7 @@ export class Runs {
     await this.#action(runId, ":retry", "/retry", opts);
   }
 
+  /** Delete a run. */
   async delete(runId: string, opts?: CallOptions): Promise<void> {
     requireString(runId, "runId", "run id");
     const api = await resolveApi(this.#client, opts);

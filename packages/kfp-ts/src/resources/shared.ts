@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from "../core/errors.js";
 import { type FilterLike, type FilterResource, serializeFilter } from "../core/filters.js";
-import { PagePromise } from "../core/pagination.js";
+import { type ListRequest, listPages, type PagePromise } from "../core/pagination.js";
 import type { Pipeline } from "../types/pipelines.js";
 import type { V1ResourceReference, V1ResourceType } from "../types/v1-pipelines.js";
 
@@ -89,6 +89,7 @@ export function listQuery(
 ): Query {
   const q: Query = { ...extra };
   if (!params) return q;
+  checkNoCallOptions(params);
   if (params.page_size !== undefined) {
     if (!Number.isInteger(params.page_size) || params.page_size < 0) {
       throw new ValidationError(
@@ -105,8 +106,21 @@ export function listQuery(
     const f = serializeFilter(params.filter as FilterLike, api, resource);
     if (f) q.filter = f;
   }
-  if (params.page_token) return pageQuery(q, params.page_token);
+  if (params.page_token) q.page_token = params.page_token;
   return q;
+}
+
+const CALL_OPTION_KEYS = ["signal", "timeout", "maxRetries"] as const;
+
+/** Call options belong in a list's second argument: refuse them in the first instead of ignoring them. */
+function checkNoCallOptions(params: object): void {
+  const found = CALL_OPTION_KEYS.find((k) => k in params);
+  if (found) {
+    throw new ValidationError(
+      `${found} is a call option: pass it as the second argument, e.g. list({ page_size: 50 }, { ${found} })`,
+      { field: found },
+    );
+  }
 }
 
 /** A client-side "the resolved API version cannot do this" error (never a bare 404). */
@@ -119,6 +133,7 @@ export function unsupported(
 ): UnsupportedError {
   return new UnsupportedError({
     status: 501,
+    grpcCode: 12,
     shortMessage: `${feature} is not supported by the ${api} API`,
     method,
     url,
@@ -141,6 +156,23 @@ export function callOpts(opts: CallOptions | undefined): CallOptions {
   return out;
 }
 
+const PACKAGE_FILENAME = /\.(ya?ml|json|zip|tar\.gz|tgz)$/i;
+
+/**
+ * A string source is the package's content, never a path: refuse a one-line string that reads like a
+ * file name (`"./pipeline.yaml"`) with a hint, instead of letting the server call it an unknown format.
+ */
+export function checkNotAPath(source: unknown, field = "source"): void {
+  if (typeof source !== "string") return;
+  const s = source.trim();
+  if (s.length > 4096 || s.includes("\n") || s.startsWith("{") || /:\s/.test(s)) return;
+  if (!PACKAGE_FILENAME.test(s)) return;
+  throw new ValidationError(
+    `${field} ${JSON.stringify(s)} looks like a file path, but a string is read as the package's content. To upload a file, pass fromPath(${JSON.stringify(s)}) (or { path: ${JSON.stringify(s)} })`,
+    { field },
+  );
+}
+
 /** RFC 3339 (whole seconds, UTC) from a Date or a date string; ValidationError when unparsable. */
 export function toRfc3339(value: Date | string, field: string): string {
   const d = typeof value === "string" ? new Date(value) : value;
@@ -153,87 +185,18 @@ export function toRfc3339(value: Date | string, field: string): string {
   return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-/** Strip undefined-valued keys (the server rejects nothing for absent keys, but keeps bodies tidy). */
-export function compact<T extends Record<string, unknown>>(obj: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
-  return out as T;
-}
-
-/** What a list call needs once the API version and namespace are known. */
-export interface PreparedList<Item, Raw> {
-  path: string;
-  query: Query;
-  itemsKey: string;
-  map?: (raw: Raw) => Item;
-  opts: CallOptions;
-}
-
 /**
- * The query of a page after the first. The page token carries the sort and the filter, and the server
- * compares any sort_by/filter sent with a token against the token's copy only after a JSON round trip,
- * so numeric, timestamp and IN filters resent with a token never match (400). `tags.<key>` predicates
- * are the exception: they are applied apart from the token and must be sent on every page (FACTS.md
- * §6, §6.1). So: drop sort_by, and keep only the tag predicates of the filter.
+ * A list call through the client's one list engine (core/pagination.ts): `prepare` works out the path
+ * and query once (API version, namespace, filter); nothing is sent until the PagePromise is awaited or
+ * iterated, and a failed preparation rejects every use.
  */
-export function pageQuery(first: Query, token: string): Query {
-  const { sort_by: _sort, filter, ...rest } = first;
-  const q: Query = { ...rest, page_token: token };
-  if (typeof filter === "string" && filter.includes("tags.")) {
-    const parsed = JSON.parse(decodeURIComponent(filter)) as { predicates?: { key?: unknown }[] };
-    const tags = (parsed.predicates ?? []).filter(
-      (p) => typeof p.key === "string" && p.key.startsWith("tags."),
-    );
-    if (tags.length > 0) q.filter = encodeURIComponent(JSON.stringify({ predicates: tags }));
-  }
-  return q;
-}
-
-/**
- * One page of a list answer (`{<itemsKey>: [...], total_size, next_page_token}`), its items mapped
- * with `map` when given; a missing list is empty and a missing total 0.
- */
-export async function getPage<Raw, Item = Raw>(
+export function lazyList<Item>(
   client: Kfp,
-  path: string,
-  opts: CallOptions & { query?: Query },
-  itemsKey: string,
-  map?: (raw: Raw) => Item,
-): Promise<{ items: Item[]; total_size: number; next_page_token: string | undefined }> {
-  const raw = await client.get<Record<string, unknown> & { total_size?: number; next_page_token?: string }>(
-    path,
-    opts,
-  );
-  const rawItems = (raw[itemsKey] as Raw[] | undefined) ?? [];
-  return {
-    items: map ? rawItems.map(map) : (rawItems as unknown as Item[]),
-    total_size: raw.total_size ?? 0,
-    next_page_token: raw.next_page_token,
-  };
-}
-
-/**
- * A list whose path and query need async work first (API version, multi-user check). Nothing is sent
- * until the PagePromise is awaited or iterated; a failed preparation rejects every use.
- */
-export function lazyList<Item, Raw = Item>(
-  client: Kfp,
-  prepare: () => Promise<PreparedList<Item, Raw>>,
+  opts: CallOptions | undefined,
+  prepare: () => Promise<ListRequest<Item>>,
 ): PagePromise<Item> {
-  let prepared: Promise<PreparedList<Item, Raw>> | undefined;
-  return new PagePromise<Item>(async (token) => {
-    prepared ??= prepare();
-    const p = await prepared;
-    const query: Query = token ? pageQuery(p.query, token) : p.query;
-    const body = await client.get<Record<string, unknown> | undefined>(p.path, { ...p.opts, query });
-    const raw = body?.[p.itemsKey];
-    const rawItems = Array.isArray(raw) ? (raw as Raw[]) : [];
-    const items = p.map ? rawItems.map(p.map) : (rawItems as unknown as Item[]);
-    const total = Number(body?.total_size ?? 0);
-    const next =
-      typeof body?.next_page_token === "string" && body.next_page_token ? body.next_page_token : undefined;
-    return { items, total_size: Number.isFinite(total) ? total : 0, next_page_token: next };
-  });
+  const call = callOpts(opts);
+  return listPages<Item>((path, query) => client.get(path, { ...call, query }), prepare);
 }
 
 /** Server timestamps have whole-second resolution (truncated): allow this much before the send time. */

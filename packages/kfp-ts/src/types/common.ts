@@ -20,12 +20,3 @@ export interface HealthzResponse {
   multi_user?: boolean;
   pipeline_store?: string;
 }
-
-/** Common query parameters of list calls. */
-export interface ListParams {
-  page_token?: string;
-  /** 1..200; the server uses 20 when absent. */
-  page_size?: number;
-  /** `"<field>"`, `"<field> asc"` or `"<field> desc"`. */
-  sort_by?: string;
-}

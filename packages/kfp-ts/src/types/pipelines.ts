@@ -6,6 +6,7 @@ export interface Url {
   pipeline_url: string;
 }
 
+/** A pipeline (`/apis/v2beta1/pipelines`): a name, unique per namespace, and its versions. */
 export interface Pipeline {
   pipeline_id: string;
   /** Unique per namespace (since 2.14). */
@@ -21,6 +22,7 @@ export interface Pipeline {
   tags?: Record<string, string>;
 }
 
+/** A version of a pipeline: one compiled package, with its `pipeline_spec` when read with `get()`. */
 export interface PipelineVersion {
   pipeline_id: string;
   pipeline_version_id: string;
@@ -41,12 +43,14 @@ export interface PipelineVersion {
   tags?: Record<string, string>;
 }
 
+/** The wire answer of `GET /pipelines` (the client turns it into a `Page<Pipeline>`). */
 export interface ListPipelinesResponse {
   pipelines?: Pipeline[];
   total_size?: number;
   next_page_token?: string;
 }
 
+/** The wire answer of `GET /pipelines/{id}/versions` (the client turns it into a `Page<PipelineVersion>`). */
 export interface ListPipelineVersionsResponse {
   pipeline_versions?: PipelineVersion[];
   total_size?: number;
@@ -77,4 +81,5 @@ export interface PipelineUpdateParams {
   display_name?: string;
   tags?: Record<string, string>;
 }
+/** What `pipelines.versions.update()` can change: `display_name` and `tags` (server 2.17.0+). */
 export type PipelineVersionUpdateParams = PipelineUpdateParams;

@@ -27,8 +27,10 @@ export interface RpcStatus {
   details?: Array<Record<string, unknown>>;
 }
 
+/** An experiment: a named group of runs in a namespace. */
 export interface Experiment {
-  experiment_id?: string;
+  /** Always set by the server. */
+  experiment_id: string;
   display_name?: string;
   description?: string;
   created_at?: string;
@@ -38,12 +40,14 @@ export interface Experiment {
   last_run_created_at?: string;
 }
 
+/** The wire answer of `GET /experiments` (the client turns it into a `Page<Experiment>`). */
 export interface ListExperimentsResponse {
   experiments?: Experiment[];
   total_size?: number;
   next_page_token?: string;
 }
 
+/** The pipeline version a run or recurring run uses. */
 export interface PipelineVersionReference {
   pipeline_id?: string;
   pipeline_version_id?: string;
@@ -52,6 +56,7 @@ export interface PipelineVersionReference {
 /** A JSON value (`google.protobuf.Value`). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** The run's parameter values and pipeline root. */
 export interface RuntimeConfig {
   parameters?: Record<string, JsonValue>;
   pipeline_root?: string;
@@ -90,6 +95,7 @@ export interface PipelineTaskDetail {
   child_tasks?: Array<{ task_id?: string; pod_name?: string }>;
 }
 
+/** v2beta1: the run's task details. */
 export interface RunDetails {
   pipeline_context_id?: string;
   pipeline_run_context_id?: string;
@@ -106,6 +112,7 @@ export type PipelineTaskState =
   | "FAILED"
   | "CACHED";
 
+/** v2: the kind of a task in a run's task list. */
 export type PipelineTaskType =
   | "TASK_TYPE_UNSPECIFIED"
   | "ROOT"
@@ -140,9 +147,11 @@ export interface PipelineTask {
   lifecycle_message?: string;
 }
 
+/** A run of a pipeline, with its state and, when read with `get()`, its task details. */
 export interface Run {
   experiment_id?: string;
-  run_id?: string;
+  /** Always set by the server. */
+  run_id: string;
   display_name?: string;
   storage_state?: StorageState;
   description?: string;
@@ -171,12 +180,14 @@ export interface Run {
   tasks?: PipelineTask[];
 }
 
+/** The wire answer of `GET /runs` (the client turns it into a `Page<Run>`). */
 export interface ListRunsResponse {
   runs?: Run[];
   total_size?: number;
   next_page_token?: string;
 }
 
+/** A cron trigger (robfig/cron v1.2.0 syntax: six fields, seconds first). */
 export interface CronSchedule {
   start_time?: string;
   end_time?: string;
@@ -184,6 +195,7 @@ export interface CronSchedule {
   cron?: string;
 }
 
+/** An interval trigger: a run every `interval_second` seconds. */
 export interface PeriodicSchedule {
   start_time?: string;
   end_time?: string;
@@ -191,16 +203,21 @@ export interface PeriodicSchedule {
   interval_second?: string | number;
 }
 
+/** The schedule of a recurring run: cron or periodic. */
 export interface Trigger {
   cron_schedule?: CronSchedule;
   periodic_schedule?: PeriodicSchedule;
 }
 
+/** Whether a recurring run is enabled (as set on create). */
 export type RecurringRunMode = "MODE_UNSPECIFIED" | "ENABLE" | "DISABLE";
+/** Whether a recurring run is enabled (as reported). */
 export type RecurringRunStatus = "STATUS_UNSPECIFIED" | "ENABLED" | "DISABLED";
 
+/** A recurring run: a schedule that starts runs of a pipeline version. */
 export interface RecurringRun {
-  recurring_run_id?: string;
+  /** Always set by the server. */
+  recurring_run_id: string;
   display_name?: string;
   description?: string;
   pipeline_version_id?: string;
@@ -229,6 +246,7 @@ export interface ListRecurringRunsResponse {
   next_page_token?: string;
 }
 
+/** What happens to a recurring run's runs when it is deleted. */
 export type DeletePropagationPolicy =
   | "DELETE_PROPAGATION_POLICY_UNSPECIFIED"
   | "FOREGROUND"

@@ -86,8 +86,7 @@ export function v1StatusFromState(state: RuntimeState): string {
 }
 
 export function experimentFromV1(e: V1Experiment): Experiment {
-  const out: Experiment = {};
-  if (e.id) out.experiment_id = e.id;
+  const out: Experiment = { experiment_id: e.id ?? "" };
   if (e.name) out.display_name = e.name;
   if (e.description) out.description = e.description;
   if (e.created_at) out.created_at = e.created_at;
@@ -124,8 +123,7 @@ function sourceFromV1(
 }
 
 export function runFromV1(r: V1Run, runtime?: V1RunDetail["pipeline_runtime"]): Run {
-  const out: Run = {};
-  if (r.id) out.run_id = r.id;
+  const out: Run = { run_id: r.id ?? "" };
   if (r.name) out.display_name = r.name;
   if (r.description) out.description = r.description;
   const exp = refId(r.resource_references, "EXPERIMENT");
@@ -155,8 +153,7 @@ export function runFromV1(r: V1Run, runtime?: V1RunDetail["pipeline_runtime"]): 
 }
 
 export function recurringRunFromV1(j: V1Job): RecurringRun {
-  const out: RecurringRun = {};
-  if (j.id) out.recurring_run_id = j.id;
+  const out: RecurringRun = { recurring_run_id: j.id ?? "" };
   if (j.name) out.display_name = j.name;
   if (j.description) out.description = j.description;
   sourceFromV1(out, j.pipeline_spec, j.resource_references);
