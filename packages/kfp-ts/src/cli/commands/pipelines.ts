@@ -1,6 +1,7 @@
 /** `kfp-ts pipelines` (alias `pipeline`): upload, publish, list, get, update, delete, download. */
 import { writeFileSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
+import type { PublishOptions, UploadPipelineOptions, UploadVersionOptions } from "../../index.js";
 import { type AnyCommand, type App, example, leafOptions } from "../app.js";
 import type { CliContext } from "../context.js";
 import { usageError } from "../exit-codes.js";
@@ -60,7 +61,7 @@ export function pipelinesCommand(app: App): AnyCommand {
     app.action(async (ctx, [file], o) => {
       const pkg = await readPackage(ctx, file);
       const kfp = await ctx.client();
-      const opts: Record<string, unknown> = { filename: pkg.filename };
+      const opts: UploadPipelineOptions = { filename: pkg.filename };
       if (o.pipelineName) opts.name = o.pipelineName;
       if (o.displayName) opts.display_name = o.displayName;
       if (o.description) opts.description = o.description;
@@ -93,7 +94,7 @@ export function pipelinesCommand(app: App): AnyCommand {
         throw usageError("give exactly one of -p/--pipeline-id and -n/--pipeline-name");
       const pkg = await readPackage(ctx, file);
       const kfp = await ctx.client();
-      const opts: Record<string, unknown> = { filename: pkg.filename };
+      const opts: UploadVersionOptions = { filename: pkg.filename };
       if (o.pipelineId) opts.pipeline_id = o.pipelineId;
       if (o.pipelineName) opts.pipeline_name = o.pipelineName;
       if (o.pipelineVersion) opts.name = o.pipelineVersion;
@@ -132,15 +133,15 @@ export function pipelinesCommand(app: App): AnyCommand {
     app.action(async (ctx, [name, file], o) => {
       const pkg = await readPackage(ctx, file);
       const kfp = await ctx.client();
-      const opts: Record<string, unknown> = { filename: pkg.filename };
-      if (o.versionName) opts.versionName = o.versionName;
-      if (o.displayName) opts.displayName = o.displayName;
+      const opts: PublishOptions = { filename: pkg.filename };
+      if (o.versionName) opts.version_name = o.versionName;
+      if (o.displayName) opts.display_name = o.displayName;
       if (o.description) opts.description = o.description;
       const tags = tagsOf(o.tag);
       if (tags) opts.tags = tags;
       const vtags = o.versionTag?.length ? parsePairs(o.versionTag, "--version-tag") : undefined;
-      if (vtags) opts.versionTags = vtags;
-      if (o.codeSourceUrl) opts.codeSourceUrl = o.codeSourceUrl;
+      if (vtags) opts.version_tags = vtags;
+      if (o.codeSourceUrl) opts.code_source_url = o.codeSourceUrl;
       if (o.namespace !== undefined) opts.namespace = o.namespace;
       const r = await kfp.pipelines.publish(name, pkg.bytes ?? (pkg.source as Buffer), opts);
       ctx.note(
