@@ -625,7 +625,18 @@ describe("doctor, version, completion, requests, help", () => {
         expect(r.stdout, `${g} ${s}`).toMatch(/\nExamples?:\n {2}\$ kfp-ts /);
       }
     }
-    for (const c of ["doctor", "version", "requests", "completion"]) {
+    for (const c of [
+      "pipelines",
+      "experiments",
+      "runs",
+      "recurring-runs",
+      "config",
+      "doctor",
+      "version",
+      "requests",
+      "completion",
+      "demo",
+    ]) {
       expect((await cli([c, "--help"], { env })).stdout, c).toMatch(/\nExamples?:\n {2}\$ /);
     }
   });

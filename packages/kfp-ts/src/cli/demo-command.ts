@@ -54,6 +54,7 @@ export function addDemoCommand(program: Command): void {
     .description("the main job end to end: publish the example pipeline, run it, follow it to its end")
     .option("--host <url>", "use this KFP server instead of the embedded emulator")
     .option("--tick-ms <ms>", "emulator speed: milliseconds per simulated step", "60")
+    .addHelpText("after", "\nExamples:\n  $ kfp-ts demo\n  $ kfp-ts demo --host http://localhost:8888\n")
     .action(async (o) => {
       // Loaded here, not at the top: registering the command must not load the library (--help).
       const { Kfp, ParameterError, RunFailedError } = await import("../index.js");

@@ -9,6 +9,11 @@ export function configCommand(app: App): AnyCommand {
   const group = new Command("config").description(
     "saved contexts (server, namespace, credentials files) in $XDG_CONFIG_HOME/kfp-ts/config.yaml",
   );
+  example(
+    group,
+    "kfp-ts config set-context local --host http://localhost:8888",
+    "kfp-ts config get-contexts",
+  );
 
   const set = group
     .command("set-context")

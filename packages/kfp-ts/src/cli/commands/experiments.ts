@@ -26,6 +26,7 @@ export function experimentsCommand(app: App): AnyCommand {
   const group = new Command("experiments")
     .alias("experiment")
     .description("experiments: create, list, get, archive, delete");
+  example(group, "kfp-ts experiments create nightly", "kfp-ts experiment list -o name");
 
   const create = leafOptions(
     group

@@ -39,6 +39,7 @@ export function pipelinesCommand(app: App): AnyCommand {
   const group = new Command("pipelines")
     .alias("pipeline")
     .description("pipelines and their versions: upload, publish (idempotent, for CI), list, get, download");
+  example(group, "kfp-ts pipelines publish my-pipeline pipeline.yaml", "kfp-ts pipeline list -o wide");
 
   const create = leafOptions(
     group

@@ -11,6 +11,10 @@ export function recurringRunsCommand(app: App): AnyCommand {
   const group = new Command("recurring-runs")
     .alias("recurring-run")
     .description("recurring runs (schedules): create, list, get, enable, disable, delete");
+  example(
+    group,
+    "kfp-ts recurring-runs create --job-name nightly --cron-expression '0 0 2 * * *' -p 1f3c...",
+  );
 
   const create = leafOptions(
     group

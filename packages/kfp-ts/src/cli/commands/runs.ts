@@ -122,6 +122,7 @@ export function runsCommand(app: App): AnyCommand {
   const group = new Command("runs")
     .alias("run")
     .description("runs: create, list, get, wait, watch, terminate, retry, archive, delete");
+  example(group, "kfp-ts runs create -e nightly -p 1f3c... --wait epochs=3", "kfp-ts runs watch 7c9d...");
 
   const create = leafOptions(
     group
