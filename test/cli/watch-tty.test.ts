@@ -2,7 +2,8 @@
 // the task tree is drawn, then redrawn in place (cursor up, clear) as tasks change state, and ends with
 // each task's final state and duration. Without a terminal the same command prints plain lines.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
@@ -93,4 +94,30 @@ describe("runs watch on a terminal", () => {
     expect(r.out).not.toContain("\u001b[");
     expect(r.out).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ run \S+ SUCCEEDED/m);
   });
+});
+
+describe("upload progress on a terminal", () => {
+  it("a package of 1 MiB or more shows a bar with bytes and rate; not without a terminal", async () => {
+    const pad = Array.from({ length: 20_000 }, (_, i) => `# padding ${i} ${"x".repeat(100)}\n`).join("");
+    const file = join(mkdtempSync(join(tmpdir(), "kfp-ts-cli-big-")), "big.yaml");
+    writeFileSync(file, readFileSync(EXAMPLE, "utf8") + pad);
+    const size = (readFileSync(file).length / 1024 / 1024).toFixed(1);
+    const tty = await run(
+      "python3",
+      [PTY, process.execPath, BIN, "--host", emu.url, "pipelines", "create", "-p", "big-tty", file],
+      {},
+    );
+    expect(tty.code).toBe(0);
+    expect(tty.out).toMatch(
+      new RegExp(`\\rUploading big\\.yaml █{24} ${size} MiB / ${size} MiB {2}[\\d.]+ MiB/s {2}[\\d.]+s`),
+    );
+    const plain = await run(
+      process.execPath,
+      [BIN, "--host", emu.url, "pipelines", "create", "-p", "big-plain", file],
+      {},
+    );
+    expect(plain.code).toBe(0);
+    expect(plain.out).not.toContain("Uploading");
+    expect(plain.out).toContain("pipeline big-plain created");
+  }, 90_000);
 });
