@@ -307,6 +307,27 @@ describe("runs", () => {
     expect(bad.code).toBe(EXIT.USAGE);
   });
 
+  it("read-artifact prints an output artifact, or writes it to a file; a missing one is 'not found'", async () => {
+    const c = await cli(
+      [...host, "-o", "name", "runs", "create", "-p", pipelineId, "-r", "art-1", "--wait", ...PARAMS],
+      { env },
+    );
+    expect(c.code).toBe(EXIT.OK);
+    const id = c.stdout.trim();
+    const stored = emu.store.get<{ tasks: { pod_name: string; artifacts?: string[] }[] }>("runs", id)!;
+    const node = stored.tasks.find((t) => t.artifacts?.includes("main-logs"))!;
+    const r = await cli([...host, "runs", "read-artifact", id, node.pod_name, "main-logs"], { env });
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.stdout).toContain(`of run ${id}`);
+    const file = join(isolatedConfig(), "..", "logs.tgz");
+    const f = await cli([...host, "runs", "artifact", id, node.pod_name, "main-logs", "-f", file], { env });
+    expect(f.stderr).toMatch(/^\d+ bytes written to /m);
+    expect(readFileSync(file, "utf8")).toBe(r.stdout);
+    expect((await cli([...host, "runs", "read-artifact", id, node.pod_name, "nope"], { env })).code).toBe(
+      EXIT.NOT_FOUND,
+    );
+  });
+
   it("terminate, archive, unarchive, delete, retry", async () => {
     const c = await cli([...host, "-o", "name", "runs", "create", "-p", pipelineId, "-r", "t-1", ...PARAMS], {
       env,
