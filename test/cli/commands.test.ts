@@ -607,6 +607,29 @@ describe("doctor, version, completion, requests, help", () => {
     expect(lines.some((l) => l.path.endsWith("/pipelines/upload"))).toBe(true);
   });
 
+  it("requests --follow prints new requests as they come, until Ctrl+C (exit 0)", async () => {
+    const signals = new EventEmitter();
+    let sentProbe = false;
+    const r = await cli([...host, "requests", "--follow", "--interval", "50", "-o", "json"], {
+      env,
+      signals,
+      onStdout: (chunk) => {
+        if (!sentProbe) {
+          sentProbe = true;
+          // A request after the first listing: it must show up in a later poll.
+          void fetch(`${emu.url}/apis/v2beta1/healthz?probe=follow`);
+        } else if (chunk.includes("probe") || chunk.includes('"path":"/apis/v2beta1/healthz"'))
+          signals.emit("SIGINT");
+      },
+    });
+    expect(r.code).toBe(EXIT.OK);
+    const last = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { path: string; query: Record<string, string> });
+    expect(last.some((q) => q.path === "/apis/v2beta1/healthz" && q.query.probe === "follow")).toBe(true);
+  });
+
   it("every command's --help has an example and needs no server", async () => {
     const groups: Record<string, string[]> = {
       pipelines: [

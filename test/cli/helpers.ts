@@ -21,8 +21,9 @@ export interface RunOptions {
   columns?: number;
   /** Emits SIGINT when the test wants to interrupt a wait. */
   signals?: EventEmitter;
-  /** Called with each stderr chunk as it is written. */
+  /** Called with each stderr / stdout chunk as it is written. */
   onStderr?: (chunk: string) => void;
+  onStdout?: (chunk: string) => void;
 }
 
 function sink(): { stream: PassThrough; text: () => string; on: (f: (s: string) => void) => void } {
@@ -45,6 +46,7 @@ export async function cli(args: string[], opts: RunOptions = {}): Promise<Result
   const out = sink();
   const err = sink();
   if (opts.onStderr) err.on(opts.onStderr);
+  if (opts.onStdout) out.on(opts.onStdout);
   const io: IOStreams = {
     stdout: out.stream,
     stderr: err.stream,

@@ -172,6 +172,10 @@ export function requestsCommand(app: App): AnyCommand {
           for (const r of rs) ctx.io.stdout.write(`${JSON.stringify(r)}\n`);
           return;
         }
+        if (ctx.output === "name") {
+          for (const r of rs) ctx.io.stdout.write(`${r.seq}\n`);
+          return;
+        }
         const text = renderTable(
           ["SEQ", "TIME", "STATUS", "METHOD", "PATH", "MS"],
           rs.map((r) => [String(r.seq), r.time, String(r.status), r.method, r.path, String(r.duration_ms)]),
@@ -180,18 +184,17 @@ export function requestsCommand(app: App): AnyCommand {
         );
         ctx.io.stdout.write(header ? text : text.split("\n").slice(1).join("\n"));
       };
-      let seen = 0;
+      const interval = Number(o.interval);
+      if (o.follow && !(interval >= 50))
+        throw usageError(`--interval must be at least 50 ms; got "${o.interval}"`);
       const first = await inspected(ctx);
-      if (!o.follow && ctx.output !== "json") {
+      if (ctx.output === "yaml" && !o.follow) {
         printValue(ctx, first, () => "");
-        if (ctx.output === "table" || ctx.output === "wide") print(first, true);
         return;
       }
       print(first, true);
-      seen = first.at(-1)?.seq ?? 0;
+      let seen = first.at(-1)?.seq ?? 0;
       if (!o.follow) return;
-      const interval = Number(o.interval);
-      if (!(interval >= 50)) throw usageError(`--interval must be at least 50 ms; got "${o.interval}"`);
       let stop = false;
       let wake: (() => void) | undefined;
       const onSigint = () => {
