@@ -151,6 +151,13 @@ describe("what --help loads", () => {
       expect(r.stdout).toContain("Usage: kfp-ts");
       const urls = readFileSync(loads, "utf8").trim().split("\n");
       expect(urls.some((u) => u.includes("/@commander-js/extra-typings/"))).toBe(true);
+      // Only the group that runs is loaded: none for the program's help, `runs` for `runs create --help`.
+      const groups = [
+        ...new Set(
+          urls.filter((u) => u.includes("/cli/commands/")).map((u) => u.replace(/.*\/cli\/commands\//, "")),
+        ),
+      ];
+      expect(groups).toEqual(args.length === 1 ? [] : ["runs.js"]);
       for (const heavy of ["/undici/", "/yaml/", "/packages/emulator/", "/kfp-ts/dist/index.js", "/zod/"]) {
         expect(
           urls.filter((u) => u.includes(heavy)),

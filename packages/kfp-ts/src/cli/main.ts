@@ -8,25 +8,146 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { App } from "./app.js";
-import { configCommand } from "./commands/config.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { experimentsCommand } from "./commands/experiments.js";
-import { clientVersion, completionCommand, requestsCommand, versionCommand } from "./commands/misc.js";
-import { pipelinesCommand } from "./commands/pipelines.js";
-import { recurringRunsCommand } from "./commands/recurring-runs.js";
-import { runsCommand } from "./commands/runs.js";
+import { type AnyCommand, App } from "./app.js";
 import { addDemoCommand } from "./demo-command.js";
 import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { type IOStreams, systemIO } from "./io.js";
+import { clientVersion } from "./version.js";
 
 export { EXIT } from "./exit-codes.js";
 export const EXIT_OK = EXIT.OK;
 export const EXIT_FAILED = EXIT.FAILED;
 export const EXIT_USAGE = EXIT.USAGE;
 
-export function buildProgram(app: App): Command {
+/**
+ * The command groups, each loaded only when it runs: the others are stand-ins with the same name,
+ * aliases and summary, enough for `kfp-ts --help` (a test holds the summaries equal to the modules').
+ */
+export const GROUPS: readonly {
+  name: string;
+  aliases: string[];
+  summary: string;
+  load: (app: App, root: () => Promise<Command>) => Promise<AnyCommand>;
+}[] = [
+  {
+    name: "pipelines",
+    aliases: ["pipeline"],
+    summary: "pipelines and their versions: upload, publish (idempotent, for CI), list, get, download",
+    load: async (app) => (await import("./commands/pipelines.js")).pipelinesCommand(app),
+  },
+  {
+    name: "experiments",
+    aliases: ["experiment"],
+    summary: "experiments: create, list, get, archive, delete",
+    load: async (app) => (await import("./commands/experiments.js")).experimentsCommand(app),
+  },
+  {
+    name: "runs",
+    aliases: ["run"],
+    summary: "runs: create, list, get, wait, watch, terminate, retry, archive, delete",
+    load: async (app) => (await import("./commands/runs.js")).runsCommand(app),
+  },
+  {
+    name: "recurring-runs",
+    aliases: ["recurring-run"],
+    summary: "recurring runs (schedules): create, list, get, enable, disable, delete",
+    load: async (app) => (await import("./commands/recurring-runs.js")).recurringRunsCommand(app),
+  },
+  {
+    name: "config",
+    aliases: [],
+    summary: "saved contexts (server, namespace, credentials files) in $XDG_CONFIG_HOME/kfp-ts/config.yaml",
+    load: async (app) => (await import("./commands/config.js")).configCommand(app),
+  },
+  {
+    name: "doctor",
+    aliases: [],
+    summary: "check the connection to the current target and say what to fix",
+    load: async (app) => (await import("./commands/doctor.js")).doctorCommand(app),
+  },
+  {
+    name: "requests",
+    aliases: [],
+    summary: "what the emulator received (its request inspector; credentials redacted)",
+    load: async (app) => (await import("./commands/misc.js")).requestsCommand(app),
+  },
+  {
+    name: "version",
+    aliases: [],
+    summary: "the client's version and, when reachable, the server's",
+    load: async (app) => (await import("./commands/misc.js")).versionCommand(app),
+  },
+  {
+    name: "completion",
+    aliases: [],
+    summary: "print a shell completion script",
+    load: async (app, root) => (await import("./commands/misc.js")).completionCommand(app, root),
+  },
+];
+
+/** Global options that take a value (to find the group in the arguments without parsing them). */
+const VALUE_FLAGS = new Set([
+  "--host",
+  "--endpoint",
+  "-n",
+  "--namespace",
+  "--context",
+  "--token",
+  "--existing-token",
+  "--token-file",
+  "--ca-file",
+  "--timeout",
+  "--api-version",
+  "-o",
+  "--output",
+]);
+
+/** The first operand of the arguments (the group), skipping the global options and their values. */
+export function requestedGroup(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--") return args[i + 1];
+    if (!a.startsWith("-") || a === "-") return a;
+    if (VALUE_FLAGS.has(a)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The program. `args` picks which group modules to load: the requested one (all of them for
+ * `completion` and `help`); the other groups are stand-ins that only show in `--help`.
+ */
+export async function buildProgram(app: App, args?: readonly string[]): Promise<Command> {
+  const wanted = args === undefined ? undefined : requestedGroup(args);
+  const all = wanted === undefined ? args === undefined : wanted === "completion" || wanted === "help";
+  const program = programShell(app);
+  const root = () => buildProgram(app);
+  for (const g of GROUPS) {
+    const load = all || g.name === wanted || g.aliases.includes(wanted ?? "");
+    const cmd = load
+      ? await g.load(app, root)
+      : new Command(g.name).aliases(g.aliases).description(g.summary);
+    program.addCommand(cmd as unknown as Command);
+  }
+  addEmulatorCommand(program);
+  addDemoCommand(program);
+  // Subcommands inherit the output streams and the error handling of the program.
+  const io = app.io;
+  const inherit = (c: Command, depth: number) => {
+    if (depth > 4) return;
+    c.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+    c.showHelpAfterError("(add --help for usage)");
+    for (const s of c.commands) inherit(s as Command, depth + 1);
+  };
+  for (const c of program.commands) inherit(c as Command, 0);
+  return program;
+}
+
+function programShell(app: App): Command {
   const io = app.io;
   const program = new Command()
     .name("kfp-ts")
@@ -77,39 +198,13 @@ Exit codes: 0 ok · 1 failed · 2 usage or bad input · 3 not found · 4 already
             5 not authenticated or not allowed · 6 run did not succeed · 7 timeout · 130 interrupted
 `,
   );
-  for (const c of [
-    pipelinesCommand(app),
-    experimentsCommand(app),
-    runsCommand(app),
-    recurringRunsCommand(app),
-    configCommand(app),
-    doctorCommand(app),
-    requestsCommand(app),
-    versionCommand(app),
-    completionCommand(app, () => program),
-  ]) {
-    program.addCommand(c as unknown as Command);
-  }
-  addEmulatorCommand(program);
-  addDemoCommand(program);
-  // Subcommands inherit the output streams and the error handling of the program.
-  const inherit = (c: Command, depth: number) => {
-    if (depth > 4) return;
-    c.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
-    c.showHelpAfterError("(add --help for usage)");
-    for (const s of c.commands) inherit(s as Command, depth + 1);
-  };
-  for (const c of program.commands) inherit(c as Command, 0);
   return program;
 }
 
 /** Run the CLI with `args` (without node and the script) on `io`; resolves to the exit code. */
 export async function runCli(args: readonly string[], io: IOStreams = systemIO()): Promise<number> {
   const app = new App(io);
-  const program = buildProgram(app);
+  const program = await buildProgram(app, args);
   try {
     await program.parseAsync([...args], { from: "user" });
     if (typeof process.exitCode === "number" && process.exitCode !== 0 && app.exitCode === 0)

@@ -1,21 +1,10 @@
 /** `kfp-ts version`, `kfp-ts completion bash|zsh|fish`, `kfp-ts requests` (the emulator's inspector). */
-import { readFileSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
 import { type AnyCommand, type App, example, leafOptions } from "../app.js";
 import type { CliContext } from "../context.js";
 import { usageError } from "../exit-codes.js";
 import { printValue, renderTable } from "../output.js";
-
-export function clientVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
+import { clientVersion } from "../version.js";
 
 export function versionCommand(app: App): AnyCommand {
   const cmd = leafOptions(
@@ -116,7 +105,7 @@ complete -F _kfp_ts kfp-ts
   throw usageError(`completion: choose bash, zsh or fish; got "${shell}"`);
 }
 
-export function completionCommand(app: App, root: () => Command): AnyCommand {
+export function completionCommand(app: App, root: () => Promise<Command>): AnyCommand {
   const cmd = new Command("completion")
     .description("print a shell completion script")
     .argument("<shell>", "bash, zsh or fish");
@@ -127,7 +116,7 @@ export function completionCommand(app: App, root: () => Command): AnyCommand {
   );
   cmd.action(
     app.action(async (ctx, [shell]) => {
-      ctx.io.stdout.write(completionScript(shell, root()));
+      ctx.io.stdout.write(completionScript(shell, await root()));
     }),
   );
   return cmd;
