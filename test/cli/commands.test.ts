@@ -374,6 +374,33 @@ describe("runs", () => {
     }
   });
 
+  it("Ctrl+C with --terminate-on-interrupt terminates the run", async () => {
+    const slow = await startEmulator({ port: 0, lifecycle: { tickMs: 60_000 } });
+    try {
+      const h = ["--host", slow.url];
+      const pub = await cli([...h, "-o", "json", "pipelines", "publish", "slow", EXAMPLE], { env });
+      const pid = (JSON.parse(pub.stdout) as { pipeline: { pipeline_id: string } }).pipeline.pipeline_id;
+      const signals = new EventEmitter();
+      const r = await cli(
+        [...h, "runs", "create", "-p", pid, "-r", "stop-me", "--wait", "--terminate-on-interrupt", ...PARAMS],
+        {
+          env,
+          signals,
+          onStderr: (s) => {
+            if (/^\d{4}-.*Z run /m.test(s)) signals.emit("SIGINT");
+          },
+        },
+      );
+      expect(r.code).toBe(EXIT.INTERRUPTED);
+      const id = /run stop-me created: (\S+)/.exec(r.stderr)?.[1] as string;
+      expect(r.stderr).toContain(`interrupted: run ${id} terminated (--terminate-on-interrupt)`);
+      const after = await cli([...h, "-o", "json", "runs", "get", id], { env });
+      expect(["CANCELING", "CANCELED", "FAILED"]).toContain(JSON.parse(after.stdout).state);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("a wait timeout exits 7", async () => {
     const slow = await startEmulator({ port: 0, lifecycle: { tickMs: 60_000 } });
     try {
@@ -526,6 +553,36 @@ describe("config contexts", () => {
     const r = await cli(["pipelines", "list"], { env: { KFP_TS_CONFIG: isolatedConfig() } });
     expect(r.code).toBe(EXIT.USAGE);
     expect(r.stderr).toContain("no KFP server given: pass --host URL, set KFP_HOST");
+  });
+});
+
+describe("tables", () => {
+  it("fit the terminal: long names are cut with …; piped output is never cut", async () => {
+    const long = `a-very-long-pipeline-name-${"x".repeat(80)}`;
+    await cli([...host, "pipelines", "create", "-p", long, EXAMPLE], { env });
+    const tty = await cli([...host, "pipelines", "list", "-m", "200"], {
+      env,
+      stdoutTTY: true,
+      columns: 100,
+    });
+    const lines = tty.stdout.trimEnd().split("\n");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    // NAME and DISPLAY NAME share what is left, evenly: (100 - 36 - 19 - 3 gaps × 3) / 2 = 18 each.
+    expect(tty.stdout).toMatch(/ {3}a-very-long-pipel… {3}a-very-long-pipel… {3}\d{4}-/);
+    const piped = await cli([...host, "pipelines", "list", "-m", "200"], { env, columns: 100 });
+    expect(piped.stdout).toContain(long);
+    // Times are local: the CREATED column is the local rendering of created_at.
+    const json = JSON.parse(
+      (await cli([...host, "-o", "json", "pipelines", "list", "-m", "200"], { env })).stdout,
+    ) as {
+      name: string;
+      created_at: string;
+    }[];
+    const p = json.find((x) => x.name === long)!;
+    const d = new Date(p.created_at);
+    const two = (n: number) => String(n).padStart(2, "0");
+    const local = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    expect(piped.stdout.split("\n").find((l) => l.includes(long))).toContain(local);
   });
 });
 

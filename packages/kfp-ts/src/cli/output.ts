@@ -158,23 +158,18 @@ export function renderTable(headers: string[], rows: string[][], flex: boolean[]
   const gap = 3;
   if (width !== undefined) {
     let total = widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1);
-    // Shrink the widest flexible column, one character at a time in bulk, down to its header (min 8).
+    // Shrink the widest flexible column down to the next widest (so wide columns end up even), never
+    // below its header or 8 characters; bounded.
+    const min = (i: number) => Math.max(8, (headers[i] ?? "").length);
     for (let guard = 0; total > width && guard < 10_000; guard++) {
-      let widest = -1;
-      for (let i = 0; i < widths.length; i++) {
-        const min = Math.max(8, (headers[i] ?? "").length);
-        if (
-          flex[i] &&
-          (widths[i] as number) > min &&
-          (widest < 0 || (widths[i] as number) > (widths[widest] as number))
-        )
-          widest = i;
-      }
-      if (widest < 0) break;
-      const min = Math.max(8, (headers[widest] ?? "").length);
-      const cut = Math.min(total - width, (widths[widest] as number) - min);
-      widths[widest] = (widths[widest] as number) - Math.max(1, cut);
-      total -= Math.max(1, cut);
+      const flexible = widths.map((w, i) => ({ w, i })).filter(({ w, i }) => flex[i] && w > min(i));
+      if (flexible.length === 0) break;
+      flexible.sort((a, b) => b.w - a.w);
+      const top = flexible[0] as { w: number; i: number };
+      const next = Math.max(flexible[1]?.w ?? 0, min(top.i));
+      const cut = Math.max(1, Math.min(total - width, top.w - next));
+      widths[top.i] = top.w - cut;
+      total -= cut;
     }
   }
   const cell = (s: string, w: number) => (s.length > w ? `${s.slice(0, Math.max(0, w - 1))}…` : s.padEnd(w));
