@@ -9,11 +9,8 @@ import type { IOStreams } from "./io.js";
 /** Any commander command (the typed builder types differ per command). */
 export type AnyCommand = Command<any, any, any>;
 
-export type Body = (
-  ctx: CliContext,
-  args: any[],
-  opts: Record<string, any>,
-) => Promise<number | undefined | void>;
+/** A command body; a number it resolves to is the exit code (a run that did not succeed, an interrupt). */
+export type Body = (ctx: CliContext, args: any[], opts: Record<string, any>) => Promise<unknown>;
 
 /** Options that every leaf command also takes after its name (kubectl/gh style): `-o`, `-q`. */
 export function leafOptions<C extends AnyCommand>(cmd: C) {
