@@ -495,6 +495,65 @@ describe("recurring runs", () => {
     expect((await cli([...host, "recurring-runs", "get", id], { env })).code).toBe(EXIT.NOT_FOUND);
   });
 
+  it("takes the official CLI's --enabled/--catchup flags; caching flags apply to a package file", async () => {
+    const r = await cli(
+      [
+        ...host,
+        "-o",
+        "json",
+        "recurring-runs",
+        "create",
+        "--job-name",
+        "compat",
+        "--interval-second",
+        "600",
+        "--enabled",
+        "--catchup",
+        "--pipeline-package-path",
+        EXAMPLE,
+        "--disable-caching",
+        ...PARAMS,
+      ],
+      { env },
+    );
+    expect(r.code).toBe(EXIT.OK);
+    const rr = JSON.parse(r.stdout) as {
+      status: string;
+      no_catchup?: boolean;
+      pipeline_spec: {
+        root: { dag: { tasks: Record<string, { cachingOptions?: { enableCache?: boolean } }> } };
+      };
+    };
+    expect(rr.status).toBe("ENABLED");
+    expect(rr.no_catchup ?? false).toBe(false);
+    const tasks = Object.values(rr.pipeline_spec.root.dag.tasks);
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(tasks.every((t) => t.cachingOptions?.enableCache !== true)).toBe(true);
+    const both = await cli(
+      [
+        ...host,
+        "recurring-runs",
+        "create",
+        "--job-name",
+        "x",
+        "--interval-second",
+        "60",
+        "--enabled",
+        "--disabled",
+        "-p",
+        "p",
+      ],
+      { env },
+    );
+    expect(both.code).toBe(EXIT.USAGE);
+  });
+
+  it("the official CLI's IAP / OAuth client flags are refused with what to use instead", async () => {
+    const r = await cli([...host, "--iap-client-id", "abc", "pipeline", "list"], { env });
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.stderr).toContain("pass it with --token or --token-file");
+  });
+
   it("a malformed cron expression is a usage error and sends nothing", async () => {
     const before = await requestCount();
     const r = await cli(

@@ -11,7 +11,7 @@ import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { type AnyCommand, App } from "./app.js";
 import { addDemoCommand } from "./demo-command.js";
 import { addEmulatorCommand } from "./emulator-command.js";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { EXIT, exitCodeFor, usageError } from "./exit-codes.js";
 import { type IOStreams, systemIO } from "./io.js";
 import { clientVersion } from "./version.js";
 
@@ -162,6 +162,9 @@ function programShell(app: App): Command {
     .option("--context <name>", "use this saved context (kfp-ts config get-contexts)")
     .option("--token <token>", "bearer token (env KFP_TOKEN)")
     .addOption(new Option("--existing-token <token>", "same as --token (the official CLI's name)").hideHelp())
+    .addOption(new Option("--iap-client-id <id>").hideHelp())
+    .addOption(new Option("--other-client-id <id>").hideHelp())
+    .addOption(new Option("--other-client-secret <secret>").hideHelp())
     .option(
       "--token-file <path>",
       "file holding a bearer token, re-read when it rotates (env KF_PIPELINES_SA_TOKEN_PATH)",
@@ -185,6 +188,12 @@ function programShell(app: App): Command {
     if (o.endpoint !== undefined && o.host === undefined) thisCommand.setOptionValue("host", o.endpoint);
     if (o.existingToken !== undefined && o.token === undefined)
       thisCommand.setOptionValue("token", o.existingToken);
+    if (o.iapClientId !== undefined || o.otherClientId !== undefined || o.otherClientSecret !== undefined) {
+      // The official CLI's Google IAP / OAuth client flows: say what to use instead (usage error, exit 2).
+      throw usageError(
+        "--iap-client-id, --other-client-id and --other-client-secret (Google IAP / OAuth flows of the official CLI) are not supported: get a token (e.g. gcloud auth print-identity-token) and pass it with --token or --token-file",
+      );
+    }
   });
   program.addHelpText(
     "after",

@@ -42,8 +42,12 @@ export function recurringRunsCommand(app: App): AnyCommand {
       .option("--max-concurrency <n>", "concurrent runs allowed, 1..10", "1")
       .option("--start-time <time>", "no runs before this time (RFC 3339)")
       .option("--end-time <time>", "no runs after this time (RFC 3339)")
+      .option("--catchup", "start the runs missed while paused (the default)")
       .option("--no-catchup", "do not start the runs missed while paused")
-      .option("--disabled", "create it disabled"),
+      .option("--enabled", "create it enabled (the default)")
+      .option("--disabled", "create it disabled")
+      .option("--enable-caching", "with a package file: turn caching on for every task")
+      .option("--disable-caching", "with a package file: turn caching off for every task"),
   );
   example(
     create,
@@ -59,6 +63,9 @@ export function recurringRunsCommand(app: App): AnyCommand {
       if (o.cronFormat !== undefined && o.cronFormat !== "kfp" && o.cronFormat !== "unix") {
         throw usageError(`--cron-format must be kfp or unix; got "${o.cronFormat}"`);
       }
+      if (o.enabled && o.disabled) throw usageError("give --enabled or --disabled, not both");
+      if (o.enableCaching && o.disableCaching)
+        throw usageError("give --enable-caching or --disable-caching, not both");
       const lib = await ctx.lib();
       // The schedule is checked before anything is looked up or sent (a malformed cron: exit 2).
       const schedule: Parameters<typeof lib.buildTrigger>[0] = {};
@@ -100,6 +107,7 @@ export function recurringRunsCommand(app: App): AnyCommand {
       if (o.endTime) params.end_time = o.endTime;
       if (o.catchup === false) params.catchup = false;
       if (o.disabled) params.enabled = false;
+      if (o.enableCaching || o.disableCaching) params.enable_caching = o.enableCaching === true;
       const kfp = await ctx.client();
       const rr = await kfp.recurringRuns.create(params);
       ctx.note(`recurring run ${rr.display_name} created: ${rr.recurring_run_id}`);
