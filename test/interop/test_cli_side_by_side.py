@@ -7,6 +7,7 @@ instants: the SDK writes `+00:00`, the REST API `Z`).
 """
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def official(url: str, *args: str) -> Any:
 
 def ours(url: str, *args: str) -> Any:
     proc = subprocess.run([NODE, str(KFP_TS), "--endpoint", url, "--output", "json", *args],
-                          capture_output=True, text=True, timeout=TIMEOUT_S, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+                          capture_output=True, text=True, timeout=TIMEOUT_S, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": os.environ["HOME"]})
     assert proc.returncode == 0, f"kfp-ts {' '.join(args)}: {proc.stderr[-2000:]}"
     return _json_of(proc.stdout)
 
@@ -132,7 +133,7 @@ def test_runs_side_by_side(single_emu, tmp_path):
         rid = r["run_id"]
         # wait (kfp-ts) until it ends, then both must print the same run
         proc = subprocess.run([NODE, str(KFP_TS), "--endpoint", url, "run", "wait", rid, "--timeout", "30"],
-                              capture_output=True, text=True, timeout=TIMEOUT_S, env={"KFP_TS_POLL_MS": "50", "PATH": "/usr/bin:/bin"})
+                              capture_output=True, text=True, timeout=TIMEOUT_S, env={"KFP_TS_POLL_MS": "50", "PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"]})
         assert proc.returncode == 0, proc.stderr
         # The official CLI speaks v2beta1; kfp-ts the newest API served (v2, where the run's version is
         # `pipeline_reference` and its tasks `tasks`). With the same API version the objects are the same.

@@ -2,6 +2,7 @@
  * The streams and environment a command sees (after gh's pkg/iostreams): the real process in the
  * binary, in-memory ones in tests. Data goes to `stdout`, progress and diagnostics to `stderr`.
  */
+import { homedir } from "node:os";
 import type { Readable, Writable } from "node:stream";
 
 export interface IOStreams {
@@ -36,7 +37,7 @@ export function systemIO(): IOStreams {
     stdoutTTY: out.isTTY === true,
     stderrTTY: err.isTTY === true,
     columns: out.columns || err.columns || Number(process.env.COLUMNS) || 80,
-    homeDir: process.env.HOME ?? process.env.USERPROFILE ?? ".",
+    homeDir: process.env.HOME || homedir(),
     signals: process,
   };
 }
