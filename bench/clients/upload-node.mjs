@@ -1,6 +1,6 @@
 // One upload client variant in a fresh process (so process.cpuUsage() covers only this variant).
 //
-//   node bench/clients/upload-node.mjs --variant raw|kfp-bytes|kfp-bytes-fresh|kfp-path|kfp-bytes-validate|kfp-bytes-validate-fresh
+//   node bench/clients/upload-node.mjs --variant raw-new|kfp-new|kfp-new-novalidate|raw|kfp-path
 //     --base http://127.0.0.1:PORT --file /tmp/.../pipeline.yaml --concurrency 32
 //     --warmup 5000 --warmup-ms 20000
 //
@@ -29,15 +29,32 @@ let upload;
 /** @type {() => Promise<void>} */
 let close;
 
-if (variant === "raw") {
-  // The baseline: undici.request, a prebuilt multipart body, a keep-alive Agent with a connection
-  // per in-flight request, and the JSON response parsed (as any client must).
+/**
+ * The upload's document. "-new" variants upload a different document each time, as users do: a copy of
+ * the file with the upload's number in the first 12 bytes of its leading comment line (same size), made
+ * the same way on both sides of a comparison and counted in the client's CPU.
+ */
+const fresh = variant.endsWith("-new") || variant.endsWith("-fresh");
+if (fresh && bytes.subarray(0, 12).toString() !== "# Generated ") {
+  throw new Error("the -new variants need the generated pipeline (first line '# Generated ...')");
+}
+const newDocument = (i) => {
+  const doc = Buffer.from(bytes);
+  doc.write(`#${String(i).padStart(11, "0")}`, 0, "latin1");
+  return doc;
+};
+
+if (variant === "raw" || variant === "raw-new") {
+  // The baseline: undici.request, a multipart body (prebuilt for "raw"; for "raw-new" framed around each
+  // new document, as a raw client must), a keep-alive Agent with a connection per in-flight request,
+  // and the JSON response parsed (as any client must).
   const boundary = `----kfpbench${Date.now().toString(16)}`;
   const { head, tail } = multipartParts(boundary, filename);
-  const body = Buffer.concat([head, bytes, tail]);
+  const same = Buffer.concat([head, bytes, tail]);
   const headers = { "content-type": `multipart/form-data; boundary=${boundary}` };
   const dispatcher = new Agent({ ...AGENT_SETTINGS, connections: concurrency });
   upload = async (i) => {
+    const body = fresh ? Buffer.concat([head, newDocument(i), tail]) : same;
     const res = await request(`${base}/apis/v2beta1/pipelines/upload?name=bench-${tag}-${i}`, {
       method: "POST",
       headers,
@@ -54,23 +71,14 @@ if (variant === "raw") {
 } else if (variant.startsWith("kfp-")) {
   const mod = await import(pathToFileURL(resolve(REPO_ROOT, "packages/kfp-ts/dist/index.js")).href);
   const kfp = new mod.Kfp({ host: base, maxRetries: 0, logLevel: "off" });
-  const validate = variant.includes("-validate");
+  // "kfp-new": default options (validation on), a new document each time — the headline variant.
+  // "kfp-new-novalidate": the same with validate: false. "kfp-path": fromPath() of the same file.
+  const options = variant.includes("novalidate") ? { validate: false } : {};
   const fromPath = variant.startsWith("kfp-path");
-  // "-fresh": every upload is a different document of the same size (the first 12 bytes of the
-  // leading comment line carry the upload's number), so nothing can be remembered between uploads.
-  const fresh = variant.endsWith("-fresh");
-  if (fresh && bytes.subarray(0, 12).toString() !== "# Generated ") {
-    throw new Error("the -fresh variant needs the generated pipeline (first line '# Generated ...')");
-  }
   const pathSource = () => (typeof mod.fromPath === "function" ? mod.fromPath(file) : { path: file });
   upload = async (i) => {
-    let source = bytes;
-    if (fromPath) source = pathSource();
-    else if (fresh) {
-      source = Buffer.from(bytes);
-      source.write(`#${String(i).padStart(11, "0")}`, 0, "latin1");
-    }
-    const p = await kfp.pipelines.upload(source, { name: `bench-${tag}-${i}`, validate });
+    const source = fromPath ? pathSource() : fresh ? newDocument(i) : bytes;
+    const p = await kfp.pipelines.upload(source, { name: `bench-${tag}-${i}`, ...options });
     if (!p?.pipeline_id) throw new Error(`kfp-ts upload returned no pipeline_id: ${JSON.stringify(p)}`);
     return p;
   };

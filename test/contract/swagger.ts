@@ -20,10 +20,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { needs } from "../helpers/needs.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const specRoot = path.resolve(repoRoot, "../shared/kfp-api/spec");
-export const specAvailable = existsSync(path.join(specRoot, "v2beta1"));
+export const specAvailable = needs(
+  existsSync(path.join(specRoot, "v2beta1")),
+  `the swagger files in ${specRoot}`,
+);
 
 export type SpecVersion = "v1beta1" | "v2beta1" | "v2";
 export type Mode = "request" | "response";

@@ -12,10 +12,11 @@ import {
   PermissionDeniedError,
   ValidationError,
 } from "../../packages/kfp-ts/src/core/errors.js";
+import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(valid);
+const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 
 describe.skipIf(!haveShared)("multi-user mode", () => {

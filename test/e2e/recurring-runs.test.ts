@@ -6,10 +6,12 @@ import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import { NotFoundError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { recurringRunFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { needs } from "../helpers/needs.js";
+import { waitForRunRecord } from "../helpers/run-events.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(valid);
+const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 
 describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", () => {
@@ -171,13 +173,13 @@ describe.skipIf(!haveShared)("recurring runs (single-user emulator over HTTP)", 
 
   it("the scheduler starts runs for an enabled schedule", async () => {
     const rr = await kfp.recurringRuns.create({ ...base(), display_name: "every-second", cron: "@every 1s" });
-    let found = 0;
-    for (let i = 0; i < 60 && found === 0; i++) {
-      const runs = await kfp.runs.list({ filter: { recurring_run_id: rr.recurring_run_id } });
-      found = runs.items.length;
-      if (found === 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(found).toBeGreaterThan(0);
+    await waitForRunRecord(
+      emu,
+      (r) => r.recurring_run_id === rr.recurring_run_id,
+      `of ${rr.recurring_run_id}`,
+    );
+    const runs = await kfp.runs.list({ filter: { recurring_run_id: rr.recurring_run_id } });
+    expect(runs.items.length).toBeGreaterThan(0);
     await kfp.recurringRuns.delete(rr.recurring_run_id);
   });
 });

@@ -12,10 +12,11 @@ import {
 import { runFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError, RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
 import { fromPath } from "../../packages/kfp-ts/src/core/uploads.js";
+import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(valid);
+const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 
 /** What the emulator stores of a run: its record ("runs") and its specs ("run_specs"). */

@@ -10,10 +10,11 @@ import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import { NotFoundError, UnsupportedError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { experimentFilter, runFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError, RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(valid);
+const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 const poll = { pollInterval: 5, maxPollInterval: 25, timeout: 15_000 };
 
@@ -235,6 +236,15 @@ describe.skipIf(!haveShared)("v1beta1 adapter (multi-user)", () => {
     const e = await ns.experiments.create({ display_name: "mu-v1" });
     expect(e.namespace).toBe("team-c");
     expect((await ns.experiments.list()).items.map((x) => x.experiment_id)).toEqual([e.experiment_id]);
+    await expect(
+      ns.runs.create({
+        display_name: "r",
+        package: read("critical/add_numbers.yaml"),
+        parameters: { a: 1, b: 2 },
+      }),
+    ).rejects.toThrow(/Experiment id can not be empty in multi-user mode/);
+    // Once the client knows the server is multi-user (healthz), it says so before sending.
+    await ns.serverInfo();
     await expect(
       ns.runs.create({
         display_name: "r",

@@ -7,10 +7,11 @@ import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import { AbortError, TimeoutError } from "../../packages/kfp-ts/src/core/errors.js";
 import { RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
 import { RunWaitTimeoutError, type WaitProgress } from "../../packages/kfp-ts/src/core/wait.js";
+import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(valid);
+const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 
 const poll = { pollInterval: 5, maxPollInterval: 25, timeout: 15_000 };

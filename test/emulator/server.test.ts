@@ -150,7 +150,10 @@ describe("fault injection", () => {
     });
     await expect(
       call(emu.url, "POST", "/apis/v2beta1/pipelines", { name: "never-created" }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({
+      name: "TypeError",
+      message: "fetch failed",
+    });
     expect((await call(emu.url, "GET", "/apis/v2beta1/pipelines/names/never-created")).status).toBe(404);
     emu.faults.clear();
   });
@@ -169,7 +172,7 @@ describe("fault injection", () => {
         { filename: "p.yaml", data: MINIMAL_SPEC() },
         { name: "created-anyway" },
       ),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({ name: "TypeError", message: "fetch failed" });
     const found = await call(emu.url, "GET", "/apis/v2beta1/pipelines/names/created-anyway");
     expect(found.status).toBe(200);
     const entry = emu
@@ -183,7 +186,7 @@ describe("fault injection", () => {
     emu.faults.add({ method: "GET", path: "^/apis/v2beta1/healthz$", action: "truncate", times: 1 });
     const res = await fetch(`${emu.url}/apis/v2beta1/healthz`);
     expect(res.status).toBe(200);
-    await expect(res.text()).rejects.toThrow();
+    await expect(res.text()).rejects.toMatchObject({ name: "TypeError", message: "terminated" });
     expect((await call(emu.url, "GET", "/apis/v2beta1/healthz")).status).toBe(200);
     emu.faults.clear();
   });
@@ -285,7 +288,10 @@ describe("lifecycle", () => {
     const { port } = e;
     await e.close();
     await e.close();
-    await expect(fetch(`http://127.0.0.1:${port}/apis/v2beta1/healthz`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${port}/apis/v2beta1/healthz`)).rejects.toMatchObject({
+      name: "TypeError",
+      message: "fetch failed",
+    });
   });
 
   it("injects clock and id generator", async () => {

@@ -2,10 +2,11 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { needs } from "./needs.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const sharedPipelines = path.resolve(repoRoot, "../shared/kfp-api/pipelines");
-export const hasShared = existsSync(sharedPipelines);
+export const hasShared = needs(existsSync(sharedPipelines), sharedPipelines);
 
 /** A minimal valid package (what the KFP compiler writes for a one-step pipeline). */
 export function specYaml(name = "echo", extra = ""): string {

@@ -182,6 +182,9 @@ describe("credential selection", () => {
     expect(cookieHeader(undefined)).toBeUndefined();
     expect(() => cookieHeader({ "bad name": "x" })).toThrow(/invalid cookie name/);
     expect(() => cookieHeader({ a: "x;y" })).toThrow(/not allowed in a cookie/);
-    expect(() => cookieHeader("a=b\r\nX: 1")).toThrow();
+    expect(() => cookieHeader("a=b\r\nX: 1")).toThrow(ValidationError);
+    expect(() => cookieHeader("a=b\r\nX: 1")).toThrow(
+      "cookies contain characters not allowed in an HTTP header",
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
-import { KfpError, NotFoundError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
+import {
+  KfpError,
+  NotFoundError,
+  ServerError,
+  ValidationError,
+} from "../../packages/kfp-ts/src/core/errors.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
 let rec: Recorder;
@@ -90,8 +95,7 @@ describe("options and environment", () => {
 });
 
 describe("API version", () => {
-  it("probes /apis/v2, then v2beta1, once, and caches the result", async () => {
-    rec.route("GET /apis/v2/healthz", { status: 404, body: { code: 5, message: "Not Found" } });
+  it("apiVersion() asks /apis/v2beta1/healthz (never /apis/v2), once, and caches the result", async () => {
     rec.route("GET /apis/v2beta1/healthz", {
       body: { multi_user: true, commit_sha: "abc", tag_name: "2.17.0", pipeline_store: "database" },
     });
@@ -107,7 +111,6 @@ describe("API version", () => {
     await c.pipelines.get("p");
     await c.pipelines.get("q");
     expect(rec.requests.map((r) => r.url)).toEqual([
-      "/apis/v2/healthz",
       "/apis/v2beta1/healthz",
       "/apis/v2beta1/pipelines/p",
       "/apis/v2beta1/pipelines/q",
@@ -115,7 +118,6 @@ describe("API version", () => {
   });
 
   it("falls back to v1beta1 and says so when nothing answers", async () => {
-    rec.route("GET /apis/v2/healthz", { status: 404, body: "404 page not found" });
     rec.route("GET /apis/v2beta1/healthz", { status: 404, body: "404 page not found" });
     rec.route("GET /apis/v1beta1/healthz", { body: { multi_user: false } });
     expect(await client().apiVersion()).toBe("v1beta1");
@@ -124,26 +126,27 @@ describe("API version", () => {
       .apiVersion()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KfpError);
-    expect((err as Error).message).toMatch(/no KFP API found/);
+    expect((err as Error).message).toMatch(/^no KFP API found at http:\/\/127\.0\.0\.1:\d+: \/apis\/v2beta1/);
+    expect(rec.requests.some((r) => r.url.startsWith("/apis/v2/"))).toBe(false);
   });
 
   it("does not cache a failed probe", async () => {
     rec.enqueue({ status: 500, body: { code: 13, message: "x" } });
-    rec.route("GET /apis/v2/healthz", { body: { multi_user: false } });
+    rec.route("GET /apis/v2beta1/healthz", { body: { multi_user: false } });
     const c = client();
-    await expect(c.apiVersion()).rejects.toBeDefined();
-    expect(await c.apiVersion()).toBe("v2");
+    await expect(c.apiVersion()).rejects.toBeInstanceOf(ServerError);
+    expect(await c.apiVersion()).toBe("v2beta1");
   });
 
   it("one caller aborting does not fail the shared probe for the others", async () => {
-    rec.route("GET /apis/v2/healthz", { delayMs: 200, body: { multi_user: false } });
+    rec.route("GET /apis/v2beta1/healthz", { delayMs: 200, body: { multi_user: false } });
     const c = client();
     const ac = new AbortController();
     const first = c.apiVersion({ signal: ac.signal });
     const second = c.apiVersion();
     ac.abort();
     await expect(first).rejects.toMatchObject({ name: "AbortError" });
-    expect(await second).toBe("v2");
+    expect(await second).toBe("v2beta1");
     expect(rec.requests).toHaveLength(1);
   });
 
@@ -161,13 +164,13 @@ describe("API version", () => {
 
 describe("derived clients and close()", () => {
   it("withNamespace/withOptions share the dispatcher and the probe cache", async () => {
-    rec.route("GET /apis/v2/healthz", { body: { multi_user: true } });
+    rec.route("GET /apis/v2beta1/healthz", { body: { multi_user: true } });
     const root = client({ namespace: "a" });
     await root.apiVersion();
     const other = root.withNamespace("b");
     expect(other.namespace).toBe("b");
     expect(root.namespace).toBe("a");
-    expect(await other.apiVersion()).toBe("v2");
+    expect(await other.apiVersion()).toBe("v2beta1");
     await other.pipelines.get("x");
     expect(rec.requests.filter((r) => r.url.endsWith("/healthz"))).toHaveLength(1);
     expect(rec.connections()).toBe(1); // one keep-alive connection for both

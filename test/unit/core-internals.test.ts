@@ -9,6 +9,7 @@ import {
   parseErrorBody,
   ServerError,
   UnsupportedError,
+  ValidationError,
 } from "../../packages/kfp-ts/src/core/errors.js";
 import {
   createDispatcher,
@@ -242,8 +243,17 @@ describe("env and host", () => {
     expect(normalizeHost(input)).toMatchObject({ origin, basePath });
   });
 
-  it.each([["ftp://x"], ["https://u:p@h"], ["https://h/?a=1"], [""]])("refuses %j", (h) => {
-    expect(() => normalizeHost(h)).toThrow();
+  it.each([
+    ["ftp://x", "host must use http or https, got ftp:"],
+    [
+      "https://u:p@h",
+      "host must not contain credentials (user:password@); use the token, cookies or headers options",
+    ],
+    ["https://h/?a=1", "host must not contain a query string or a fragment"],
+    ["", "host must not be empty"],
+  ])("refuses %j", (h, message) => {
+    expect(() => normalizeHost(h)).toThrow(ValidationError);
+    expect(() => normalizeHost(h)).toThrow(message);
   });
 
   it("does not echo credentials of a bad host", () => {

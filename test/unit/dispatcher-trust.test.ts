@@ -4,7 +4,7 @@
  * answer to runs.create into a second run). Timeouts are validated; abort is honoured while an
  * asynchronous token is fetched.
  */
-import { Agent, type Dispatcher } from "undici";
+import { Agent, type Dispatcher, MockAgent } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Kfp, type KfpOptions } from "../../packages/kfp-ts/src/client.js";
 import { AbortError, ConnectionError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
@@ -105,6 +105,39 @@ describe("a composed dispatcher and a lost answer", () => {
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as ConnectionError).outcomeUnknown).toBe(false);
     expect((err as ConnectionError).message).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe("a MockAgent", () => {
+  it("a create answered with an error by the mock is not sent a second time (it may have been sent)", async () => {
+    const mock = new MockAgent();
+    mock.disableNetConnect();
+    agents.push(mock);
+    const origin = "http://kfp.mock";
+    let posts = 0;
+    mock
+      .get(origin)
+      .intercept({ path: "/apis/v2beta1/runs", method: "POST" })
+      .reply(() => {
+        posts++;
+        throw new Error("socket hang up");
+      })
+      .persist();
+    const kfp = new Kfp({
+      host: origin,
+      apiVersion: "v2beta1",
+      dispatcher: mock,
+      retry: { baseDelay: 1, maxDelay: 2 },
+      maxRetries: 3,
+      logLevel: "off",
+      env: {},
+    });
+    clients.push(kfp);
+    const err = await kfp.runs.create(runParams).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as ConnectionError).outcomeUnknown).toBe(true);
+    expect((err as ConnectionError).message).toMatch(/socket hang up/);
+    expect(posts).toBe(1);
   });
 });
 

@@ -62,7 +62,7 @@ describe("serializeFilter", () => {
     const single = JSON.stringify({
       predicates: [{ key: "display_name", operation: "EQUALS", string_value: tricky }],
     });
-    expect(() => serverReads(single)).toThrow(); // "50% c" is an invalid escape for the extra unescape
+    expect(() => serverReads(single)).toThrow(/^invalid URL escape in /); // "50% c" fails the extra unescape
   });
 
   it("spells the operation `op` for v1beta1", () => {
@@ -196,11 +196,15 @@ describe("per-resource keys", () => {
 
   it("type-checks keys and values at compile time", () => {
     // @ts-expect-error unknown key for runs
-    expect(() => runFilter().eq("nope", "x")).toThrow();
+    expect(() => runFilter().eq("nope", "x")).toThrow(
+      /^"nope" is not a filterable key for runs; use one of: run_id, /,
+    );
     // @ts-expect-error not a RuntimeState
     runFilter().eq("state", "DONE");
     // @ts-expect-error no tags on experiments
-    expect(() => experimentFilter().eq("tags.x", "y")).toThrow();
+    expect(() => experimentFilter().eq("tags.x", "y")).toThrow(
+      'tag filters ("tags.x") are only supported for pipelines and pipeline versions, not experiments',
+    );
     expect(runFilter().in("state", ["FAILED", "CANCELED"])).toBeInstanceOf(FilterBuilder);
   });
 

@@ -3,17 +3,13 @@ import { describe, expect, it } from "vitest";
 import { KfpError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { type PageFetcher, PagePromise } from "../../packages/kfp-ts/src/core/pagination.js";
 import {
-  clearPrebuilt,
   escapeFilename,
-  findPrebuiltContent,
   multipartBody,
   multipartBuffer,
   multipartHead,
   multipartLength,
   multipartTail,
   newBoundary,
-  PREBUILT_MAX_BYTES,
-  PREBUILT_MAX_ENTRIES,
 } from "../../packages/kfp-ts/src/internal/multipart.js";
 import { checkFraming, parseMultipart } from "../helpers/multipart.js";
 
@@ -154,74 +150,39 @@ describe("in-memory bodies are built once per content", () => {
   });
   const limit = () => new Error("limit");
 
-  it("the same bytes re-send the same body; other bytes, names or types get their own", async () => {
-    clearPrebuilt();
+  it("every upload gets a body of its own (nothing is kept between uploads)", async () => {
     const data = Buffer.from("a: 1\n");
     const first = multipartBody(memSrc(data), 1e9, limit);
     const again = multipartBody(memSrc(Buffer.from("a: 1\n")), 1e9, limit);
-    expect(again.take()).toBe(first.take());
-    expect(again.contentType).toBe(first.contentType);
-    // A different name or part type is a different body (the part headers differ).
+    expect(again.take()).not.toBe(first.take());
+    expect(again.contentType).not.toBe(first.contentType);
+    expect(first.take()).toBe(first.take()); // a retry re-sends the same bytes
     const renamed = multipartBody(memSrc(data, undefined, "q.yaml"), 1e9, limit);
-    expect(renamed.take()).not.toBe(first.take());
     const { files } = await parseMultipart(renamed.contentType, renamed.take() as Buffer);
     expect(files[0]?.filename).toBe("q.yaml");
-    // An explicit boundary always gets a new body with that boundary.
+    // An explicit boundary is used as given.
     const explicit = multipartBody(memSrc(data), 1e9, limit, "BOUND");
     expect(explicit.contentType).toBe("multipart/form-data; boundary=BOUND");
     checkFraming(explicit.contentType, explicit.take() as Buffer);
   });
 
   it("a buffer changed after an upload is sent with its new content", async () => {
-    clearPrebuilt();
     const data = Buffer.from("name: one\n");
     const before = multipartBody(memSrc(data), 1e9, limit);
     data.write("two", 6);
     const after = multipartBody(memSrc(data), 1e9, limit);
-    expect(after.take()).not.toBe(before.take());
     const read = async (b: typeof before) =>
       (await parseMultipart(b.contentType, b.take() as Buffer)).files[0]?.data.toString();
     expect(await read(before)).toBe("name: one\n");
     expect(await read(after)).toBe("name: two\n");
   });
 
-  it("text is matched as text and bytes of the same content reuse its body", async () => {
-    clearPrebuilt();
+  it("text is encoded straight into the body as UTF-8", async () => {
     const text = "é: ü\n";
     const a = multipartBody(memSrc(undefined, text), 1e9, limit);
-    const b = multipartBody(memSrc(undefined, `é: ${"ü"}\n`), 1e9, limit);
-    expect(b.take()).toBe(a.take());
-    const c = multipartBody(memSrc(Buffer.from(text, "utf8")), 1e9, limit);
-    expect(c.take()).toBe(a.take());
     const { files } = await parseMultipart(a.contentType, a.take() as Buffer);
     expect(files[0]?.data.toString("utf8")).toBe(text);
-  });
-
-  it("keeps a bounded number of bodies, none over the size bound", () => {
-    clearPrebuilt();
-    const bodies = Array.from({ length: PREBUILT_MAX_ENTRIES + 1 }, (_, i) =>
-      multipartBody(memSrc(Buffer.from(`n: ${i}\n`)), 1e9, limit).take(),
-    );
-    // The oldest was dropped: the same content now gets a new body; the newest is still kept.
-    expect(multipartBody(memSrc(Buffer.from("n: 0\n")), 1e9, limit).take()).not.toBe(bodies[0]);
-    const last = PREBUILT_MAX_ENTRIES;
-    expect(multipartBody(memSrc(Buffer.from(`n: ${last}\n`)), 1e9, limit).take()).toBe(bodies[last]);
-    const big = Buffer.alloc(PREBUILT_MAX_BYTES, 0x61);
-    const b1 = multipartBody(memSrc(big), 1e9, limit).take();
-    expect(multipartBody(memSrc(big), 1e9, limit).take()).not.toBe(b1);
-  });
-
-  it("findPrebuiltContent returns a view of a kept body with the same bytes", () => {
-    clearPrebuilt();
-    const data = Buffer.from("x: 1\n");
-    expect(findPrebuiltContent(data)).toBeUndefined();
-    const body = multipartBody(memSrc(data), 1e9, limit).take() as Buffer;
-    const view = findPrebuiltContent(Buffer.from("x: 1\n"));
-    expect(view?.equals(data)).toBe(true);
-    expect(view?.buffer).toBe(body.buffer);
-    // A source whose bytes are that view is matched without a copy.
-    expect(multipartBody(memSrc(view), 1e9, limit).take()).toBe(body);
-    expect(findPrebuiltContent(Buffer.from("x: 2\n"))).toBeUndefined();
+    expect(a.length).toBe((a.take() as Buffer).length);
   });
 });
 

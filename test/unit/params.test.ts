@@ -11,10 +11,11 @@ import {
   runParameterDefinitions,
 } from "../../packages/kfp-ts/src/core/params.js";
 import { ParameterError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const validDir = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
-const haveShared = existsSync(validDir);
+const haveShared = needs(existsSync(validDir), validDir);
 
 function loadSpec(rel: string): Record<string, unknown> {
   const text = readFileSync(path.join(validDir, rel), "utf8");

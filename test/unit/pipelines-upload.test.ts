@@ -93,7 +93,7 @@ describe("upload framing", () => {
     expect(file?.data.toString("utf8")).toBe(yaml);
   });
 
-  it("uses a fresh boundary for new content; the same content re-sends its first body", async () => {
+  it("every upload gets a fresh boundary and a body of its own, even for the same content", async () => {
     const c = client();
     await c.pipelines.upload(specYaml(), { name: "a" });
     await c.pipelines.upload(specYaml(), { name: "b" });
@@ -101,14 +101,7 @@ describe("upload framing", () => {
     await c.pipelines.upload(Buffer.from(specYaml()), { name: "d" });
     const posts = rec.requests.filter((r) => r.method === "POST");
     const types = posts.map((r) => String(r.headers["content-type"]));
-    // Identical content under identical part headers: the body built for the first upload is sent again
-    // (byte for byte, boundary included) instead of a new allocation and copy per call.
-    expect(types[1]).toBe(types[0]);
-    expect(posts[1]?.body.equals(posts[0]?.body as Buffer)).toBe(true);
-    // Other content gets a fresh random boundary and body of its own.
-    expect(types[2]).not.toBe(types[0]);
-    // Bytes equal to the text (same name, same part type) match it too.
-    expect(types[3]).toBe(types[0]);
+    expect(new Set(types).size).toBe(4);
     for (const r of posts) {
       const { content } = checkFraming(String(r.headers["content-type"]), r.body);
       expect(r.headers["content-length"]).toBe(String(r.body.length));

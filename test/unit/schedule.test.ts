@@ -9,7 +9,9 @@ describe("checkCron (robfig/cron v1.2.0 rules)", () => {
     expect(checkCron("0 0 1 * jan,JUL mon-fri")).toEqual({ fields: 6 });
     expect(checkCron("0 0 1 * jan")).toEqual({ fields: 5 });
     // A Unix-style line with names in the last two fields is shifted by one field and rejected.
-    expect(checkCron("0 1 * jan mon").error).toBe("Failed to parse int from jan: invalid syntax");
+    expect(checkCron("0 1 * jan mon").error).toBe(
+      'Failed to parse int from jan: strconv.Atoi: parsing "jan": invalid syntax',
+    );
     expect(checkCron("5/15 0 0 * * *")).toEqual({ fields: 6 });
     for (const d of [
       "@hourly",
@@ -40,6 +42,30 @@ describe("checkCron (robfig/cron v1.2.0 rules)", () => {
     expect(checkCron("@fortnightly").error).toBe("Unrecognized descriptor: @fortnightly");
     expect(checkCron("@every 10").error).toMatch(/missing unit/);
     expect(checkCron("@every 1y").error).toMatch(/unknown unit "y"/);
+  });
+});
+
+describe("Go's rules the server follows", () => {
+  it("splits fields on Unicode white space as strings.Fields does, but not on U+FEFF", () => {
+    expect(checkCron("0\u00850 0 * * *").error).toBeUndefined();
+    expect(checkCron("0\u30000 0 * * *").error).toBeUndefined();
+    // U+FEFF is not white space for Go (unicode.IsSpace): "0\uFEFF0" is one field, quoted as Go does.
+    expect(checkCron("0\ufeff0 0 * * *").error).toBe(
+      'Failed to parse int from 0\ufeff0: strconv.Atoi: parsing "0\\ufeff0": invalid syntax',
+    );
+  });
+
+  it("numbers beyond int64 are Atoi's 'value out of range'; durations beyond int64 ns are invalid", () => {
+    expect(checkCron("99999999999999999999 * * * * *").error).toBe(
+      'Failed to parse int from 99999999999999999999: strconv.Atoi: parsing "99999999999999999999": value out of range',
+    );
+    expect(checkCron("@every 99999999999999999999h").error).toBe(
+      'Failed to parse duration @every 99999999999999999999h: time: invalid duration "99999999999999999999h"',
+    );
+    expect(checkCron("@every 2562047h").error).toBeUndefined();
+    expect(checkCron("@every 2562048h").error).toBe(
+      'Failed to parse duration @every 2562048h: time: invalid duration "2562048h"',
+    );
   });
 });
 

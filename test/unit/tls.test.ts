@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kfp } from "../../packages/kfp-ts/src/client.js";
 import { ConnectionError } from "../../packages/kfp-ts/src/core/errors.js";
+import { needs } from "../helpers/needs.js";
 
 function haveOpenssl(): boolean {
   try {
@@ -18,7 +19,7 @@ function haveOpenssl(): boolean {
   }
 }
 
-describe.skipIf(!haveOpenssl())("TLS", () => {
+describe.skipIf(!needs(haveOpenssl(), "the openssl command"))("TLS", () => {
   let dir: string;
   let server: Server;
   let url: string;

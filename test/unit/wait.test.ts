@@ -32,6 +32,8 @@ let fallback: Step = { state: "RUNNING" };
 let requests: Array<{ url: string; at: number }> = [];
 const sockets = new Set<Socket>();
 const hanging = new Set<ServerResponse>();
+/** Called when the server starts holding a request open (a test waits on it instead of polling). */
+let onHang: (() => void) | undefined;
 
 function answer(req: IncomingMessage, res: ServerResponse): void {
   requests.push({ url: req.url ?? "", at: Date.now() });
@@ -48,6 +50,7 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   }
   if ("hang" in step) {
     hanging.add(res);
+    onHang?.();
     return;
   }
   if ("status" in step) {
@@ -185,12 +188,12 @@ describe("runs.wait", () => {
     const kfp = client();
     fallback = { state: "RUNNING" };
     const started = Date.now();
-    const err = await kfp.runs.wait("r5", { ...fast, timeout: 80 }).catch((e) => e);
+    const err = await kfp.runs.wait("r5", { ...fast, timeout: 400 }).catch((e) => e);
     expect(err).toBeInstanceOf(RunWaitTimeoutError);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.lastState).toBe("RUNNING");
     expect(err.run?.run_id).toBe("r5");
-    expect(err.message).toMatch(/Timed out after 80 ms waiting for run r5; last known state: RUNNING/);
+    expect(err.message).toMatch(/Timed out after 400 ms waiting for run r5; last known state: RUNNING/);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(requests.length).toBeGreaterThan(1);
     await kfp.close();
@@ -215,8 +218,13 @@ describe("runs.wait", () => {
     // Abort while a poll request is in flight.
     fallback = { hang: true };
     const ac3 = new AbortController();
+    const held = new Promise<void>((r) => {
+      onHang = r;
+    });
     const p3 = kfp.runs.wait("r6", { ...fast, signal: ac3.signal });
-    for (let i = 0; i < 200 && hanging.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await held;
+    onHang = undefined;
+    expect(hanging.size).toBe(1);
     ac3.abort();
     expect(await p3.catch((e) => e)).toBeInstanceOf(AbortError);
     await kfp.close();

@@ -10,9 +10,18 @@
  */
 import { readFileSync } from "node:fs";
 import type { Dispatcher } from "undici";
-import { AbortError, KfpError, NotFoundError, ValidationError } from "./core/errors.js";
+import { AbortError, KfpError, ValidationError } from "./core/errors.js";
 import { listPages, type Page, type PagePromise } from "./core/pagination.js";
 import { abortable, checkTimeout } from "./internal/abort.js";
+import {
+  type ApiState,
+  type ApiVersion,
+  isUnknownRoute,
+  learnApiVersion,
+  noKfpApi,
+  redoOnFallback,
+  versionOfPath,
+} from "./internal/api-version.js";
 import { Auth, type TokenProvider } from "./internal/auth.js";
 import {
   createDispatcher,
@@ -38,6 +47,7 @@ import {
   type SendOptions,
   Transport,
 } from "./internal/transport.js";
+import { APIResource } from "./resources/base.js";
 import { Experiments } from "./resources/experiments.js";
 import { Healthz } from "./resources/healthz.js";
 import { Pipelines } from "./resources/pipelines.js";
@@ -45,13 +55,14 @@ import { RecurringRuns } from "./resources/recurring-runs.js";
 import { Runs } from "./resources/runs.js";
 import type { HealthzResponse } from "./types/common.js";
 
+export type { ApiVersion } from "./internal/api-version.js";
 export type { Logger, LogLevel } from "./internal/log.js";
 export type { Query } from "./internal/path.js";
 export type { ReconcileContext } from "./internal/transport.js";
 
-export type ApiVersion = "v2beta1" | "v1beta1" | "v2";
-
 const API_VERSIONS: readonly ApiVersion[] = ["v2", "v2beta1", "v1beta1"];
+/** What `auto` tries, in order: every released 2.x server serves v2beta1; 1.x servers only v1beta1. */
+const AUTO_VERSIONS: readonly ApiVersion[] = ["v2beta1", "v1beta1"];
 
 export interface KfpOptions {
   /** KFP API endpoint, e.g. `http://localhost:8888` or `https://kubeflow.example.com/pipeline`. Env: `KFP_HOST`, `KF_PIPELINES_ENDPOINT`. */
@@ -83,7 +94,11 @@ export interface KfpOptions {
   logger?: Logger;
   /** Default `warn`. Env: `KFP_LOG_LEVEL`. */
   logLevel?: LogLevel;
-  /** API version to use; `auto` (default) probes `/apis/v2/healthz`, then v2beta1, then v1beta1. */
+  /**
+   * API version to use. `auto` (default) sends the first call to `/apis/v2beta1` (every released KFP
+   * 2.x server) and learns from the answer: a 404 for an unknown route means a 1.x server, and the call
+   * is sent again to `/apis/v1beta1`. `/apis/v2` is used only when asked for.
+   */
   apiVersion?: "auto" | ApiVersion;
   /** Backoff tuning (ms): `baseDelay` 500, `maxDelay` 8000, `maxRetryAfter` 60 000. */
   retry?: Partial<BackoffOptions>;
@@ -148,12 +163,13 @@ interface Shared {
   closed: boolean;
   /** Cached probe result per host. */
   probes: Map<string, Promise<ServerInfo>>;
+  /** What `auto` learned of each host's API version (see internal/api-version.ts). */
+  apis: Map<string, ApiState>;
+  /** healthz answers already received, per host. */
+  infos: Map<string, ServerInfo>;
 }
 
-/**
- * Key under which `withOptions()` hands its shared state to the client it builds, on that client's own
- * options object (never a module-level variable: nothing is shared between unrelated clients).
- */
+/** Where `withOptions()` puts its shared state: on the new client's options, not in a module variable. */
 const INHERIT: unique symbol = Symbol("kfp-ts.inherit");
 type InheritingOptions = KfpOptions & { [INHERIT]?: Shared };
 
@@ -212,6 +228,12 @@ function loadCa(ca: string | Buffer | undefined): string | Buffer | undefined {
   }
 }
 
+/**
+ * The Kubeflow Pipelines client: one per server (its connections, credentials and API version), with the
+ * resources as fields — `pipelines` (+ `.versions`), `experiments`, `runs`, `recurringRuns`, `healthz`.
+ * Call options (`signal`, `timeout`, `maxRetries`) come last in every call; lists return a `PagePromise`.
+ * E.g. `await new Kfp({ host: "http://localhost:8888" }).runs.list({ page_size: 10 }, { timeout: 5_000 })`.
+ */
 export class Kfp {
   readonly pipelines: Pipelines;
   readonly experiments: Experiments;
@@ -272,6 +294,8 @@ export class Kfp {
               settings: undefined,
               closed: false,
               probes: shared?.probes ?? new Map(),
+              apis: shared?.apis ?? new Map(),
+              infos: shared?.infos ?? new Map(),
             };
       this.#ownsDispatcher = false;
     } else {
@@ -288,6 +312,8 @@ export class Kfp {
           settings,
           closed: false,
           probes: shared?.probes ?? new Map(),
+          apis: shared?.apis ?? new Map(),
+          infos: shared?.infos ?? new Map(),
         };
         this.#ownsDispatcher = true;
       }
@@ -308,10 +334,13 @@ export class Kfp {
       trustSentSignal: opts.dispatcher === undefined,
     });
 
-    this.pipelines = new Pipelines(this);
-    this.experiments = new Experiments(this);
-    this.runs = new Runs(this);
-    this.recurringRuns = new RecurringRuns(this);
+    // In auto mode a call made before the server's API version is known is run again after a fallback.
+    const redo = <R extends object>(r: R): R =>
+      this.#apiVersion === "auto" ? redoOnFallback(r, (v) => v instanceof APIResource) : r;
+    this.pipelines = redo(new Pipelines(this));
+    this.experiments = redo(new Experiments(this));
+    this.runs = redo(new Runs(this));
+    this.recurringRuns = redo(new RecurringRuns(this));
     this.healthz = new Healthz(this);
   }
 
@@ -350,29 +379,60 @@ export class Kfp {
     }
   }
 
-  /** The resolved API version: the `apiVersion` option, or the first of v2, v2beta1, v1beta1 whose healthz answers. */
+  /**
+   * The server's API version: the `apiVersion` option, else (auto) what earlier answers showed, else
+   * asked from healthz: `/apis/v2beta1/healthz`, then `/apis/v1beta1/healthz` after an unknown-route 404.
+   */
   async apiVersion(opts?: { signal?: AbortSignal }): Promise<ApiVersion> {
     if (this.#apiVersion !== "auto") return this.#apiVersion;
+    const known = this.#shared.apis.get(this.host);
+    if (known?.confirmed) return known.version;
     return (await this.#probe(opts?.signal)).apiVersion;
+  }
+
+  /**
+   * @internal The API version to build a request for, without a round trip: the option, what the
+   * server's answers showed, or (auto, nothing known yet) v2beta1, corrected by the first answer.
+   * `certain`: probe healthz first when nothing is confirmed (for a request that cannot be sent twice).
+   */
+  async _api(signal?: AbortSignal, certain = false): Promise<ApiVersion> {
+    if (this.#apiVersion !== "auto") return this.#apiVersion;
+    const known = this.#shared.apis.get(this.host);
+    if (known?.confirmed || (known && !certain)) return known.version;
+    if (certain) return this.apiVersion(signal ? { signal } : undefined);
+    return "v2beta1";
   }
 
   /** Server information from healthz (cached). */
   async serverInfo(opts?: { signal?: AbortSignal }): Promise<ServerInfo> {
-    if (this.#apiVersion === "auto") return this.#probe(opts?.signal);
-    const key = `${this.host} ${this.#apiVersion}`;
+    const version =
+      this.#apiVersion !== "auto" ? this.#apiVersion : this.#shared.apis.get(this.host)?.version;
+    if (version === undefined) return this.#probe(opts?.signal);
+    const key = `${this.host} ${version}`;
     let p = this.#shared.probes.get(key);
     if (!p) {
-      const version = this.#apiVersion;
-      p = this.#transport
-        .send<HealthzResponse>({ method: "GET", path: `/apis/${version}/healthz` })
-        .then((h) => toServerInfo(version, h));
+      p = this._send<HealthzResponse>({ method: "GET", path: `/apis/${version}/healthz` }).then((h) =>
+        toServerInfo(version, h),
+      );
       this.#cacheProbe(key, p);
     }
     return withSignal(p, opts?.signal);
   }
 
+  /** @internal What healthz said, when the client already asked it (no round trip). */
+  _knownServerInfo(): ServerInfo | undefined {
+    return this.#shared.infos.get(this.host);
+  }
+
   #cacheProbe(key: string, p: Promise<ServerInfo>): void {
     this.#shared.probes.set(key, p);
+    p.then(
+      (info) => {
+        this.#shared.infos.set(this.host, info);
+        this.#shared.probes.set(`${this.host} ${info.apiVersion}`, p);
+      },
+      () => undefined,
+    );
     // Failures are not cached: the next call probes again.
     p.catch(() => {
       if (this.#shared.probes.get(key) === p) this.#shared.probes.delete(key);
@@ -384,7 +444,7 @@ export class Kfp {
     let p = this.#shared.probes.get(key);
     if (!p) {
       p = (async () => {
-        for (const version of API_VERSIONS) {
+        for (const version of AUTO_VERSIONS) {
           try {
             // Shared by every caller: not tied to one caller's signal (each caller races its own).
             const h = await this.#transport.send<HealthzResponse>({
@@ -392,15 +452,14 @@ export class Kfp {
               path: `/apis/${version}/healthz`,
             });
             this.#transport.log.debug(`API version ${version}`);
+            this.#shared.apis.set(this.host, { version, confirmed: true });
             return toServerInfo(version, h);
           } catch (err) {
-            if (err instanceof NotFoundError) continue;
+            if (isUnknownRoute(err)) continue;
             throw err;
           }
         }
-        throw new KfpError(
-          `no KFP API found at ${this.host}: /apis/v2/healthz, /apis/v2beta1/healthz and /apis/v1beta1/healthz all answered 404; check the host (and its path prefix)`,
-        );
+        throw noKfpApi(this.host);
       })();
       this.#cacheProbe(key, p);
     }
@@ -412,9 +471,7 @@ export class Kfp {
     if (path.startsWith("/apis/")) return path;
     if (!path.startsWith("/"))
       throw new ValidationError(`path must start with "/": ${path}`, { field: "path" });
-    const v =
-      this.#apiVersion !== "auto" ? this.#apiVersion : await this.apiVersion(signal ? { signal } : undefined);
-    return `/apis/${v}${path}`;
+    return `/apis/${await this._api(signal)}${path}`;
   }
 
   /** Send one request (relative paths get the API version prefix) and decode its JSON answer: retries, timeouts, auth and typed errors as for every call. */
@@ -473,11 +530,7 @@ export class Kfp {
   }
 
   /** A list call: awaitable as one page, `for await` over every item. */
-  /**
-   * A list call on any list route, through the same engine as the resources' lists: awaitable as one
-   * page, `for await` over every item. Pages after the first send the page token without `sort_by` and
-   * `filter` (the token carries them; FACTS.md §6).
-   */
+  /** A list on any route, through the resources' list engine (later pages send no sort_by/filter). */
   getList<Item, Raw = unknown>(path: string, opts: ListCallOptions<Item, Raw>): PagePromise<Item> {
     const { itemsKey, query = {}, map, ...call } = opts;
     const request = { path, query, itemsKey, map: map as ((raw: unknown) => Item) | undefined };
@@ -494,6 +547,18 @@ export class Kfp {
   _send<T>(o: Omit<SendOptions<T>, "body"> & { body?: BodySource | undefined }): Promise<T> {
     if (this.#closed || this.#shared.closed) {
       return Promise.reject(new KfpError("this client is closed; create a new Kfp instance"));
+    }
+    if (this.#apiVersion === "auto" && !this.#shared.apis.get(this.host)?.confirmed) {
+      const version = versionOfPath(o.path);
+      if (version !== undefined && version !== "v2") {
+        return learnApiVersion(
+          this.#shared.apis,
+          this.host,
+          version,
+          this.#transport.send<T>(o),
+          this.#transport.log,
+        );
+      }
     }
     return this.#transport.send<T>(o);
   }

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { needs } from "../../helpers/needs.js";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");
 export const sharedPipelines = resolve(repoRoot, "../shared/kfp-api/pipelines");
-export const hasShared = existsSync(sharedPipelines);
+export const hasShared = needs(existsSync(sharedPipelines), sharedPipelines);
 
 /** All files under `dir` (recursive), relative paths sorted. */
 export function listFiles(dir: string): string[] {

@@ -317,6 +317,10 @@ export function parseErrorBody(text: string): ParsedErrorBody {
   };
 }
 
+/** Hint for the server's 400 "... cannot have an empty namespace in multi-user mode". */
+export const MULTI_USER_NAMESPACE_HINT =
+  'The server runs in multi-user mode: pass a namespace (the Kubeflow profile namespace, e.g. { namespace: "kubeflow-user-example-com" }) per call, or create the client with one (new Kfp({ namespace }) / kfp.withNamespace(ns)).';
+
 /** Hint attached to an AuthenticationError made from an HTML page. */
 export const HTML_LOGIN_HINT =
   "The server answered with an HTML page where JSON was expected (likely an auth proxy's login page): check the token or cookies, or point `host` at the KFP API itself.";
@@ -343,6 +347,8 @@ export function makeApiError(init: {
     hint = `The server redirected${init.headers.location ? " elsewhere" : ""} (likely an auth proxy's login flow): check the token or cookies.`;
   } else if (status === 401) {
     hint = "Check the token, token file or cookies.";
+  } else if (status === 400 && /empty namespace in multi-user mode/i.test(parsed.shortMessage)) {
+    hint = MULTI_USER_NAMESPACE_HINT;
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(init.headers)) {

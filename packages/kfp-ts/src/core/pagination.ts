@@ -6,6 +6,7 @@
  * KFP lists use keyset pagination: a `next_page_token` is present only when another page exists; a
  * list with no items is `{}` on the wire (FACTS.md §2.1), which becomes `{ items: [], total_size: 0 }`.
  */
+import { ApiVersionFallback, redoPage } from "../internal/api-version.js";
 import type { Query } from "../internal/path.js";
 import { KfpError } from "./errors.js";
 
@@ -88,7 +89,8 @@ export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncItera
   /** Lists are made by the resources (`kfp.runs.list()`) or `kfp.getList()`. */
   constructor(fetch: PageFetcher<Item>, startToken?: string) {
     super((resolve) => resolve(undefined as unknown as Page<Item>));
-    this.#fetch = fetch;
+    // A list sent before the client learned its server's API version is sent again (internal/api-version.ts).
+    this.#fetch = redoPage(fetch);
     this.#startToken = startToken;
   }
 
@@ -177,7 +179,12 @@ export function listPages<Item>(
     const start = typeof req.query.page_token === "string" ? req.query.page_token : undefined;
     const t = token ?? start;
     const query = t ? pageQuery(req.query, t) : req.query;
-    return readListPage(await get(req.path, query), req.itemsKey, req.map);
+    const body = await get(req.path, query).catch((err: unknown) => {
+      // The server has another API version than presumed: prepare again for it (the page is redone).
+      if (err instanceof ApiVersionFallback) prepared = undefined;
+      throw err;
+    });
+    return readListPage(body, req.itemsKey, req.map);
   });
 }
 

@@ -56,14 +56,50 @@ const DESCRIPTORS = new Set([
 
 class CronSyntaxError extends Error {}
 
+/** Go's `strconv.Quote`, for the texts of Go errors the server repeats. */
+function goQuote(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (GO_ESCAPES[ch] !== undefined) out += GO_ESCAPES[ch];
+    else if (ch === " " || GO_PRINTABLE.test(ch)) out += ch;
+    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else out += `\\U${c.toString(16).padStart(8, "0")}`;
+  }
+  return `${out}"`;
+}
+
+/** Go's `unicode.IsPrint` (less the ASCII space): letters, marks, numbers, punctuation, symbols. */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+const GO_ESCAPES: Record<string, string> = {
+  "\x07": "\\a",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\v": "\\v",
+};
+
+const INT64_MAX = 9223372036854775807n;
+
+/** robfig's `mustParseInt`: Go `strconv.Atoi` (its error texts), then no negatives. */
 function parseNumber(expr: string, names?: Record<string, number>): number {
   const named = names?.[expr.toLowerCase()];
   if (named !== undefined) return named;
-  if (!/^[+-]?\d+$/.test(expr)) throw new CronSyntaxError(`Failed to parse int from ${expr}: invalid syntax`);
-  const n = Number(expr);
-  if (n < 0) throw new CronSyntaxError(`Negative number (${n}) not allowed: ${expr}`);
-  return n;
+  const atoi = `Failed to parse int from ${expr}: strconv.Atoi: parsing ${goQuote(expr)}`;
+  if (!/^[+-]?[0-9]+$/.test(expr)) throw new CronSyntaxError(`${atoi}: invalid syntax`);
+  const big = BigInt(expr);
+  if (big > INT64_MAX || big < -INT64_MAX - 1n) throw new CronSyntaxError(`${atoi}: value out of range`);
+  if (big < 0n) throw new CronSyntaxError(`Negative number (${big}) not allowed: ${expr}`);
+  return big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(big);
 }
+
+/** Go's `strings.Fields` separators: Unicode white space (JS `\s` less U+FEFF, plus U+0085). */
+const GO_FIELDS = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
 
 function checkRange(expr: string, b: Bounds): void {
   const slash = expr.split("/");
@@ -92,42 +128,59 @@ function checkRange(expr: string, b: Bounds): void {
   if (step === 0) throw new CronSyntaxError(`Step of range should be a positive number: ${expr}`);
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-9,
-  us: 1e-6,
-  "\u00b5s": 1e-6,
-  "\u03bcs": 1e-6,
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
+/** Nanoseconds per unit of Go's `time.ParseDuration`. */
+const DURATION_UNITS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  "\u00b5s": 1_000n,
+  "\u03bcs": 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
-/** Go `time.ParseDuration`, in seconds; throws with Go's message on bad syntax. */
+const NS_LIMIT = 1n << 63n;
+
+/**
+ * Go `time.ParseDuration`, in seconds; throws with Go's message on bad syntax and on durations beyond
+ * int64 nanoseconds (about 292 years).
+ */
 export function parseGoDuration(text: string): number {
+  const invalid = () => new CronSyntaxError(`time: invalid duration ${goQuote(text)}`);
   let s = text;
-  let sign = 1;
+  let negative = false;
   if (s.startsWith("-") || s.startsWith("+")) {
-    if (s[0] === "-") sign = -1;
+    negative = s[0] === "-";
     s = s.slice(1);
   }
   if (s === "0") return 0;
-  if (s === "") throw new CronSyntaxError(`time: invalid duration "${text}"`);
-  let total = 0;
+  if (s === "") throw invalid();
+  let total = 0n;
   while (s.length > 0) {
-    const num = /^(\d*)(\.(\d*))?/.exec(s)!;
-    if (num[1] === "" && (num[3] ?? "") === "") throw new CronSyntaxError(`time: invalid duration "${text}"`);
+    const num = /^([0-9]*)(?:\.([0-9]*))?/.exec(s)!;
+    const whole = num[1] ?? "";
+    const frac = num[2] ?? "";
+    if (whole === "" && frac === "") throw invalid();
     s = s.slice(num[0].length);
-    const unitMatch = /^[^\d.]*/u.exec(s)!;
-    const unitText = unitMatch[0];
-    if (unitText === "") throw new CronSyntaxError(`time: missing unit in duration "${text}"`);
+    const unitText = /^[^0-9.]*/u.exec(s)![0];
+    if (unitText === "") throw new CronSyntaxError(`time: missing unit in duration ${goQuote(text)}`);
     const unit = DURATION_UNITS[unitText];
-    if (unit === undefined)
-      throw new CronSyntaxError(`time: unknown unit "${unitText}" in duration "${text}"`);
-    total += Number(`${num[1] || "0"}.${num[3] || "0"}`) * unit;
+    if (unit === undefined) {
+      throw new CronSyntaxError(`time: unknown unit ${goQuote(unitText)} in duration ${goQuote(text)}`);
+    }
     s = s.slice(unitText.length);
+    const v = whole === "" ? 0n : BigInt(whole);
+    if (v >= NS_LIMIT || v > NS_LIMIT / unit) throw invalid();
+    let ns = v * unit;
+    const digits = frac.replace(/0+$/, "");
+    if (digits !== "") ns += BigInt(Math.floor(Number(`0.${digits}`) * Number(unit)));
+    if (ns > NS_LIMIT) throw invalid();
+    total += ns;
+    if (total > NS_LIMIT) throw invalid();
   }
-  return sign * total;
+  if (!negative && total > NS_LIMIT - 1n) throw invalid();
+  return (negative ? -1 : 1) * (Number(total) / 1e9);
 }
 
 /** Check a cron expression the way the server does (robfig/cron v1.2.0). */
@@ -146,7 +199,7 @@ export function checkCron(spec: string): CronCheck {
       }
       throw new CronSyntaxError(`Unrecognized descriptor: ${spec}`);
     }
-    const fields = spec.split(/\s+/u).filter((f) => f.length > 0);
+    const fields = spec.split(GO_FIELDS).filter((f) => f.length > 0);
     if (fields.length < 5 || fields.length > 6) {
       throw new CronSyntaxError(`Expected 5 to 6 fields, found ${fields.length}: ${spec}`);
     }

@@ -32,7 +32,6 @@ import {
 import { open as fsOpen, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import { findPrebuiltContent } from "../internal/multipart.js";
 import { ValidationError } from "./errors.js";
 import { archiveKind, specToYaml } from "./spec.js";
 
@@ -488,10 +487,6 @@ async function prepareBlob(blob: Blob, opts: PrepareOptions): Promise<PreparedSo
  */
 export const SYNC_READ_LIMIT = 1024 * 1024;
 
-/** Files up to this size are read into a scratch buffer first (reused; see `readSmallFile`). */
-const SCRATCH_MAX = 256 * 1024;
-let scratch: Buffer | undefined;
-
 /**
  * Open read-only and never block on open: a FIFO or a device given by mistake must not hang the
  * process (it is then refused as "not a regular file").
@@ -520,22 +515,13 @@ function readFullySync(fd: number, buf: Buffer, size: number): number {
 }
 
 /**
- * A small file's bytes. Content equal to a body sent before is returned as a view of that body (nothing
- * is allocated: see internal/multipart.ts on why allocations per upload matter); otherwise a copy of its
- * own. The scratch buffer is only used within this synchronous call, so concurrent uploads cannot
- * overwrite each other's bytes.
+ * A small file's bytes, read straight into a buffer of their own (no shared scratch buffer: nothing of
+ * a package stays in module memory after the call).
  */
 function readSmallFile(fd: number, size: number): Buffer {
-  if (size <= SCRATCH_MAX) {
-    if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 32 * 1024));
-    const n = readFullySync(fd, scratch, size);
-    const bytes = scratch.subarray(0, n);
-    return findPrebuiltContent(bytes) ?? Buffer.from(bytes);
-  }
   const buf = Buffer.allocUnsafe(size);
   const n = readFullySync(fd, buf, size);
-  const bytes = n === size ? buf : buf.subarray(0, n);
-  return findPrebuiltContent(bytes) ?? bytes;
+  return n === size ? buf : buf.subarray(0, n);
 }
 
 /** Read a file of `size` bytes (by fstat) with one open, one read and one close. */

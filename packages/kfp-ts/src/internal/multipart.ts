@@ -14,13 +14,9 @@
  * The boundary is `kfp-ts-` + 24 random hex characters (96 bits): the chance that it occurs in a file is
  * negligible, so the content is not scanned.
  *
- * In-memory bodies are kept for reuse (`PREBUILT_*`): uploading the same content again under the same
- * part headers re-sends the body built the first time (same boundary — still random, still absent from
- * that content) instead of allocating and copying a new one. A body is never written after it is built,
- * so sending it on several connections at once is safe. Why it matters: each new body is an off-heap
- * allocation the size of the package, freed only by a GC; a client that sends one per call makes V8
- * start full mark-compacts for external memory every few hundred calls (measured: ~30 µs per upload of a
- * 20 KB package). Content is compared byte for byte (a memcmp), never trusted by identity.
+ * In-memory content becomes one body Buffer per upload, nothing of it is kept after the call (an earlier
+ * version re-sent the body of an identical earlier upload; with a different document every time, as
+ * users upload, it only cost a comparison, and it kept package content in module state).
  */
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../core/errors.js";
@@ -79,67 +75,6 @@ export function multipartHead(
 /** Everything after the file bytes (the closing delimiter). */
 export function multipartTail(boundary: string): Buffer {
   return Buffer.from(`\r\n--${boundary}--\r\n`, "latin1");
-}
-
-/** Bodies larger than this are not kept for reuse. */
-export const PREBUILT_MAX_BYTES = 1024 * 1024;
-/** How many bodies are kept (most recently used first; at most 4 MiB in all). */
-export const PREBUILT_MAX_ENTRIES = 4;
-
-/** A complete in-memory body kept for reuse. */
-interface Prebuilt {
-  body: Buffer;
-  /** `multipart/form-data; boundary=...` of this body. */
-  contentType: string;
-  filename: string;
-  partType: string;
-  /** Where the content starts in `body`, and its length. */
-  start: number;
-  size: number;
-  /** The text it was encoded from, when it was built from text. */
-  text: string | undefined;
-}
-
-const prebuilt: Prebuilt[] = [];
-
-function sameContent(e: Prebuilt, data: Uint8Array): boolean {
-  if (e.size !== data.byteLength) return false;
-  // A view of this very body (e.g. from `findPrebuiltContent`): the body is never written, so it matches.
-  if (data.buffer === e.body.buffer && data.byteOffset === e.body.byteOffset + e.start) return true;
-  return e.body.compare(data, 0, e.size, e.start, e.start + e.size) === 0;
-}
-
-function usePrebuilt(i: number): Prebuilt {
-  const e = prebuilt[i] as Prebuilt;
-  if (i > 0) {
-    prebuilt.splice(i, 1);
-    prebuilt.unshift(e);
-  }
-  return e;
-}
-
-function keepPrebuilt(e: Prebuilt): void {
-  if (e.body.length > PREBUILT_MAX_BYTES) return;
-  prebuilt.unshift(e);
-  if (prebuilt.length > PREBUILT_MAX_ENTRIES) prebuilt.length = PREBUILT_MAX_ENTRIES;
-}
-
-/**
- * The content of a kept body equal to `data`, as a view of that body (read-only by convention: the
- * body may be on the wire), or undefined. Lets a caller that read bytes into a scratch buffer keep no
- * copy of its own when the same content was sent before.
- */
-export function findPrebuiltContent(data: Uint8Array): Buffer | undefined {
-  for (let i = 0; i < prebuilt.length; i++) {
-    const e = prebuilt[i] as Prebuilt;
-    if (sameContent(e, data)) return usePrebuilt(i).body.subarray(e.start, e.start + e.size);
-  }
-  return undefined;
-}
-
-/** Forget every kept body (tests; a client never needs it). */
-export function clearPrebuilt(): void {
-  prebuilt.length = 0;
 }
 
 /** A complete multipart body for in-memory content. */
@@ -255,52 +190,25 @@ export function multipartBody(
   };
 }
 
-/**
- * The body of in-memory content: a kept one when the same content was sent before under the same part
- * headers, else a new one (kept in turn). An explicit `boundary` always gets a new body.
- */
+/** The body of in-memory content: one Buffer (head, content, tail), replayable, with Content-Length. */
 function inMemoryBody(src: MultipartSource, boundaryOption: string | undefined): MultipartBody {
   const { filename, contentType: partType, text, data } = src;
-  let e: Prebuilt | undefined;
-  if (boundaryOption === undefined) {
-    for (let i = 0; i < prebuilt.length; i++) {
-      const c = prebuilt[i] as Prebuilt;
-      if (c.filename !== filename || c.partType !== partType) continue;
-      if (text !== undefined ? c.text === text : sameContent(c, data as Buffer)) {
-        e = usePrebuilt(i);
-        break;
-      }
-    }
-  }
-  if (!e) {
-    const boundary = boundaryOption ?? newBoundary();
-    const head = multipartHead(boundary, filename, partType);
-    const tail = multipartTail(boundary);
-    const size =
-      text !== undefined ? (src.size ?? Buffer.byteLength(text, "utf8")) : (data as Buffer).byteLength;
-    const body = Buffer.allocUnsafe(head.length + size + tail.length);
-    head.copy(body, 0);
-    if (text !== undefined) {
-      if (body.write(text, head.length, "utf8") !== size)
-        throw new Error("multipartBody: byte length mismatch");
-    } else body.set(data as Buffer, head.length);
-    tail.copy(body, head.length + size);
-    e = {
-      body,
-      contentType: multipartContentType(boundary),
-      filename,
-      partType,
-      start: head.length,
-      size,
-      text,
-    };
-    if (boundaryOption === undefined) keepPrebuilt(e);
-  }
-  const buf = e.body;
+  const boundary = boundaryOption ?? newBoundary();
+  const head = multipartHead(boundary, filename, partType);
+  const tail = multipartTail(boundary);
+  const size =
+    text !== undefined ? (src.size ?? Buffer.byteLength(text, "utf8")) : (data as Buffer).byteLength;
+  const body = Buffer.allocUnsafe(head.length + size + tail.length);
+  head.copy(body, 0);
+  if (text !== undefined) {
+    if (body.write(text, head.length, "utf8") !== size)
+      throw new Error("multipartBody: byte length mismatch");
+  } else body.set(data as Buffer, head.length);
+  tail.copy(body, head.length + size);
   return {
-    contentType: e.contentType,
-    length: buf.length,
-    take: () => buf,
+    contentType: multipartContentType(boundary),
+    length: body.length,
+    take: () => body,
     canReplay: () => true,
     touched: false,
   };

@@ -89,11 +89,30 @@ export function isConnectPhaseCode(code: string | undefined): boolean {
   return code !== undefined && CONNECT_PHASE_CODES.has(code);
 }
 
-/** TLS errors are permanent: retrying cannot help. */
+/**
+ * undici error codes of a request refused before anything was written (bad arguments, a closed or
+ * destroyed dispatcher): like the connect-phase codes, they prove "not sent" whatever the dispatcher.
+ */
+const REFUSED_CODES = new Set([
+  "UND_ERR_INVALID_ARG",
+  "UND_ERR_NOT_SUPPORTED",
+  "UND_ERR_CLOSED",
+  "UND_ERR_DESTROYED",
+]);
+
+/** Whether an error code proves the request never left the client. */
+export function provesNotSent(code: string | undefined): boolean {
+  return isConnectPhaseCode(code) || (code !== undefined && REFUSED_CODES.has(code));
+}
+
+/** TLS errors and refused requests are permanent: retrying cannot help. */
 export function isPermanentConnectError(code: string | undefined): boolean {
   return (
     code !== undefined &&
-    (code.startsWith("ERR_TLS") || code.includes("CERT") || code === "UNABLE_TO_VERIFY_LEAF_SIGNATURE")
+    (code.startsWith("ERR_TLS") ||
+      code.includes("CERT") ||
+      code === "UNABLE_TO_VERIFY_LEAF_SIGNATURE" ||
+      REFUSED_CODES.has(code))
   );
 }
 

@@ -9,8 +9,9 @@
  * and a replayable request may be sent again, whatever its method. A dispatcher the caller passed may
  * wrap the handler (undici's `compose()` wraps it in a way that drops `onRequestSent`; a proxy or mock
  * agent may do anything), so there the callback proves nothing: every failure after `dispatch()` counts
- * as "maybe sent" unless its error code proves the connection was never made (ECONNREFUSED, ENOTFOUND,
- * ...). That errs on the safe side: a create is looked up (reconciled) instead of sent twice.
+ * as "maybe sent" unless its error code proves the request never left (ECONNREFUSED, ENOTFOUND, undici's
+ * invalid-argument or closed-dispatcher codes: retry.ts `provesNotSent`). That errs on the safe side: a
+ * create is looked up (reconciled) instead of sent twice.
  * After a send, a failure without an answer leaves the outcome of a POST/PATCH unknown: the caller's
  * `reconcile()` looks the resource up (by name) before anything is sent again; it gets the time the
  * request was first sent, so that it can tell a resource this request created from one that was there
@@ -48,9 +49,9 @@ import {
   backoffDelay,
   DEFAULT_BACKOFF,
   decideOnStatus,
-  isConnectPhaseCode,
   isPermanentConnectError,
   parseRetryAfter,
+  provesNotSent,
   sleep,
 } from "./retry.js";
 
@@ -315,7 +316,7 @@ export class Transport {
       const message = r.timedOut
         ? `No answer within ${timeout} ms`
         : `Connection failed: ${this.redactor.scrub(describeCause(r.error))}`;
-      const notSent = !r.sent || isConnectPhaseCode(code);
+      const notSent = !r.sent || provesNotSent(code);
       const makeErr = (extra: { outcomeUnknown?: boolean; note?: string } = {}) =>
         r.timedOut
           ? new TimeoutError(message, { method, url, cause: r.error, timeout, ...extra })
@@ -444,9 +445,10 @@ export class Transport {
       let single: Buffer | undefined;
       let size = 0;
 
-      // A dispatcher the client did not build may drop `onRequestSent`: once dispatched, assume sent.
-      let dispatched = false;
-      const wasSent = () => sent || (dispatched && !this.trustSentSignal);
+      // A dispatcher the client did not build may drop `onRequestSent` (or answer with an error from
+      // within dispatch(), as a MockAgent does): every failure it reports counts as maybe sent, unless
+      // its error code proves otherwise (send(): provesNotSent). Only a throw from dispatch() is "not sent".
+      const wasSent = () => sent || !this.trustSentSignal;
       const finish = (a: Attempt) => {
         if (done) return;
         done = true;
@@ -537,7 +539,6 @@ export class Transport {
           },
           handler,
         );
-        dispatched = true;
       } catch (err) {
         finish({ ok: false, error: err, sent: false, timedOut: false, aborted: false });
       }

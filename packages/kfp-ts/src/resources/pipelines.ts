@@ -1,35 +1,9 @@
-/**
- * Pipelines: upload, create, get, list, update, delete, and the idempotent `publish()` for CI.
- *
- * Uploads are multipart requests written by hand (internal/multipart.ts) and sent through the client's
- * undici dispatcher; all other parameters go in the query string, as the server reads them
- * (FACTS.md §4). Namespaces: `namespace` defaults to the client's namespace; pass `namespace: null` (or
- * `""`) for a shared pipeline. In single-user mode the server ignores namespaces.
- *
- * Validation: in-memory sources (string, bytes, spec object, Blob/file up to 4 MiB) are checked before a
- * byte is sent (core/spec.ts, with the server's wording); streamed sources (Node/web streams, async
- * iterables, files and Blobs over 4 MiB) are not inspected — the server checks them. `validate: false`
- * turns the client-side check off.
- */
-import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import type { ApiVersion, CallOptions, Kfp, ReconcileContext } from "../client.js";
-import { ConflictError, KfpError, NotFoundError, ValidationError } from "../core/errors.js";
+import { NotFoundError, ValidationError } from "../core/errors.js";
 import type { FilterBuilder, FilterObject, PipelineFilterKeys } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
-import {
-  checkPackageBytes,
-  checkPackageText,
-  checkSpecObject,
-  extractArchiveSpec,
-  isSpecFilename,
-  type PipelinePackage,
-  packageSpecObject,
-  parsePipelinePackage,
-  specHash,
-  specsEqual,
-} from "../core/spec.js";
-import { materialize, type PipelineSource, type PreparedSource, prepareSource } from "../core/uploads.js";
+import { type PipelineSource, type PreparedSource, prepareSource } from "../core/uploads.js";
 import { escapeFilename, multipartBody } from "../internal/multipart.js";
 import { path, type Query } from "../internal/path.js";
 import type {
@@ -41,6 +15,7 @@ import type {
 } from "../types/pipelines.js";
 import type { V1Pipeline, V1PipelineVersion } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
+import { checkMaxSize, checkString, sizeError, validatePrepared } from "./package-checks.js";
 import {
   checkTags,
   checkUpdateBody,
@@ -48,6 +23,7 @@ import {
   pipelineFromV1,
   versionFromV1,
 } from "./pipeline-versions.js";
+import { type PublishOptions, type PublishResult, publishPipeline } from "./publish.js";
 import {
   callOpts,
   checkNotAPath,
@@ -61,6 +37,8 @@ import {
   unsupported,
   withoutNameField,
 } from "./shared.js";
+
+export type { PublishOptions, PublishResult } from "./publish.js";
 
 const V1_PIPELINES = "/apis/v1beta1/pipelines";
 
@@ -109,82 +87,6 @@ export interface PipelineListParams
   extends ListParams<FilterBuilder<PipelineFilterKeys> | FilterObject<PipelineFilterKeys>> {
   /** Default: the client's namespace; `null` or `""` lists shared pipelines only. */
   namespace?: string | null;
-}
-
-/**
- * Options of `publish()`. As everywhere in kfp-ts, what goes to the server keeps the server's
- * snake_case name (`version_name` is the new version's `name`); client-only options are camelCase.
- */
-export interface PublishOptions extends CallOptions {
-  /** Name of the new version; default `<name>-<first 12 hex of the spec's SHA-256>`. */
-  version_name?: string;
-  /** Default: the client's namespace; `null` for a shared pipeline. */
-  namespace?: string | null;
-  /** Description of the pipeline (when created) and of the new version. */
-  description?: string;
-  /** Display name of the pipeline when it is created. */
-  display_name?: string;
-  /** Tags of the pipeline when it is created. */
-  tags?: Record<string, string>;
-  /** Tags of a new version. */
-  version_tags?: Record<string, string>;
-  /** Code source URL of a new version. */
-  code_source_url?: string;
-  /** Filename of the multipart part (the server picks YAML/JSON by it). */
-  filename?: string;
-  /** Content-Type of the multipart part. */
-  contentType?: string;
-  /** Check the package on the client (default true). */
-  validate?: boolean;
-}
-
-/** What `publish()` did: the pipeline, the version it points at, and whether either was created. */
-export interface PublishResult {
-  pipeline: Pipeline;
-  version: PipelineVersion;
-  /** True when a new version was uploaded. */
-  created: boolean;
-  /** True when the pipeline itself was created by this call. */
-  pipelineCreated: boolean;
-}
-
-function checkString(v: unknown, field: string, max?: number): void {
-  if (v === undefined) return;
-  if (typeof v !== "string") throw new ValidationError(`${field} must be a string`, { field });
-  if (max !== undefined && v.length > max) {
-    throw new ValidationError(`${field} is ${v.length} characters; the server allows at most ${max}`, {
-      field,
-    });
-  }
-}
-
-function sizeError(max: number): (size: number) => ValidationError {
-  return (size) =>
-    new ValidationError(`the pipeline package is over maxSize (${max} bytes): read ${size} bytes so far`, {
-      field: "source",
-    });
-}
-
-function checkMaxSize(v: unknown): void {
-  if (v !== undefined && (typeof v !== "number" || Number.isNaN(v) || v <= 0)) {
-    throw new ValidationError("maxSize must be a positive number of bytes (or Infinity)", {
-      field: "maxSize",
-    });
-  }
-}
-
-/** Run the client-side checks on a prepared source (in-memory content only). */
-function validatePrepared(src: PreparedSource): void {
-  if (src.spec !== undefined) {
-    checkSpecObject(src.spec);
-    return;
-  }
-  if (src.text !== undefined) {
-    if (isSpecFilename(src.filename)) checkPackageText(src.text);
-    else checkPackageBytes(Buffer.from(src.text, "utf8"), src.filename);
-  } else if (src.data) {
-    checkPackageBytes(src.data, src.filename);
-  }
 }
 
 /** The name the server gives an upload: `name` ?: `display_name` ?: the filename's base name. */
@@ -265,7 +167,7 @@ export class Pipelines extends APIResource {
     checkTags(opts.tags);
     const namespace = this.#ns(opts.namespace);
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts);
+    const api = await resolveApi(this._client, opts, !src.reopenable);
     const query: Query = {
       name: opts.name,
       display_name: opts.display_name,
@@ -299,7 +201,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline_id must be a non-empty string", { field: "pipeline_id" });
     }
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts);
+    const api = await resolveApi(this._client, opts, !src.reopenable);
     if (pipelineId === undefined) {
       // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
       const namespace = this.#ns(opts.namespace);
@@ -516,184 +418,18 @@ export class Pipelines extends APIResource {
     return this._client.patch<Pipeline>(path`/pipelines/${pipelineId}`, { ...opts, body });
   }
 
-  // -------------------------------------------------------------------------------------------------
-  // publish
-
   /**
    * Idempotent publish for CI (kubeflow/pipelines #3901, #5881): create the pipeline `name` if missing,
    * else add a version — unless the newest version already has this exact spec, in which case that
    * version is returned and nothing is uploaded. Re-running never fails and never duplicates; two
-   * publishers racing end with one version.
-   *
-   * The version name is `version_name`, or `<name>-<12 hex>` derived from the spec's content hash. A new
-   * pipeline is created empty (`POST /pipelines`) and then gets the version, so every version has the
-   * same naming scheme (on v1beta1 servers the first version is named like the pipeline instead).
+   * publishers racing end with one version. See `PublishOptions` for the version's name.
    */
-  async publish(name: string, source: PipelineSource, opts: PublishOptions = {}): Promise<PublishResult> {
-    if (typeof name !== "string" || name.trim() === "") {
-      throw new ValidationError("publish() needs a pipeline name", { field: "name" });
-    }
-    checkString(name, "name", 128);
-    checkString(opts.version_name, "version_name", 127);
-    if (opts.version_name === "")
-      throw new ValidationError("version_name must not be empty", { field: "version_name" });
-    checkTags(opts.tags);
-    checkTags(opts.version_tags);
-    const call = callOpts(opts);
-    const namespace = this.#ns(opts.namespace);
-
-    // Read the package once, check it, and work out its identity.
-    if (opts.validate !== false) checkNotAPath(source);
-    const prepared = await prepareSource(source, { filename: opts.filename, contentType: opts.contentType });
-    const bytes = await materialize(prepared);
-    const validate = opts.validate !== false;
-    let pkg: PipelinePackage | undefined;
-    if (prepared.spec !== undefined) {
-      pkg = validate ? checkSpecObject(prepared.spec) : tryParse(() => checkSpecObject(prepared.spec));
-    } else {
-      if (validate) validatePrepared(prepared);
-      const text = prepared.text ?? extractArchiveSpec(bytes)?.text ?? bytes.toString("utf8");
-      pkg = tryParse(() => parsePipelinePackage(text));
-    }
-    const v2 = pkg?.kind === "v2" ? pkg : undefined;
-    const hash = v2 ? specHash(packageSpecObject(v2)) : createHash("sha256").update(bytes).digest("hex");
-    const derived = `${name.slice(0, 127 - 13)}-${hash.slice(0, 12)}`;
-    const versionName = opts.version_name ?? derived;
-    const hashNamed = opts.version_name === undefined;
-    const memory = { filename: prepared.filename, contentType: prepared.contentType, data: bytes };
-    const sameAs = (v: PipelineVersion | undefined): boolean => {
-      if (!v) return false;
-      if (hashNamed && v.name === derived) return true;
-      if (v2 && v.pipeline_spec !== undefined) return specsEqual(v.pipeline_spec, packageSpecObject(v2));
-      return false;
-    };
-    const api = await resolveApi(this._client, opts);
-
-    // 1. The pipeline.
-    let pipeline = await this.#findByName(name, namespace, call);
-    let pipelineCreated = false;
-    if (!pipeline) {
-      if (api === "v1beta1") {
-        try {
-          const created = await this.upload(memory.data as Buffer, {
-            ...call,
-            name,
-            description: opts.description,
-            namespace: namespace ?? null,
-            filename: memory.filename,
-            contentType: memory.contentType,
-            validate: false,
-          });
-          const first = await this.#newest(created.pipeline_id, call);
-          if (first) return { pipeline: created, version: first, created: true, pipelineCreated: true };
-          throw new KfpError(`pipeline ${name} was created but its first version cannot be read back`);
-        } catch (err) {
-          if (!(err instanceof ConflictError)) throw err;
-          pipeline = await this.getByName(name, { ...call, namespace: namespace ?? null });
-        }
-      } else {
-        try {
-          const body: PipelineCreateParams = { name, display_name: opts.display_name ?? name };
-          if (opts.description) body.description = opts.description;
-          if (opts.tags) body.tags = opts.tags;
-          if (namespace) body.namespace = namespace;
-          pipeline = await this.create(body, call);
-          pipelineCreated = true;
-        } catch (err) {
-          if (!(err instanceof ConflictError)) throw err;
-          // Another publisher created it first: continue on the version path.
-          pipeline = await this.getByName(name, { ...call, namespace: namespace ?? null });
-        }
-      }
-    }
-    const pid = pipeline.pipeline_id;
-
-    // 2. Is the newest version already this package?
-    if (!pipelineCreated) {
-      // created_at has whole-second resolution: every version of the newest second counts as "newest".
-      for (const candidate of await this.#newestVersions(pid, call)) {
-        if (sameAs(candidate)) return { pipeline, version: candidate, created: false, pipelineCreated };
-      }
-    }
-
-    // 3. Upload a new version.
-    try {
-      const version = await this.uploadVersion(memory.data as Buffer, {
-        ...call,
-        pipeline_id: pid,
-        name: versionName,
-        description: opts.description,
-        tags: opts.version_tags,
-        code_source_url: opts.code_source_url,
-        filename: memory.filename,
-        contentType: memory.contentType,
-        validate: false,
-      });
-      return { pipeline, version, created: true, pipelineCreated };
-    } catch (err) {
-      if (!(err instanceof ConflictError)) {
-        if (pipelineCreated) await this.#rollback(pid, call);
-        throw err;
-      }
-      const existing = await this.versions.findByName(pid, versionName, call);
-      if (existing && (hashNamed || sameAs(existing))) {
-        return { pipeline, version: existing, created: false, pipelineCreated };
-      }
-      throw new ConflictError({
-        status: 409,
-        grpcCode: err.grpcCode,
-        shortMessage: existing
-          ? `version "${versionName}" of pipeline "${name}" already exists with a different spec; pick another version_name, or omit it to derive one from the content`
-          : `version "${versionName}" of pipeline "${name}" already exists`,
-        method: err.method,
-        url: err.url,
-        body: err.body,
-        cause: err,
-      });
-    }
-  }
-
-  /** Newest version of a pipeline (with its spec), or undefined. */
-  /** The versions created in the newest second (ties are common: timestamps are whole seconds). */
-  async #newestVersions(pipelineId: string, call: CallOptions): Promise<PipelineVersion[]> {
-    const page = await this.versions.list(pipelineId, { page_size: 10, sort_by: "created_at desc" }, call);
-    const top = page.items[0]?.created_at;
-    const newest = page.items.filter((v) => v.created_at === top);
-    return Promise.all(newest.map((v) => this.#withSpec(pipelineId, v, call)));
-  }
-
-  async #newest(pipelineId: string, call: CallOptions): Promise<PipelineVersion | undefined> {
-    const page = await this.versions.list(pipelineId, { page_size: 1, sort_by: "created_at desc" }, call);
-    const v = page.items[0];
-    return v && this.#withSpec(pipelineId, v, call);
-  }
-
-  /** The version with its `pipeline_spec` (lists of some servers leave it out: fetch it then). */
-  #withSpec(
-    pipelineId: string,
-    v: PipelineVersion,
-    call: CallOptions,
-  ): Promise<PipelineVersion> | PipelineVersion {
-    return v.pipeline_spec === undefined ? this.versions.get(pipelineId, v.pipeline_version_id, call) : v;
-  }
-
-  /** Remove a pipeline this call created when its version could not be added (best effort). */
-  async #rollback(pipelineId: string, call: CallOptions): Promise<void> {
-    try {
-      const page = await this.versions.list(pipelineId, { page_size: 1 }, call);
-      if (page.items.length === 0) await this.delete(pipelineId, call);
-    } catch (err) {
-      this._client._transport.log.warn(
-        `could not remove the empty pipeline ${pipelineId} after a failed publish: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-  }
-}
-
-function tryParse(fn: () => PipelinePackage): PipelinePackage | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
+  publish(name: string, source: PipelineSource, opts: PublishOptions = {}): Promise<PublishResult> {
+    return publishPipeline(this, name, source, opts, {
+      client: this._client,
+      namespace: this.#ns(opts.namespace),
+      findByName: (n, ns, call) => this.#findByName(n, ns, call),
+      warn: (message) => this._client._transport.log.warn(message),
+    });
   }
 }

@@ -4,7 +4,6 @@
  */
 import type { ApiVersion, CallOptions, Kfp, Query, ReconcileContext } from "../client.js";
 import {
-  AbortError,
   BadRequestError,
   ConflictError,
   NotFoundError,
@@ -28,22 +27,19 @@ export interface ListParams<F = FilterLike> {
 }
 
 /** The API version to use for a call. */
-export function resolveApi(client: Kfp, opts?: CallOptions): Promise<ApiVersion> {
-  return client.apiVersion(opts?.signal ? { signal: opts.signal } : undefined);
+export function resolveApi(client: Kfp, opts?: CallOptions, once = false): Promise<ApiVersion> {
+  // Without a round trip in auto mode (client._api); `once`: the request cannot be sent twice (a
+  // one-shot stream), so the version must be known before it is sent.
+  return client._api(opts?.signal, once);
 }
 
 /**
- * Whether the server runs in multi-user mode (from healthz, cached by the client). `undefined` when
- * healthz cannot be read: the checks are then left to the server.
+ * Whether the server runs in multi-user mode, as far as the client already knows from healthz
+ * (`serverInfo()`), without a round trip of its own; `undefined` when not known yet: the checks are then
+ * left to the server (which answers 400 "... cannot have an empty namespace in multi-user mode").
  */
-export async function isMultiUser(client: Kfp, opts?: CallOptions): Promise<boolean | undefined> {
-  try {
-    const info = await client.serverInfo(opts?.signal ? { signal: opts.signal } : undefined);
-    return info.multiUser;
-  } catch (err) {
-    if (err instanceof AbortError) throw err;
-    return undefined;
-  }
+export async function isMultiUser(client: Kfp, _opts?: CallOptions): Promise<boolean | undefined> {
+  return client._knownServerInfo()?.multiUser;
 }
 
 /** A per-call namespace, else the client's. Empty strings count as absent. */

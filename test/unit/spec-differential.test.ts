@@ -1,0 +1,175 @@
+/**
+ * The fast client-side package check (`checkPackageText`: a line recogniser of block YAML plus the
+ * top-level checks, falling back to the full parse for anything it does not know) against the full parse
+ * (`parsePipelinePackage`: the `yaml` package and the server's rules): the same verdict and the same
+ * message for every YAML package of the shared corpus (valid and invalid) and for generated variants of
+ * each valid one (lines dropped, repeated, re-indented, quotes left open, bad escapes, tabs, nested
+ * mappings in values, names and schema versions changed...). Also that the fast path is taken for most
+ * of the corpus (else it would prove nothing, and cost the full parse).
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { firstUnknownLine, wellFormedBlockYaml } from "../../packages/kfp-ts/src/core/block-yaml.js";
+import {
+  checkPackageText,
+  fastCheck,
+  indentQuotedContinuations,
+  parsePipelinePackage,
+} from "../../packages/kfp-ts/src/core/spec.js";
+import { corpusFiles, hasShared, specYaml } from "../helpers/specs.js";
+
+function verdict(fn: () => unknown): string {
+  try {
+    fn();
+    return "ok";
+  } catch (err) {
+    return `${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be reproduced. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Mutation = (lines: string[], r: () => number) => string[];
+const pick = (lines: string[], r: () => number) => Math.floor(r() * lines.length);
+const MUTATIONS: Record<string, Mutation> = {
+  dropLine: (l, r) => l.filter((_, i) => i !== pick(l, r)),
+  repeatLine: (l, r) => {
+    const i = pick(l, r);
+    return [...l.slice(0, i + 1), l[i] as string, ...l.slice(i + 1)];
+  },
+  indentMore: (l, r) => l.map((x, i, a) => (i === pick(a, r) ? ` ${x}` : x)),
+  indentLess: (l, r) => {
+    const i = l.findIndex((x, j) => j >= pick(l, r) && x.startsWith("  "));
+    return i < 0 ? l : l.map((x, j) => (j === i ? x.slice(1) : x));
+  },
+  nestedMapping: (l, r) => {
+    const i = l.findIndex((x, j) => j >= pick(l, r) && /: \S/.test(x));
+    return i < 0 ? l : l.map((x, j) => (j === i ? `${x}: oops` : x));
+  },
+  openQuote: (l, r) => {
+    const i = l.findIndex((x, j) => j >= pick(l, r) && /[:-] \S/.test(x));
+    return i < 0 ? l : l.map((x, j) => (j === i ? x.replace(/([:-]) (\S)/, "$1 '$2") : x));
+  },
+  badEscape: (l, r) => {
+    const i = l.findIndex((x, j) => j >= pick(l, r) && /[:-] \S/.test(x));
+    return i < 0 ? l : l.map((x, j) => (j === i ? x.replace(/([:-]) (\S.*)$/, '$1 "$2 \\q"') : x));
+  },
+  tab: (l, r) => l.map((x, i, a) => (i === pick(a, r) ? x.replace(/^( *)/, "$1\t") : x)),
+  seqAfterValue: (l, r) => {
+    const i = l.findIndex((x, j) => j >= pick(l, r) && /^ *[A-Za-z]\w*: \S/.test(x));
+    if (i < 0) return l;
+    const ind = (l[i] as string).length - (l[i] as string).trimStart().length;
+    return [...l.slice(0, i + 1), `${" ".repeat(ind)}- x`, ...l.slice(i + 1)];
+  },
+  unclosedFlow: (l, r) => l.map((x, i, a) => (i === pick(a, r) ? x.replace(/: .*$/, ": [a, b") : x)),
+  anchorAndAlias: (l, r) => l.map((x, i, a) => (i === pick(a, r) ? x.replace(/: (\S.*)$/, ": &a $1") : x)),
+  blockScalarShort: (l, r) => {
+    const i = l.findIndex((x, j) => j >= pick(l, r) && /^ *[A-Za-z]\w*: \S/.test(x));
+    if (i < 0) return l;
+    const ind = (l[i] as string).length - (l[i] as string).trimStart().length;
+    const key = (l[i] as string).split(":", 1)[0];
+    return [
+      ...l.slice(0, i),
+      `${key}: |`,
+      `${" ".repeat(ind + 4)}one`,
+      `${" ".repeat(ind + 2)}two`,
+      ...l.slice(i + 1),
+    ];
+  },
+  schema: (l) => l.map((x) => x.replace(/^schemaVersion: .*/, "schemaVersion: 2.0.0")),
+  badName: (l) => {
+    const i = l.indexOf("pipelineInfo:");
+    return i < 0 ? l : l.map((x, j) => (j > i && /^ {2}name: /.test(x) ? "  name: Bad_Name" : x));
+  },
+  truncate: (l, r) => l.slice(0, pick(l, r)),
+  secondDocument: (l) => [...l, "---", "platforms:", "  kubernetes:", "    deploymentSpec: {}"],
+  duplicateTopKey: (l) => [...l, "schemaVersion: 2.1.0"],
+};
+
+function expectSame(text: string, label: string): void {
+  const fast = verdict(() => checkPackageText(text));
+  const full = verdict(() => parsePipelinePackage(text));
+  expect(fast, label).toBe(full);
+}
+
+describe.skipIf(!hasShared && !process.env.CI)("the fast check against the full parse", () => {
+  const yamlFiles = corpusFiles(".", (f) => /\.ya?ml$/.test(f));
+
+  it("finds the shared corpus", () => {
+    expect(yamlFiles.length).toBeGreaterThan(100);
+  });
+
+  it("every YAML package of the corpus (valid and invalid): same verdict, same message", () => {
+    let fast = 0;
+    for (const f of yamlFiles) {
+      const text = readFileSync(f, "utf8");
+      expectSame(text, f);
+      if (fastCheck(text).ok) fast++;
+    }
+    // The fast path is the common one: at least 90% of the corpus.
+    expect(fast / yamlFiles.length).toBeGreaterThan(0.9);
+  });
+
+  it("generated variants of every valid package: same verdict, same message", () => {
+    const valid = corpusFiles("valid", (f) => /\.ya?ml$/.test(f));
+    const r = rng(15);
+    let n = 0;
+    let rejectedByRecogniser = 0;
+    // Each mutation on a quarter of the packages (rotating), to keep the full parses to a few hundred.
+    const mutations = Object.entries(MUTATIONS);
+    for (const [fi, f] of valid.entries()) {
+      const lines = readFileSync(f, "utf8").split("\n");
+      for (const [mi, [name, mutate]] of mutations.entries()) {
+        if ((fi + mi) % 4 !== 0) continue;
+        const text = mutate(lines, r).join("\n");
+        expectSame(text, `${f} ${name}`);
+        if (!wellFormedBlockYaml(text)) rejectedByRecogniser++;
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan((valid.length * mutations.length) / 4 - mutations.length);
+    // The variants reach the fallback too (syntax the recogniser refuses), not only the fast path.
+    expect(rejectedByRecogniser).toBeGreaterThan(n / 4);
+  });
+});
+
+describe("the block YAML recogniser", () => {
+  it.each([
+    ["a mapping", "a: 1\nb:\n  c: x\n", -1],
+    ["an indentless sequence", "a:\n- x\n- y\nb: 2\n", -1],
+    ["a sequence of mappings", "a:\n  - k: 1\n    v: 2\n  - k: 3\n", -1],
+    ["a multi-line double-quoted scalar, as PyYAML writes it", 'a:\n- "one\\\ntwo"\n', -1],
+    ["a block scalar", "a: |\n  one\n  two\nb: 1\n", -1],
+    ["a multi-line plain scalar", "a: one\n  > two\nb: 1\n", -1],
+    ["a repeated key", "a: 1\na: 2\n", 1],
+    ["a nested mapping in a value", "a: b: c\n", 0],
+    ["a bad escape", 'a: "x\\q"\n', 0],
+    ["a deeper line after a mapping entry", "a: 1\n   b: 2\n", 1],
+    ["a tab", "a:\n\tb: 1\n", 0],
+    ["an anchor (not known: left to the parser)", "a: &x 1\n", 0],
+    ["a quoted scalar left open", "a: 'x\n", 0],
+  ])("%s", (_name, text, line) => {
+    expect(firstUnknownLine(text)).toBe(line);
+    // What it recognises, the YAML parser reads without error.
+    // (Continuation lines of quoted scalars re-indented first, as the full parse does.)
+    if (line === -1) {
+      const docs = parseAllDocuments(indentQuotedContinuations(text));
+      expect(docs.flatMap((d) => d.errors)).toEqual([]);
+    }
+  });
+
+  it("the small spec of the tests takes the fast path", () => {
+    expect(fastCheck(specYaml()).ok).toBe(true);
+  });
+});
