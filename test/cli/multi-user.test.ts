@@ -80,7 +80,7 @@ describe("multi-user", () => {
       { env },
     );
     expect(r.code).toBe(EXIT.OK);
-    expect(r.stderr).toMatch(/\[debug\] .*GET http:\/\/127\.0\.0\.1:\d+\/apis\/v2\/experiments/);
+    expect(r.stderr).toMatch(/\[debug\] .*GET http:\/\/127\.0\.0\.1:\d+\/apis\/v2beta1\/experiments/);
     expect(r.stderr).not.toContain(TOKEN);
   });
 

@@ -42,7 +42,7 @@ function run(
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, {
-      env: { ...process.env, KFP_TS_NO_CACHE: "1", ...env },
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -41,15 +41,10 @@ export class App {
       if (opts.output !== undefined) globals.output = opts.output as string;
       if (opts.quiet !== undefined) globals.quiet = opts.quiet as boolean;
       const ctx = new CliContext(this.io, globals);
-      let failure: unknown;
       try {
         const code = await body(ctx, cmd.processedArgs as unknown[], opts);
         if (typeof code === "number") this.exitCode = code;
-      } catch (err) {
-        failure = err;
-        throw err;
       } finally {
-        await ctx.finish(failure);
         await ctx.close();
       }
     };

@@ -4,7 +4,6 @@
  * use. The library is imported only here and only when a command needs it, so `--help` loads none of it.
  */
 import type { Kfp, KfpOptions } from "../index.js";
-import { cachedApiVersion, rememberApiVersion } from "./api-cache.js";
 import { type ContextSettings, readConfig } from "./config-file.js";
 import { usageError } from "./exit-codes.js";
 import { colorEnabled, type IOStreams, type Paint, paint } from "./io.js";
@@ -120,9 +119,6 @@ export class CliContext {
   #target: Target | undefined;
   #client: Kfp | undefined;
   #lib: Promise<Lib> | undefined;
-  /** The API version came from the cache (forgotten on a 404) / was probed (remembered on success). */
-  #cachedVersion: string | undefined;
-  #probing = false;
 
   constructor(io: IOStreams, flags: GlobalFlags) {
     this.io = io;
@@ -172,12 +168,6 @@ export class CliContext {
         throw usageError(`--api-version must be auto, v2, v2beta1 or v1beta1; got "${api}"`);
       }
       opts.apiVersion = api as NonNullable<KfpOptions["apiVersion"]>;
-    } else {
-      const cached = cachedApiVersion(this.io, t.host);
-      if (cached) {
-        opts.apiVersion = cached as NonNullable<KfpOptions["apiVersion"]>;
-        this.#cachedVersion = cached;
-      } else this.#probing = true;
     }
     const stderr = this.io.stderr;
     // The library speaks of its options; on the command line they are flags.
@@ -193,23 +183,6 @@ export class CliContext {
   /** A progress or diagnostic line on stderr (not with -q). */
   note(message: string): void {
     if (!this.quiet) this.io.stderr.write(`${message}\n`);
-  }
-
-  /** After the command: remember a probed API version, forget a cached one that met a 404. */
-  async finish(error: unknown): Promise<void> {
-    const c = this.#client;
-    const host = this.#target?.host;
-    if (!c || !host) return;
-    const name = (error as { name?: string } | undefined)?.name;
-    if (this.#cachedVersion && (name === "NotFoundError" || name === "UnsupportedError")) {
-      rememberApiVersion(this.io, host, undefined);
-    } else if (this.#probing && error === undefined) {
-      try {
-        rememberApiVersion(this.io, host, await c.apiVersion({ signal: AbortSignal.timeout(1) }));
-      } catch {
-        // not probed (the command made no request): nothing to remember
-      }
-    }
   }
 
   async close(): Promise<void> {
