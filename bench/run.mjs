@@ -3,7 +3,7 @@
 // goes to 127.0.0.1; each client variant runs in a fresh child process pinned to CPU 0 and each server
 // in its own process pinned to CPU 1 (when `taskset` works). See bench/README.md.
 //
-//   node bench/run.mjs [upload] [memory] [emulator] [--quick] [--rounds N] [--strict]
+//   node bench/run.mjs [upload] [memory] [emulator] [cli] [--quick] [--rounds N] [--strict]
 //                      [--concurrency 1,32,128] [--out FILE]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { request } from "undici";
+import { benchCli } from "./cli.mjs";
 import {
   BENCH_DIR,
   canPin,
@@ -30,7 +31,7 @@ import {
 } from "./lib/common.mjs";
 
 const args = parseArgs(process.argv.slice(2));
-const ALL_PARTS = ["upload", "memory", "emulator"];
+const ALL_PARTS = ["upload", "memory", "emulator", "cli"];
 const parts = args._.length ? args._ : ALL_PARTS;
 for (const p of parts) {
   if (!ALL_PARTS.includes(p)) {
@@ -751,6 +752,7 @@ try {
       if (p === "upload") await benchUpload(dist);
       if (p === "memory") await benchMemory(dist);
       if (p === "emulator") await benchEmulator(dist);
+      if (p === "cli") results.cli = await benchCli({ rounds: rounds ?? (quick ? 3 : 15), log, check, skip });
     } catch (err) {
       failed = true;
       results[`${p}Error`] = String(err?.stack ?? err);

@@ -14,7 +14,6 @@ import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { Command } from "@commander-js/extra-typings";
 import pc from "picocolors";
-import { Kfp, ParameterError, RunFailedError } from "../index.js";
 import { loadEmulator } from "./emulator-package.js";
 
 const EXAMPLE = new URL("../../examples/word-count.yaml", import.meta.url);
@@ -55,7 +54,10 @@ export function addDemoCommand(program: Command): void {
     .description("the main job end to end: publish the example pipeline, run it, follow it to its end")
     .option("--host <url>", "use this KFP server instead of the embedded emulator")
     .option("--tick-ms <ms>", "emulator speed: milliseconds per simulated step", "60")
+    .addHelpText("after", "\nExamples:\n  $ kfp-ts demo\n  $ kfp-ts demo --host http://localhost:8888\n")
     .action(async (o) => {
+      // Loaded here, not at the top: registering the command must not load the library (--help).
+      const { Kfp, ParameterError, RunFailedError } = await import("../index.js");
       const tickMs = Number(o.tickMs);
       if (!Number.isFinite(tickMs) || tickMs < 0)
         throw new Error(`--tick-ms must be a number ≥ 0, got "${o.tickMs}"`);
