@@ -74,7 +74,8 @@ export async function benchCli({ rounds = 15, log = console.log, check = () => n
     const variants = {
       "kfp-ts": {
         list: () => timed(process.execPath, [KFP_TS, "--host", url, "pipeline", "list"], env),
-        create: () => timed(process.execPath, [KFP_TS, "--host", url, "pipeline", "create", "-p", uniq("ts"), file], env),
+        create: () =>
+          timed(process.execPath, [KFP_TS, "--host", url, "pipeline", "create", "-p", uniq("ts"), file], env),
         help: () => timed(process.execPath, [KFP_TS, "--help"], env),
       },
       undici: {
@@ -85,7 +86,8 @@ export async function benchCli({ rounds = 15, log = console.log, check = () => n
     };
     if (haveKfp) {
       variants.kfp = {
-        list: () => timed(kfpBin, ["--endpoint", url, "pipeline", "list"], { ...env, PYTHONWARNINGS: "ignore" }),
+        list: () =>
+          timed(kfpBin, ["--endpoint", url, "pipeline", "list"], { ...env, PYTHONWARNINGS: "ignore" }),
         create: () => timed(kfpBin, ["--endpoint", url, "pipeline", "create", "-p", uniq("py"), file], env),
         help: () => timed(kfpBin, ["--help"], env),
       };
@@ -124,7 +126,19 @@ export async function benchCli({ rounds = 15, log = console.log, check = () => n
       ]);
     }
     log(`\n## CLI one-shot wall time (median of ${rounds} rounds, ms)`);
-    log(table(["command", "kfp-ts", "bare undici", "official kfp", "kfp-ts / undici (≤1.15×)", "kfp-ts / kfp (≤0.5×)"], rows));
+    log(
+      table(
+        [
+          "command",
+          "kfp-ts",
+          "bare undici",
+          "official kfp",
+          "kfp-ts / undici (≤1.15×)",
+          "kfp-ts / kfp (≤0.5×)",
+        ],
+        rows,
+      ),
+    );
     return out;
   } finally {
     await server.stop();
