@@ -434,6 +434,8 @@ describe("multi-user mode", () => {
       });
       expect(v.pipeline_id).toBe(mine.pipeline_id);
       // pipeline_name falls back to a shared pipeline when the namespace has none of that name.
+      // As upstream (canUploadVersionedPipeline skips authorization for the empty namespace), any
+      // user may add a version to a shared pipeline through the upload handler.
       const sv = await bob.pipelines.uploadVersion(specYaml("echo", "3"), {
         pipeline_name: "shared-p",
         name: "shared-v2",
