@@ -46,11 +46,16 @@ if (values.child) {
   const terminal = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
   process.on("message", async (msg) => {
     if (msg.cmd === "rss") {
-      // Settled: a full GC, a second of idle time (V8's memory reducer and the allocator hand back
-      // what the burst of requests left behind), another full GC.
-      rssMiB();
-      await new Promise((r) => setTimeout(r, 1000));
-      const rss = rssMiB();
+      // Settled: full GCs half a second apart until RSS stops falling by more than 1 MiB (V8's memory
+      // reducer and the allocator hand back what a burst of requests left behind); at most 10 rounds.
+      let rss = rssMiB();
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        const next = rssMiB();
+        const fell = rss - next;
+        rss = next;
+        if (fell < 1) break;
+      }
       const m = process.memoryUsage();
       const mib = (n) => Math.round((n / MiB) * 10) / 10;
       if (process.env.BENCH_VERBOSE)

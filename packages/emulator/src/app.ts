@@ -18,6 +18,7 @@ import type { ExperimentArchiveHooks } from "./model/experiment.js";
 import type { ModuleHost } from "./module.js";
 import { OutputPool } from "./out-pool.js";
 import { register as registerPipelines } from "./pipelines.js";
+import { register as registerPipelinesV1 } from "./pipelines-v1.js";
 import { register as registerRecurringRuns } from "./recurring-runs.js";
 import { Router } from "./router.js";
 import { register as registerRuns } from "./runs.js";
@@ -31,6 +32,7 @@ import { register as registerV2Tasks } from "./v2-task-routes.js";
 const MODULES: readonly ((app: ModuleHost) => void)[] = [
   registerHealthz,
   registerPipelines,
+  registerPipelinesV1,
   registerExperiments,
   registerRuns,
   registerV2Tasks,

@@ -84,7 +84,9 @@ export function apiPipelineVersion(v: PipelineVersionRecord): Record<string, unk
   });
 }
 
-function v1Parameters(v: PipelineVersionRecord | undefined): { name: string; value?: string }[] | undefined {
+export function v1Parameters(
+  v: PipelineVersionRecord | undefined,
+): { name: string; value?: string }[] | undefined {
   if (v?.template.type !== "v1" || v.template.parameters.length === 0) return undefined;
   return v.template.parameters.map((p) => omitZero({ name: p.name, value: p.value }) as { name: string });
 }
@@ -129,9 +131,13 @@ export function apiPipelineV1(
 
 // ── Request shapes ──────────────────────────────────────────────────────────────────────────────
 
-const STATUS = message("google.rpc.Status", { code: "int32", message: "string", details: repeated("any") });
-const URL_SHAPE = message("Url", { pipeline_url: "string" });
-const PIPELINE_SHAPE = message("Pipeline", {
+export const STATUS = message("google.rpc.Status", {
+  code: "int32",
+  message: "string",
+  details: repeated("any"),
+});
+export const URL_SHAPE = message("Url", { pipeline_url: "string" });
+export const PIPELINE_SHAPE = message("Pipeline", {
   pipeline_id: "string",
   display_name: "string",
   name: "string",
@@ -141,7 +147,7 @@ const PIPELINE_SHAPE = message("Pipeline", {
   error: STATUS,
   tags: mapOf("string"),
 });
-const PIPELINE_VERSION_SHAPE = message("PipelineVersion", {
+export const PIPELINE_VERSION_SHAPE = message("PipelineVersion", {
   pipeline_id: "string",
   pipeline_version_id: "string",
   display_name: "string",
@@ -154,7 +160,7 @@ const PIPELINE_VERSION_SHAPE = message("PipelineVersion", {
   error: STATUS,
   tags: mapOf("string"),
 });
-const CREATE_PIPELINE_AND_VERSION_SHAPE = message("CreatePipelineAndVersionRequest", {
+export const CREATE_PIPELINE_AND_VERSION_SHAPE = message("CreatePipelineAndVersionRequest", {
   pipeline: PIPELINE_SHAPE,
   pipeline_version: PIPELINE_VERSION_SHAPE,
 });
@@ -168,14 +174,14 @@ export const V1_RESOURCE_TYPES = [
   "PIPELINE_VERSION",
   "NAMESPACE",
 ];
-const V1_RELATIONSHIPS = ["UNKNOWN_RELATIONSHIP", "OWNER", "CREATOR"];
+export const V1_RELATIONSHIPS = ["UNKNOWN_RELATIONSHIP", "OWNER", "CREATOR"];
 export const V1_REFERENCE = message("ResourceReference", {
   key: message("ResourceKey", { type: enumOf("ResourceType", V1_RESOURCE_TYPES), id: "string" }),
   name: "string",
   relationship: enumOf("Relationship", V1_RELATIONSHIPS),
 });
 export const V1_PARAMETER = message("Parameter", { name: "string", value: "string" });
-const V1_VERSION_SHAPE = message("PipelineVersion", {
+export const V1_VERSION_SHAPE = message("PipelineVersion", {
   id: "string",
   name: "string",
   created_at: "timestamp",
@@ -185,7 +191,7 @@ const V1_VERSION_SHAPE = message("PipelineVersion", {
   resource_references: repeated(V1_REFERENCE),
   description: "string",
 });
-const V1_PIPELINE_SHAPE = message("Pipeline", {
+export const V1_PIPELINE_SHAPE = message("Pipeline", {
   id: "string",
   created_at: "timestamp",
   name: "string",
@@ -199,7 +205,11 @@ const V1_PIPELINE_SHAPE = message("Pipeline", {
 
 // ── List specs ──────────────────────────────────────────────────────────────────────────────────
 
-const pipelineId = { get: (p: PipelineRecord) => p.pipeline_id, kind: "string", column: "UUID" } as const;
+export const pipelineId = {
+  get: (p: PipelineRecord) => p.pipeline_id,
+  kind: "string",
+  column: "UUID",
+} as const;
 export const PIPELINE_LIST_SPEC: ListSpec<PipelineRecord> = {
   model: "pipelines",
   typeName: "Pipeline",
@@ -217,7 +227,7 @@ export const PIPELINE_LIST_SPEC: ListSpec<PipelineRecord> = {
   tags: (p) => p.tags,
 };
 
-const versionId = {
+export const versionId = {
   get: (v: PipelineVersionRecord) => v.pipeline_version_id,
   kind: "string",
   column: "UUID",
@@ -242,23 +252,23 @@ export const PIPELINE_VERSION_LIST_SPEC: ListSpec<PipelineVersionRecord> = {
 
 // ── Shared logic ────────────────────────────────────────────────────────────────────────────────
 
-function bytesOf(s: string): number {
+export function bytesOf(s: string): number {
   return Buffer.byteLength(s);
 }
 
 /** `validation.ValidateFieldLength`: the error's text is the internal chain (used with http.Error). */
-function fieldLength(model: string, field: string, value: string, max: number): ApiError | undefined {
+export function fieldLength(model: string, field: string, value: string, max: number): ApiError | undefined {
   if (bytesOf(value) > max) return invalidInput(`${model}.${field} length cannot exceed ${max}`);
   return undefined;
 }
 
 /** `ReplaceNamespace`: single-user mode ignores every namespace input. */
-function replaceNamespace(ctx: RequestContext, ns: string | undefined): string {
+export function replaceNamespace(ctx: RequestContext, ns: string | undefined): string {
   return ctx.isMultiUser ? (ns ?? "") : "";
 }
 
 /** `validation.ValidateNamespaceRequired`. */
-function namespaceRequired(ctx: RequestContext, ns: string): ApiError | undefined {
+export function namespaceRequired(ctx: RequestContext, ns: string): ApiError | undefined {
   if (ctx.multiUser?.requireNamespaceForPipelines && ns === "") {
     return invalidInput("Namespace is required for pipeline operations");
   }
@@ -285,7 +295,9 @@ export function validateTags(tags: Record<string, string> | undefined): void {
 }
 
 /** Go `json.Unmarshal` of the `tags` query parameter into map[string]string; undefined = unparsable. */
-function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
+export function parseTagsQuery(
+  raw: string,
+): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
   let v: unknown;
   try {
     if (scanJsonText(raw)) return { ok: false };
@@ -307,34 +319,34 @@ function parseTagsQuery(raw: string): { ok: true; tags: Record<string, string> |
   return { ok: true, tags: out };
 }
 
-function requirePipeline(store: Store, id: string): PipelineRecord {
+export function requirePipeline(store: Store, id: string): PipelineRecord {
   const p = getPipelineRecord(store, id);
   if (!p) throw notFound("Pipeline", id);
   return p;
 }
 
-function requireVersion(store: Store, id: string): PipelineVersionRecord {
+export function requireVersion(store: Store, id: string): PipelineVersionRecord {
   const v = getVersionRecord(store, id);
   if (!v) throw notFound("PipelineVersion", id);
   return v;
 }
 
-function duplicatePipeline(store: Store, namespace: string, name: string): boolean {
+export function duplicatePipeline(store: Store, namespace: string, name: string): boolean {
   return store.find<PipelineRecord>(PIPELINES, "name", name).some((p) => p.namespace === namespace);
 }
 
-function duplicateVersion(store: Store, pipelineId: string, name: string): boolean {
+export function duplicateVersion(store: Store, pipelineId: string, name: string): boolean {
   return versionsOf(store, pipelineId).some((v) => v.name === name);
 }
 
-function isBlockedV1(ctx: RequestContext, namespace: string): boolean {
+export function isBlockedV1(ctx: RequestContext, namespace: string): boolean {
   const list = ctx.config.blockV1Pipelines;
   const ns = namespace || ctx.multiUser?.kfpNamespace || "kubeflow";
   return list.includes("*") || list.includes(ns);
 }
 
 /** Template checks shared by both create paths (after `template.New`). */
-function checkTemplate(ctx: RequestContext, tmpl: Template, namespace: string): string {
+export function checkTemplate(ctx: RequestContext, tmpl: Template, namespace: string): string {
   if (tmpl.type === "v1" && isBlockedV1(ctx, namespace)) {
     throw invalidInput("V1 pipeline specs are not allowed. Please migrate to using KFP V2 pipelines.");
   }
@@ -346,7 +358,7 @@ function checkTemplate(ctx: RequestContext, tmpl: Template, namespace: string): 
   return specName;
 }
 
-interface NewPipeline {
+export interface NewPipeline {
   name: string;
   display_name: string;
   description: string;
@@ -354,7 +366,7 @@ interface NewPipeline {
   tags?: Record<string, string>;
 }
 
-interface NewVersion {
+export interface NewVersion {
   name: string;
   display_name: string;
   description: string;
@@ -364,7 +376,7 @@ interface NewVersion {
 }
 
 /** `ResourceManager.CreatePipelineAndPipelineVersion`. */
-function createPipelineAndVersion(
+export function createPipelineAndVersion(
   ctx: RequestContext,
   p: NewPipeline,
   pv: NewVersion,
@@ -431,7 +443,7 @@ function createPipelineAndVersion(
 }
 
 /** `ResourceManager.CreatePipelineVersion`. */
-function createVersion(
+export function createVersion(
   ctx: RequestContext,
   pipelineId: string,
   pv: NewVersion,
@@ -484,7 +496,7 @@ function createVersion(
 // ── Multipart upload handlers ───────────────────────────────────────────────────────────────────
 
 /** Upload handler failures: status, JSON-in-text/plain or JSON content type, or Go http.Error text. */
-class UploadFailure extends Error {
+export class UploadFailure extends Error {
   constructor(
     readonly status: number,
     readonly userMessage: string,
@@ -495,17 +507,17 @@ class UploadFailure extends Error {
   }
 }
 
-const TOO_LARGE = (max: number) =>
+export const TOO_LARGE = (max: number) =>
   `Error read pipeline file: Invalid input error: File size too large. Maximum supported size: ${max}.`;
 
-function sendUploadFailure(ctx: RequestContext, f: UploadFailure, cause?: string): void {
+export function sendUploadFailure(ctx: RequestContext, f: UploadFailure, cause?: string): void {
   ctx.markResponded();
   if (f.plainText) writePlainTextError(ctx.res, f.status, f.userMessage);
   else writeUploadError(ctx.res, f.status, f.userMessage, f.json, cause);
 }
 
 /** An upload's `tags` query parameter ("" = none); a malformed one is answered here (`ok: false`). */
-function uploadTags(
+export function uploadTags(
   ctx: RequestContext,
   raw: string,
 ): { ok: true; tags: Record<string, string> | undefined } | { ok: false } {
@@ -525,7 +537,7 @@ function uploadTags(
 }
 
 /** Map a resource-manager error after the JSON content type was set (status table of FACTS §4.5). */
-function createFailure(err: unknown, generic: string): UploadFailure {
+export function createFailure(err: unknown, generic: string): UploadFailure {
   if (err instanceof ApiError) {
     if (err.code === GrpcCode.AlreadyExists) return new UploadFailure(409, generic, true);
     if (err.code === GrpcCode.InvalidArgument) return new UploadFailure(400, err.external, true);
@@ -533,7 +545,7 @@ function createFailure(err: unknown, generic: string): UploadFailure {
   return new UploadFailure(500, generic, true);
 }
 
-async function uploadPipeline(ctx: RequestContext): Promise<void> {
+export async function uploadPipeline(ctx: RequestContext): Promise<void> {
   const file = await formFile(ctx);
   if (!file)
     return sendUploadFailure(ctx, new UploadFailure(400, "Failed to read pipeline from file", false));
@@ -606,7 +618,7 @@ async function uploadPipeline(ctx: RequestContext): Promise<void> {
   );
 }
 
-async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
+export async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
   const generic = "Failed to create a pipeline version";
   const file = await formFile(ctx);
   if (!file) return sendUploadFailure(ctx, new UploadFailure(400, generic, false));
@@ -675,11 +687,11 @@ async function uploadPipelineVersion(ctx: RequestContext): Promise<void> {
 
 // ── Package URLs ────────────────────────────────────────────────────────────────────────────────
 
-function ipv4ToInt(ip: string): number {
+export function ipv4ToInt(ip: string): number {
   return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
-const BLOCKED_V4: [string, number][] = [
+export const BLOCKED_V4: [string, number][] = [
   ["127.0.0.0", 8],
   ["10.0.0.0", 8],
   ["172.16.0.0", 12],
@@ -712,7 +724,7 @@ export function isBlockedIp(ip: string): boolean {
 }
 
 /** `validation.ValidatePipelineURL` (the reason is logged upstream; the client sees a generic 400). */
-async function validatePipelineUrl(ctx: RequestContext, raw: string): Promise<string | undefined> {
+export async function validatePipelineUrl(ctx: RequestContext, raw: string): Promise<string | undefined> {
   let u: URL;
   try {
     u = new URL(raw);
@@ -747,7 +759,7 @@ async function validatePipelineUrl(ctx: RequestContext, raw: string): Promise<st
 }
 
 /** Download a package (30 s timeout, 32 MiB, redirects validated like the first URL). */
-async function downloadPackage(
+export async function downloadPackage(
   ctx: RequestContext,
   url: string,
   prefixes: { fetchFailed: (status: string) => string; error: string },
@@ -796,7 +808,7 @@ async function downloadPackage(
 }
 
 /** Go `path.Base`. */
-function pathBase(p: string): string {
+export function pathBase(p: string): string {
   if (p === "") return ".";
   const trimmed = p.replace(/\/+$/, "");
   if (trimmed === "") return "/";
@@ -804,7 +816,7 @@ function pathBase(p: string): string {
 }
 
 /** Go `url.ParseRequestURI`: an absolute URI (or absolute path). */
-function parseRequestUri(raw: string): boolean {
+export function parseRequestUri(raw: string): boolean {
   if (raw === "") return false;
   if (raw.startsWith("/")) return true;
   try {
@@ -817,16 +829,16 @@ function parseRequestUri(raw: string): boolean {
 
 // ── v2beta1 / v2 handlers ───────────────────────────────────────────────────────────────────────
 
-function str(v: unknown): string {
+export function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-function tagsOf(v: unknown): Record<string, string> | undefined {
+export function tagsOf(v: unknown): Record<string, string> | undefined {
   return v && typeof v === "object" ? (v as Record<string, string>) : undefined;
 }
 
 /** `toModelPipeline` (v2): name/display_name fallbacks and `ValidateModel` (→ 500). */
-function modelPipeline(body: Record<string, unknown>): NewPipeline {
+export function modelPipeline(body: Record<string, unknown>): NewPipeline {
   let name = str(body.name);
   let displayName = str(body.display_name);
   if (name === "") name = displayName;
@@ -845,7 +857,7 @@ function modelPipeline(body: Record<string, unknown>): NewPipeline {
   return p;
 }
 
-function createPipeline(ctx: RequestContext): Record<string, unknown> {
+export function createPipeline(ctx: RequestContext): Record<string, unknown> {
   const body = ctx.readJson(PIPELINE_SHAPE);
   let p: NewPipeline;
   try {
@@ -897,7 +909,7 @@ function createPipeline(ctx: RequestContext): Record<string, unknown> {
 }
 
 /** `createPipelineAndPipelineVersion` (URL based), shared by v2 `/pipelines/create` and v1 `POST /pipelines`. */
-async function createPipelineAndVersionFromUrl(
+export async function createPipelineAndVersionFromUrl(
   ctx: RequestContext,
   p: NewPipeline,
   url: string,
@@ -933,7 +945,7 @@ async function createPipelineAndVersionFromUrl(
   return createPipelineAndVersion(ctx, p, pv, specBytes);
 }
 
-async function createPipelineAndVersionV2(ctx: RequestContext): Promise<Record<string, unknown>> {
+export async function createPipelineAndVersionV2(ctx: RequestContext): Promise<Record<string, unknown>> {
   const body = ctx.readJson(CREATE_PIPELINE_AND_VERSION_SHAPE);
   const pBody = (body.pipeline ?? {}) as Record<string, unknown>;
   const vBody = (body.pipeline_version ?? {}) as Record<string, unknown>;
@@ -952,13 +964,13 @@ async function createPipelineAndVersionV2(ctx: RequestContext): Promise<Record<s
   }
 }
 
-function toApi(err: unknown): ApiError {
+export function toApi(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return internal("Internal error", err as Error);
 }
 
 /** `createPipelineVersion` (URL based), shared by v2 and v1. */
-async function createVersionFromUrl(
+export async function createVersionFromUrl(
   ctx: RequestContext,
   pipelineId: string,
   pv: NewVersion,
@@ -999,7 +1011,7 @@ async function createVersionFromUrl(
   return createVersion(ctx, pipelineId, pv, specBytes);
 }
 
-async function createPipelineVersionV2(ctx: RequestContext): Promise<Record<string, unknown>> {
+export async function createPipelineVersionV2(ctx: RequestContext): Promise<Record<string, unknown>> {
   const body = ctx.readJson(PIPELINE_VERSION_SHAPE);
   const pathPid = ctx.param("pipeline_id");
   const url = str((body.package_url as Record<string, unknown> | undefined)?.pipeline_url);
@@ -1034,7 +1046,7 @@ async function createPipelineVersionV2(ctx: RequestContext): Promise<Record<stri
   }
 }
 
-function getPipelineV2(ctx: RequestContext): Record<string, unknown> {
+export function getPipelineV2(ctx: RequestContext): Record<string, unknown> {
   const id = ctx.param("pipeline_id");
   const wrap = (err: unknown) => (err as ApiError).wrap(`Failed to get a pipeline ${id}. Check error stack`);
   try {
@@ -1052,7 +1064,7 @@ function getPipelineV2(ctx: RequestContext): Record<string, unknown> {
 }
 
 /** `getPipelineByName`: the most recent visible pipeline with that name (resource/access.ts `visibleByName`). */
-function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineRecord {
+export function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineRecord {
   const namespace = replaceNamespace(ctx, rawNs);
   const reqErr = namespaceRequired(ctx, namespace);
   if (reqErr) throw reqErr;
@@ -1076,7 +1088,7 @@ function findByName(ctx: RequestContext, name: string, rawNs: string): PipelineR
   return best;
 }
 
-function getPipelineByNameV2(ctx: RequestContext): Record<string, unknown> {
+export function getPipelineByNameV2(ctx: RequestContext): Record<string, unknown> {
   const name = ctx.param("name");
   const ns = ctx.q("namespace") ?? "";
   try {
@@ -1089,7 +1101,7 @@ function getPipelineByNameV2(ctx: RequestContext): Record<string, unknown> {
 }
 
 /** Pipelines visible for a list call (authorized), scoped to one namespace. */
-function pipelinesIn(ctx: RequestContext, rawNs: string): readonly PipelineRecord[] {
+export function pipelinesIn(ctx: RequestContext, rawNs: string): readonly PipelineRecord[] {
   const namespace = replaceNamespace(ctx, rawNs);
   const reqErr = namespaceRequired(ctx, namespace);
   if (reqErr) throw reqErr;
@@ -1103,7 +1115,7 @@ function pipelinesIn(ctx: RequestContext, rawNs: string): readonly PipelineRecor
   return ctx.store.find<PipelineRecord>(PIPELINES, "namespace", namespace);
 }
 
-function listPipelinesV2(ctx: RequestContext): Record<string, unknown> {
+export function listPipelinesV2(ctx: RequestContext): Record<string, unknown> {
   const q = ctx.listQuery();
   const ns = ctx.q("namespace") ?? "";
   // List options are validated before authorization upstream.
@@ -1118,7 +1130,7 @@ function listPipelinesV2(ctx: RequestContext): Record<string, unknown> {
   return listResponse("pipelines", page.items.map(apiPipeline), page.total_size, page.next_page_token);
 }
 
-function deletePipelineCommon(ctx: RequestContext, id: string, cascade: boolean): void {
+export function deletePipelineCommon(ctx: RequestContext, id: string, cascade: boolean): void {
   try {
     canAccessPipeline(ctx, id, "delete");
   } catch (err) {
@@ -1143,7 +1155,7 @@ function deletePipelineCommon(ctx: RequestContext, id: string, cascade: boolean)
   });
 }
 
-function deletePipelineV2(ctx: RequestContext): Record<string, never> {
+export function deletePipelineV2(ctx: RequestContext): Record<string, never> {
   const id = ctx.param("pipeline_id");
   const cascade = ctx.qBool("cascade") ?? false;
   try {
@@ -1155,7 +1167,7 @@ function deletePipelineV2(ctx: RequestContext): Record<string, never> {
 }
 
 /** The clear-tags intent: `"tags":{}` in the body (clearTagsMiddleware) or an `x-clear-tags: true` header. */
-function clearTagsIntent(ctx: RequestContext): boolean {
+export function clearTagsIntent(ctx: RequestContext): boolean {
   if (ctx.headers["x-clear-tags"] === "true") return true;
   try {
     const raw = JSON.parse(ctx.body.toString("utf8") || "null") as Record<string, unknown> | null;
@@ -1167,7 +1179,10 @@ function clearTagsIntent(ctx: RequestContext): boolean {
 }
 
 /** Tags for an update: undefined = unchanged; {} = clear. */
-function updateTags(ctx: RequestContext, body: Record<string, unknown>): Record<string, string> | undefined {
+export function updateTags(
+  ctx: RequestContext,
+  body: Record<string, unknown>,
+): Record<string, string> | undefined {
   const t = tagsOf(body.tags);
   if (t && Object.keys(t).length > 0) return t;
   return clearTagsIntent(ctx) ? {} : undefined;
@@ -1177,7 +1192,7 @@ function updateTags(ctx: RequestContext, body: Record<string, unknown>): Record<
  * An update of a pipeline or version: the tags are checked, then the stored record gets a non-empty
  * display name and the tags (`{}` clears them) in one transaction.
  */
-function applyUpdate<R extends { display_name: string; tags?: Record<string, string> }>(
+export function applyUpdate<R extends { display_name: string; tags?: Record<string, string> }>(
   store: Store,
   kind: string,
   id: string,
@@ -1198,7 +1213,7 @@ function applyUpdate<R extends { display_name: string; tags?: Record<string, str
   });
 }
 
-function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
+export function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
   const body = ctx.readJson(PIPELINE_SHAPE);
   const id = ctx.param("pipeline.pipeline_id");
   if (id === "") throw invalidInput("Failed to update a pipeline. Pipeline id cannot be empty");
@@ -1216,7 +1231,10 @@ function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
   }
 }
 
-function listVersionsCommon(ctx: RequestContext, pipelineId: string): readonly PipelineVersionRecord[] {
+export function listVersionsCommon(
+  ctx: RequestContext,
+  pipelineId: string,
+): readonly PipelineVersionRecord[] {
   if (pipelineId === "") throw invalidInput("Failed to list pipeline versions. Pipeline id cannot be empty");
   const p = getPipelineRecord(ctx.store, pipelineId);
   if (!p) {
@@ -1234,7 +1252,7 @@ function listVersionsCommon(ctx: RequestContext, pipelineId: string): readonly P
   return versionsOf(ctx.store, pipelineId);
 }
 
-function listVersionsV2(ctx: RequestContext): Record<string, unknown> {
+export function listVersionsV2(ctx: RequestContext): Record<string, unknown> {
   const pid = ctx.param("pipeline_id");
   const q = ctx.listQuery();
   const listOpts = listOptions(q, PIPELINE_VERSION_LIST_SPEC, ctx.api);
@@ -1253,7 +1271,7 @@ function listVersionsV2(ctx: RequestContext): Record<string, unknown> {
   );
 }
 
-function getVersionCommon(ctx: RequestContext, versionId: string): PipelineVersionRecord {
+export function getVersionCommon(ctx: RequestContext, versionId: string): PipelineVersionRecord {
   try {
     canAccessPipelineVersion(ctx, versionId, "get");
   } catch (err) {
@@ -1269,7 +1287,7 @@ function getVersionCommon(ctx: RequestContext, versionId: string): PipelineVersi
   return v;
 }
 
-function getVersionV2(ctx: RequestContext): Record<string, unknown> {
+export function getVersionV2(ctx: RequestContext): Record<string, unknown> {
   const vid = ctx.param("pipeline_version_id");
   try {
     return apiPipelineVersion(getVersionCommon(ctx, vid));
@@ -1278,7 +1296,7 @@ function getVersionV2(ctx: RequestContext): Record<string, unknown> {
   }
 }
 
-function deleteVersionCommon(ctx: RequestContext, pipelineId: string, versionId: string): void {
+export function deleteVersionCommon(ctx: RequestContext, pipelineId: string, versionId: string): void {
   try {
     canAccessPipelineVersion(ctx, versionId, "delete");
   } catch (err) {
@@ -1293,7 +1311,7 @@ function deleteVersionCommon(ctx: RequestContext, pipelineId: string, versionId:
   }
 }
 
-function deleteVersionV2(ctx: RequestContext): Record<string, never> {
+export function deleteVersionV2(ctx: RequestContext): Record<string, never> {
   const vid = ctx.param("pipeline_version_id");
   const pid = ctx.param("pipeline_id");
   try {
@@ -1306,7 +1324,7 @@ function deleteVersionV2(ctx: RequestContext): Record<string, never> {
   return {};
 }
 
-function updateVersionV2(ctx: RequestContext): Record<string, unknown> {
+export function updateVersionV2(ctx: RequestContext): Record<string, unknown> {
   const body = ctx.readJson(PIPELINE_VERSION_SHAPE);
   const vid = ctx.param("pipeline_version.pipeline_version_id");
   const pid = ctx.param("pipeline_version.pipeline_id");
@@ -1326,240 +1344,6 @@ function updateVersionV2(ctx: RequestContext): Record<string, unknown> {
     );
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to update pipeline version ${vid}. Check error stack`);
-  }
-}
-
-// ── v1beta1 handlers ────────────────────────────────────────────────────────────────────────────
-
-function refsOf(
-  body: Record<string, unknown>,
-): { key?: { type?: string; id?: string }; relationship?: string }[] {
-  return Array.isArray(body.resource_references) ? (body.resource_references as never) : [];
-}
-
-async function createPipelineV1(ctx: RequestContext): Promise<Record<string, unknown>> {
-  const body = ctx.readJson(V1_PIPELINE_SHAPE);
-  const name = str(body.name);
-  let namespace = "";
-  for (const r of refsOf(body)) if (r.key?.type === "NAMESPACE") namespace = str(r.key.id);
-  const p: NewPipeline = { name, display_name: name, description: str(body.description), namespace };
-  const lenErr =
-    fieldLength("Pipeline", "Name", name, 128) ?? fieldLength("Pipeline", "Namespace", namespace, 63);
-  if (lenErr) {
-    throw internal("Failed to convert API pipeline to model pipeline", lenErr).wrap(
-      "Failed to create a pipeline (v1beta1) due to pipeline conversion error",
-    );
-  }
-  const url = str((body.url as Record<string, unknown> | undefined)?.pipeline_url);
-  try {
-    const { pipeline, version } = await createPipelineAndVersionFromUrl(ctx, p, url, undefined);
-    return apiPipelineV1(pipeline, version);
-  } catch (err) {
-    throw toApi(err).wrap("Failed to create a pipeline (v1beta1)");
-  }
-}
-
-function v1ListNamespace(ctx: RequestContext): string {
-  const type = ctx.qEnum("resource_reference_key.type", V1_RESOURCE_TYPES);
-  const id = ctx.q("resource_reference_key.id");
-  if (type === undefined && id === undefined) return "";
-  if (type !== "NAMESPACE") {
-    throw invalidInput(
-      `Failed to list pipelines (v1beta1) due to invalid resource references for pipelines: &{Type:${type ?? ""} ID:${id ?? ""}}`,
-    );
-  }
-  return id ?? "";
-}
-
-function listPipelinesV1(ctx: RequestContext): Record<string, unknown> {
-  const q = ctx.listQuery();
-  const ns = v1ListNamespace(ctx);
-  const listOpts = listOptions(q, PIPELINE_LIST_SPEC, "v1beta1");
-  let rows: readonly PipelineRecord[];
-  try {
-    rows = pipelinesIn(ctx, ns);
-  } catch (err) {
-    throw (err as ApiError).wrap(`Failed to list pipelines (v1beta1) in namespace ${ns}. Check error stack`);
-  }
-  const page = listRows(rows, q, PIPELINE_LIST_SPEC, "v1beta1", listOpts);
-  return listResponse(
-    "pipelines",
-    page.items.map((p) => apiPipelineV1(p, latestVersion(ctx.store, p.pipeline_id))),
-    page.total_size,
-    page.next_page_token,
-  );
-}
-
-function latestOrThrow(ctx: RequestContext, id: string): PipelineVersionRecord {
-  const v = latestVersion(ctx.store, id);
-  if (!v) {
-    throw notFound("PipelineVersion", id).wrap("Failed to get the latest pipeline version for a pipeline");
-  }
-  return v;
-}
-
-function getPipelineV1(ctx: RequestContext): Record<string, unknown> {
-  const id = ctx.param("id");
-  try {
-    canAccessPipeline(ctx, id, "get");
-    const p = requirePipeline(ctx.store, id);
-    return apiPipelineV1(p, latestOrThrow(ctx, id));
-  } catch (err) {
-    throw (err as ApiError).wrap(`Failed to get a pipeline (v1beta1) ${id}. Check error stack`);
-  }
-}
-
-function getPipelineByNameV1(ctx: RequestContext): Record<string, unknown> {
-  const name = ctx.param("name");
-  const ns = ctx.param("namespace");
-  try {
-    const p = findByName(ctx, name, ns === "-" ? "" : ns);
-    return apiPipelineV1(p, latestVersion(ctx.store, p.pipeline_id));
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to get a pipeline (v1beta1) with name ${name} and namespace ${ns}. Check error stack.`,
-    );
-  }
-}
-
-function deletePipelineV1(ctx: RequestContext): Record<string, never> {
-  const id = ctx.param("id");
-  try {
-    deletePipelineCommon(ctx, id, false);
-  } catch (err) {
-    throw (err as ApiError).wrap(`Failed to delete pipeline (v1beta1) ${id}. Check error stack`);
-  }
-  return {};
-}
-
-function getTemplateV1(ctx: RequestContext): Record<string, unknown> {
-  const id = ctx.param("id");
-  try {
-    canAccessPipeline(ctx, id, "get");
-    requirePipeline(ctx.store, id);
-    return omitZero({ template: templateYaml(latestOrThrow(ctx, id).template) });
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to get the default template (v1beta1) for pipeline ${id}. Check error stack`,
-    );
-  }
-}
-
-function updateDefaultVersionV1(ctx: RequestContext): Record<string, never> {
-  const pid = ctx.param("pipeline_id");
-  const vid = ctx.param("version_id");
-  try {
-    canAccessPipeline(ctx, pid, "update");
-    requirePipeline(ctx.store, pid);
-    requireVersion(ctx.store, vid);
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to update (v1beta1) default pipeline version to ${vid} for pipeline ${pid}. Check error stack`,
-    );
-  }
-  return {};
-}
-
-async function createVersionV1(ctx: RequestContext): Promise<Record<string, unknown>> {
-  const body = ctx.readJson(V1_VERSION_SHAPE);
-  const url = str((body.package_url as Record<string, unknown> | undefined)?.pipeline_url);
-  if (url === "") {
-    throw invalidInput(
-      "Failed to create a pipeline version (v1beta1). Pipeline version is nil or pipeline's URL is empty",
-    );
-  }
-  let pid = "";
-  for (const r of refsOf(body))
-    if (r.key?.type === "PIPELINE" && r.relationship === "OWNER") pid = str(r.key.id);
-  if (pid === "") {
-    throw invalidInput("Failed to create a pipeline version (v1beta1) due to missing pipeline id");
-  }
-  const name = str(body.name);
-  const pv: NewVersion = {
-    name,
-    display_name: name,
-    description: str(body.description),
-    code_source_url: str(body.code_source_url),
-    package_url: url,
-  };
-  try {
-    return apiPipelineVersionV1(await createVersionFromUrl(ctx, pid, pv));
-  } catch (err) {
-    throw toApi(err).wrap("Failed to create a pipeline version (v1beta1) due to internal server error");
-  }
-}
-
-function listVersionsV1(ctx: RequestContext): Record<string, unknown> {
-  const type = ctx.qEnum("resource_key.type", V1_RESOURCE_TYPES);
-  const pid = ctx.q("resource_key.id");
-  if (type === undefined && pid === undefined) {
-    throw invalidInput("Failed to list pipeline versions (v1beta1) due to missing pipeline id");
-  }
-  const q = ctx.listQuery();
-  const listOpts = listOptions(q, PIPELINE_VERSION_LIST_SPEC, "v1beta1");
-  let rows: readonly PipelineVersionRecord[];
-  try {
-    rows = listVersionsCommon(ctx, pid ?? "");
-  } catch (err) {
-    throw (err as ApiError).wrap(
-      `Failed to list pipeline versions (v1beta1) with pipeline id ${pid ?? ""}. Check error stack`,
-    );
-  }
-  const page = listRows(rows, q, PIPELINE_VERSION_LIST_SPEC, "v1beta1", listOpts);
-  return listResponse(
-    "versions",
-    page.items.map(apiPipelineVersionV1),
-    page.total_size,
-    page.next_page_token,
-  );
-}
-
-function getVersionV1(ctx: RequestContext): Record<string, unknown> {
-  const vid = ctx.param("version_id");
-  try {
-    return apiPipelineVersionV1(getVersionCommon(ctx, vid));
-  } catch (err) {
-    throw (err as ApiError).wrap(`Failed to get a pipeline version (v1beta1) ${vid}`);
-  }
-}
-
-function deleteVersionV1(ctx: RequestContext): Record<string, never> {
-  const vid = ctx.param("version_id");
-  const v = getVersionRecord(ctx.store, vid);
-  if (!v) {
-    throw notFound("PipelineVersion", vid).wrap(
-      `Failed to delete a pipeline version (v1beta1) ${vid} due error fetching a pipeline id`,
-    );
-  }
-  try {
-    // The v1beta1 caller sent only the version id: the parent's id is not named in a denial.
-    deleteVersionCommon(ctx, "", vid);
-  } catch (err) {
-    // A denied caller is not told the parent pipeline's id (upstream names it; isolation matrix).
-    const denied =
-      err instanceof ApiError &&
-      (err.code === GrpcCode.PermissionDenied || err.code === GrpcCode.Unauthenticated);
-    const under = denied ? "" : ` under pipeline ${v.pipeline_id}`;
-    throw (err as ApiError).wrap(
-      `Failed to delete a pipeline version (v1beta1) ${vid}${under}. Check error stack`,
-    );
-  }
-  return {};
-}
-
-function getVersionTemplateV1(ctx: RequestContext): Record<string, unknown> {
-  const vid = ctx.param("version_id");
-  try {
-    canAccessPipelineVersion(ctx, vid, "get");
-    const v = getVersionRecord(ctx.store, vid);
-    if (!v) {
-      throw notFound("PipelineVersion", vid).wrap(
-        `Failed to get pipeline version template as pipeline version id ${vid} was not found`,
-      );
-    }
-    return omitZero({ template: templateYaml(v.template) });
-  } catch (err) {
-    throw (err as ApiError).wrap(`Failed to get a pipeline template for pipeline version ${vid}`);
   }
 }
 
@@ -1589,17 +1373,4 @@ export function register(app: ModuleHost): void {
     updateVersionV2,
   );
   r.delete(ALL_V2, "/pipelines/{pipeline_id}/versions/{pipeline_version_id}", deleteVersionV2);
-
-  r.post("v1beta1", "/pipelines", createPipelineV1);
-  r.get("v1beta1", "/pipelines", listPipelinesV1);
-  r.get("v1beta1", "/pipelines/{id}", getPipelineV1);
-  r.delete("v1beta1", "/pipelines/{id}", deletePipelineV1);
-  r.get("v1beta1", "/pipelines/{id}/templates", getTemplateV1);
-  r.post("v1beta1", "/pipelines/{pipeline_id}/default_version/{version_id}", updateDefaultVersionV1);
-  r.get("v1beta1", "/namespaces/{namespace}/pipelines/{name}", getPipelineByNameV1);
-  r.post("v1beta1", "/pipeline_versions", createVersionV1);
-  r.get("v1beta1", "/pipeline_versions", listVersionsV1);
-  r.get("v1beta1", "/pipeline_versions/{version_id}", getVersionV1);
-  r.delete("v1beta1", "/pipeline_versions/{version_id}", deleteVersionV1);
-  r.get("v1beta1", "/pipeline_versions/{version_id}/templates", getVersionTemplateV1);
 }
