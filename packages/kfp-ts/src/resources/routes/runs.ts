@@ -6,21 +6,11 @@
 import type { ApiVersion, CallOptions, Kfp } from "../../client.js";
 import type { ListRequest } from "../../core/pagination.js";
 import { path } from "../../internal/path.js";
-import { compact } from "../../internal/values.js";
-import type { ReadArtifactResponse, Run, RuntimeConfig, V1Run, V1RunDetail } from "../../types/runs.js";
-import { type ResolvedSource, v1ScopeKey } from "../run-source.js";
+import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../../types/runs.js";
+import { v1ScopeKey } from "../run-source.js";
 import { type ListParams, listQuery, unsupported } from "../shared.js";
-import { runFromV1, v1References } from "../v1/convert.js";
-
-/** What `runs.create()` sends, checked and resolved. */
-export interface RunFields {
-  display_name: string;
-  description: string | undefined;
-  experiment_id: string | undefined;
-  source: ResolvedSource;
-  runtime_config: RuntimeConfig | undefined;
-  service_account: string | undefined;
-}
+import { runFromV1 } from "../v1/convert.js";
+import { type RunFields, v1RunBody, v2RunBody } from "./run-body.js";
 
 /** The scope of a run list: an experiment, else a namespace. */
 export interface RunScope {
@@ -59,15 +49,7 @@ function v2Routes(api: ApiVersion): RunRoutes {
     create: (c, f, opts) =>
       c.post<Run>("/runs", {
         ...opts,
-        body: compact({
-          display_name: f.display_name,
-          description: f.description,
-          experiment_id: f.experiment_id,
-          pipeline_version_reference: f.source.reference,
-          pipeline_spec: f.source.inline,
-          runtime_config: f.runtime_config,
-          service_account: f.service_account,
-        }),
+        body: v2RunBody(f),
       }),
     get: (c, id, opts, view) =>
       c.get<Run>(path`/runs/${id}`, api === "v2" ? { ...opts, query: { view: view ?? "FULL" } } : opts),
@@ -103,29 +85,10 @@ const V1_ACTION: Record<RunAction, string> = {
   retry: "/retry",
 };
 
-function v1Body(f: RunFields): Record<string, unknown> {
-  const ref = f.source.reference;
-  const pipelineSpec = compact({
-    pipeline_id: ref && !ref.pipeline_version_id ? ref.pipeline_id : undefined,
-    pipeline_manifest: f.source.manifest,
-    runtime_config: f.runtime_config,
-  });
-  return compact({
-    name: f.display_name,
-    description: f.description,
-    pipeline_spec: Object.keys(pipelineSpec).length > 0 ? pipelineSpec : undefined,
-    resource_references: v1References({
-      experiment_id: f.experiment_id,
-      pipeline_version_id: ref?.pipeline_version_id,
-    }),
-    service_account: f.service_account,
-  });
-}
-
 const v1Routes: RunRoutes = {
   api: "v1beta1",
   async create(c, f, opts) {
-    const d = await c.post<V1RunDetail>(V1, { ...opts, body: v1Body(f) });
+    const d = await c.post<V1RunDetail>(V1, { ...opts, body: v1RunBody(f) });
     return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
   },
   async get(c, id, opts) {
