@@ -1,9 +1,9 @@
 /**
  * Recurring runs (`/recurringruns`; v1beta1 `jobs` through the adapter of routes/recurring-runs.ts):
- * create, get, list, enable, disable, delete. The server's rules are checked before sending (FACTS §7.5): exactly one of cron and
- * interval; cron parsed like robfig/cron v1.2.0 (six fields, seconds first; a five-field Unix cron is
- * accepted by the server but read seconds-first, so it is converted or warned about, see `cronFormat`);
- * interval ≥ 1 s; max_concurrency 1..10; start before end.
+ * create, get, list, enable, disable, delete. The server's rules are checked before sending (FACTS
+ * §7.5): exactly one of cron and interval; cron parsed like robfig/cron v1.2.0 (six fields, seconds
+ * first; a five-field Unix cron is accepted by the server but read seconds-first, so it is converted
+ * or warned about, see `cronFormat`); interval ≥ 1 s; max_concurrency 1..10; start before end.
  */
 import type { CallOptions, Kfp } from "../client.js";
 import { ValidationError } from "../core/errors.js";
