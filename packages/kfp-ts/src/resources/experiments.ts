@@ -8,7 +8,8 @@ import { ConflictError, ValidationError } from "../core/errors.js";
 import type { ExperimentFilterKeys, FilterBuilder, FilterObject } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
 import type { Experiment } from "../types/runs.js";
-import { type ExperimentRoutes, experimentRoutes } from "./routes/experiments.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { ExperimentRoutes } from "./routes/experiments.js";
 import {
   callOpts,
   checkNamespace,
@@ -19,7 +20,6 @@ import {
   optionalString,
   reconcileByName,
   requireString,
-  resolveApi,
   resolveNamespace,
 } from "./shared.js";
 
@@ -150,7 +150,7 @@ export class Experiments {
 
   /** The routes of the client's API version (learned by the first call in auto mode). */
   async #routes(opts: CallOptions | undefined): Promise<ExperimentRoutes> {
-    return experimentRoutes(await resolveApi(this.#client, opts));
+    return (await adapterOf(this.#client, opts)).experiments;
   }
 
   /** Resolve and check the namespace for a call that the server scopes by namespace. */

@@ -19,8 +19,9 @@ import type {
 } from "../types/pipelines.js";
 import { APIResource } from "./base.js";
 import type { Pipelines, UploadVersionOptions } from "./pipelines.js";
-import { type PipelineVersionRoutes, versionRoutes } from "./routes/pipeline-versions.js";
-import { callOpts, type ListParams, lazyList, reconcileByName, resolveApi } from "./shared.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { PipelineVersionRoutes } from "./routes/pipeline-versions.js";
+import { callOpts, type ListParams, lazyList, reconcileByName } from "./shared.js";
 
 /** What `pipelines.versions.list()` lists: page and filter fields as the server names them. */
 export type PipelineVersionListParams = ListParams<
@@ -131,7 +132,7 @@ export class PipelineVersions extends APIResource {
 
   /** The routes of the client's API version (learned by the first call in auto mode). */
   async #routes(opts: CallOptions | undefined): Promise<PipelineVersionRoutes> {
-    return versionRoutes(await resolveApi(this._client, opts));
+    return (await adapterOf(this._client, opts)).versions;
   }
 }
 

@@ -18,8 +18,8 @@ import { APIResource } from "./base.js";
 import { checkMaxSize, checkString, sizeError, validatePrepared } from "./package-checks.js";
 import { checkTags, checkUpdateBody, PipelineVersions } from "./pipeline-versions.js";
 import { type PublishOptions, type PublishResult, publishPipeline } from "./publish.js";
-import { versionRoutes } from "./routes/pipeline-versions.js";
-import { type PipelineRoutes, pipelineRoutes } from "./routes/pipelines.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { PipelineRoutes } from "./routes/pipelines.js";
 import {
   callOpts,
   checkNotAPath,
@@ -27,7 +27,6 @@ import {
   lazyList,
   pipelineByName,
   reconcileByName,
-  resolveApi,
 } from "./shared.js";
 
 export type { PublishOptions, PublishResult } from "./publish.js";
@@ -196,8 +195,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline_id must be a non-empty string", { field: "pipeline_id" });
     }
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts, !src.reopenable);
-    const routes = versionRoutes(api);
+    const { api, versions: routes } = await adapterOf(this._client, opts, !src.reopenable);
     if (pipelineId === undefined) {
       // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
       const namespace = this.#ns(opts.namespace);
@@ -327,7 +325,7 @@ export class Pipelines extends APIResource {
 
   /** The routes of the client's API version (learned by the first call in auto mode; `once`: see resolveApi). */
   async #routes(opts: CallOptions | undefined, once = false): Promise<PipelineRoutes> {
-    return pipelineRoutes(await resolveApi(this._client, opts, once));
+    return (await adapterOf(this._client, opts, once)).pipelines;
   }
 
   /**

@@ -25,8 +25,8 @@ import type { Pipeline, PipelineCreateParams, PipelineVersion } from "../types/p
 import { checkString, validatePrepared } from "./package-checks.js";
 import { checkTags } from "./pipeline-versions.js";
 import type { Pipelines } from "./pipelines.js";
-import { pipelineRoutes } from "./routes/pipelines.js";
-import { callOpts, checkNotAPath, resolveApi } from "./shared.js";
+import { adapterOf } from "./routes/adapter.js";
+import { callOpts, checkNotAPath } from "./shared.js";
 
 /**
  * Options of `publish()`. As everywhere in kfp-ts, what goes to the server keeps the server's
@@ -119,7 +119,7 @@ export async function publishPipeline(
     if (v2 && v.pipeline_spec !== undefined) return specsEqual(v.pipeline_spec, packageSpecObject(v2));
     return false;
   };
-  const routes = pipelineRoutes(await resolveApi(scope.client, opts));
+  const routes = (await adapterOf(scope.client, opts)).pipelines;
 
   // 1. The pipeline.
   let pipeline = await scope.findByName(name, namespace, call);

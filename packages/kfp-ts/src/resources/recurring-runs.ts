@@ -12,7 +12,8 @@ import type { PagePromise } from "../core/pagination.js";
 import { checkCron, unixCronToKfp } from "../core/schedule.js";
 import { compact } from "../internal/values.js";
 import type { DeletePropagationPolicy, RecurringRun, Trigger } from "../types/runs.js";
-import { type RecurringRunRoutes, recurringRunRoutes } from "./routes/recurring-runs.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { RecurringRunRoutes } from "./routes/recurring-runs.js";
 import {
   type RunConfigParams,
   resolveListScope,
@@ -20,15 +21,7 @@ import {
   resolveSource,
   runtimeConfig,
 } from "./run-source.js";
-import {
-  callOpts,
-  type ListParams,
-  lazyList,
-  optionalString,
-  requireString,
-  resolveApi,
-  toRfc3339,
-} from "./shared.js";
+import { callOpts, type ListParams, lazyList, optionalString, requireString, toRfc3339 } from "./shared.js";
 
 export interface RecurringRunCreateParams extends RunConfigParams {
   display_name: string;
@@ -249,6 +242,6 @@ export class RecurringRuns {
 
   /** The routes of the client's API version (learned by the first call in auto mode). */
   async #routes(opts: CallOptions | undefined): Promise<RecurringRunRoutes> {
-    return recurringRunRoutes(await resolveApi(this.#client, opts));
+    return (await adapterOf(this.#client, opts)).recurringRuns;
   }
 }

@@ -14,7 +14,8 @@ import type { PagePromise } from "../core/pagination.js";
 import { type TaskTree, taskTree } from "../core/tasks.js";
 import { type WaitOptions, waitForRun } from "../core/wait.js";
 import type { Run } from "../types/runs.js";
-import { type RunAction, type RunRoutes, runRoutes } from "./routes/runs.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { RunAction, RunRoutes } from "./routes/runs.js";
 import {
   type RunConfigParams,
   resolveListScope,
@@ -22,7 +23,7 @@ import {
   resolveSource,
   runtimeConfig,
 } from "./run-source.js";
-import { callOpts, type ListParams, lazyList, optionalString, requireString, resolveApi } from "./shared.js";
+import { callOpts, type ListParams, lazyList, optionalString, requireString } from "./shared.js";
 
 export interface RunCreateParams extends RunConfigParams {
   /** Required by the server (an empty name is a 500 there). */
@@ -170,7 +171,7 @@ export class Runs {
 
   /** The routes of the client's API version (learned by the first call in auto mode). */
   async #routes(opts: CallOptions | undefined): Promise<RunRoutes> {
-    return runRoutes(await resolveApi(this.#client, opts));
+    return (await adapterOf(this.#client, opts)).runs;
   }
 
   /** The checked fields of a create, and the routes of the API version they were resolved for. */
