@@ -179,7 +179,7 @@ export class RecurringRuns {
       opts,
     );
     const routes = await this.#routes(opts);
-    const source = await resolveSource(this.#client, routes.api, params, namespace, opts);
+    const source = await resolveSource(this.#client, routes.specAsText, params, namespace, opts);
     const fields = {
       display_name: displayName,
       description,

@@ -190,7 +190,7 @@ export class Runs {
       opts,
     );
     const routes = await this.#routes(opts);
-    const source = await resolveSource(this.#client, routes.api, params, namespace, opts);
+    const source = await resolveSource(this.#client, routes.specAsText, params, namespace, opts);
     const fields = {
       display_name: displayName,
       description,

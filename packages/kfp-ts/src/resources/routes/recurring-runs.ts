@@ -25,6 +25,8 @@ export interface RecurringRunFields extends RunFields {
 /** The recurring-run calls of one API version; every answer in the client's (v2beta1) shape. */
 export interface RecurringRunRoutes {
   readonly api: ApiVersion;
+  /** Whether an inline spec is sent as YAML text (v1beta1 `pipeline_manifest`) rather than as JSON. */
+  readonly specAsText: boolean;
   create(c: Kfp, fields: RecurringRunFields, opts: CallOptions): Promise<RecurringRun>;
   get(c: Kfp, id: string, opts: CallOptions): Promise<RecurringRun>;
   list(params: ListParams<unknown> | undefined, scope: RunScope): ListRequest<RecurringRun>;
@@ -35,6 +37,7 @@ export interface RecurringRunRoutes {
 function v2Routes(api: ApiVersion): RecurringRunRoutes {
   return {
     api,
+    specAsText: false,
     create: (c, f, opts) => {
       const body = compact({
         ...v2RunBody(f),
@@ -71,6 +74,7 @@ const V1 = "/apis/v1beta1/jobs";
 
 const v1Routes: RecurringRunRoutes = {
   api: "v1beta1",
+  specAsText: true,
   async create(c, f, opts) {
     const body = compact({
       ...v1RunBody(f),

@@ -24,6 +24,8 @@ export type RunAction = "archive" | "unarchive" | "terminate" | "retry";
 /** The run calls of one API version; every answer in the client's (v2beta1) shape. */
 export interface RunRoutes {
   readonly api: ApiVersion;
+  /** Whether an inline spec is sent as YAML text (v1beta1 `pipeline_manifest`) rather than as JSON. */
+  readonly specAsText: boolean;
   create(c: Kfp, fields: RunFields, opts: CallOptions): Promise<Run>;
   /** `view` is sent on v2 only (default FULL there). */
   get(c: Kfp, id: string, opts: CallOptions, view?: RunView): Promise<Run>;
@@ -46,6 +48,7 @@ function artifactPath(id: string, node: string, name: string): string {
 function v2Routes(api: ApiVersion): RunRoutes {
   return {
     api,
+    specAsText: false,
     create: (c, f, opts) =>
       c.post<Run>("/runs", {
         ...opts,
@@ -87,6 +90,7 @@ const V1_ACTION: Record<RunAction, string> = {
 
 const v1Routes: RunRoutes = {
   api: "v1beta1",
+  specAsText: true,
   async create(c, f, opts) {
     const d = await c.post<V1RunDetail>(V1, { ...opts, body: v1RunBody(f) });
     return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
