@@ -323,7 +323,10 @@ export class Pipelines extends APIResource {
     return (await this.#routes(opts)).update(this._client, pipelineId, body, opts);
   }
 
-  /** The routes of the client's API version (learned by the first call in auto mode; `once`: see resolveApi). */
+  /**
+   * The routes of the client's API version (learned by the first call in auto mode; `once`: the
+   * request cannot be sent twice, so the version is learned first, see resolveApi).
+   */
   async #routes(opts: CallOptions | undefined, once = false): Promise<PipelineRoutes> {
     return (await adapterOf(this._client, opts, once)).pipelines;
   }

@@ -177,17 +177,6 @@ export async function resolveListScope(
   return { experimentId, namespace };
 }
 
-/** v1beta1 list query: the scope as `resource_reference_key` (the experiment, else the namespace). */
-export function v1ScopeKey(
-  experimentId: string | undefined,
-  namespace: string | undefined,
-): Record<string, string | undefined> {
-  return {
-    "resource_reference_key.type": experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined,
-    "resource_reference_key.id": experimentId ?? namespace,
-  };
-}
-
 /**
  * Resolve the pipeline source: which version to reference, or which spec to send inline (also as
  * YAML text when `specAsText`: what the v1beta1 routes send).

@@ -8,10 +8,9 @@ import type { ListRequest } from "../../core/pagination.js";
 import { path } from "../../internal/path.js";
 import { compact } from "../../internal/values.js";
 import type { DeletePropagationPolicy, RecurringRun, Trigger, V1Job } from "../../types/runs.js";
-import { v1ScopeKey } from "../run-source.js";
 import { type ListParams, listQuery, unsupported } from "../shared.js";
 import { recurringRunFromV1 } from "../v1/convert.js";
-import { type RunFields, v1RunBody, v2RunBody } from "./run-body.js";
+import { type RunFields, v1RunBody, v1ScopeKey, v2RunBody } from "./run-body.js";
 import type { RunScope } from "./runs.js";
 
 /** What `recurringRuns.create()` sends, checked and resolved. */

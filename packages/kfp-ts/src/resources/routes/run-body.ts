@@ -1,7 +1,8 @@
 /**
- * The body of a run or recurring-run create in each API version, from the same checked fields:
- * v2beta1/v2 reference the version or carry the spec inline; v1beta1 puts the spec as text in
- * `pipeline_spec.pipeline_manifest` and the experiment and version in `resource_references`.
+ * What the run and recurring-run routes share. The body of a create in each API version, from the same
+ * checked fields: v2beta1/v2 reference the version or carry the spec inline; v1beta1 puts the spec as
+ * text in `pipeline_spec.pipeline_manifest` and the experiment and version in `resource_references`.
+ * The v1beta1 list scope (`resource_reference_key`).
  */
 import { compact } from "../../internal/values.js";
 import type { RuntimeConfig } from "../../types/runs.js";
@@ -49,4 +50,15 @@ export function v1RunBody(f: RunFields): Record<string, unknown> {
     }),
     service_account: f.service_account,
   });
+}
+
+/** v1beta1 list query: the scope as `resource_reference_key` (the experiment, else the namespace). */
+export function v1ScopeKey(
+  experimentId: string | undefined,
+  namespace: string | undefined,
+): Record<string, string | undefined> {
+  return {
+    "resource_reference_key.type": experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined,
+    "resource_reference_key.id": experimentId ?? namespace,
+  };
 }

@@ -7,10 +7,9 @@ import type { ApiVersion, CallOptions, Kfp } from "../../client.js";
 import type { ListRequest } from "../../core/pagination.js";
 import { path } from "../../internal/path.js";
 import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../../types/runs.js";
-import { v1ScopeKey } from "../run-source.js";
 import { type ListParams, listQuery, unsupported } from "../shared.js";
 import { runFromV1 } from "../v1/convert.js";
-import { type RunFields, v1RunBody, v2RunBody } from "./run-body.js";
+import { type RunFields, v1RunBody, v1ScopeKey, v2RunBody } from "./run-body.js";
 
 /** The scope of a run list: an experiment, else a namespace. */
 export interface RunScope {
