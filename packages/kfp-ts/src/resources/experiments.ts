@@ -1,32 +1,28 @@
 /**
- * Experiments: `/apis/{v2beta1,v2}/experiments` (or v1beta1 through an adapter that returns the same
- * shapes). Experiments are unique per (namespace, display_name), so a create whose outcome is unknown
+ * Experiments: `/apis/{v2beta1,v2}/experiments` (or v1beta1 through the adapter of routes/experiments.ts,
+ * which returns the same shapes). Experiments are unique per (namespace, display_name), so a create whose outcome is unknown
  * is reconciled by looking the name up, and `getOrCreate` survives a concurrent create (409).
  */
 import type { CallOptions, Kfp } from "../client.js";
 import { ConflictError, ValidationError } from "../core/errors.js";
 import type { ExperimentFilterKeys, FilterBuilder, FilterObject } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
-import { path } from "../internal/path.js";
-import { compact } from "../internal/values.js";
-import type { Experiment, V1Experiment } from "../types/runs.js";
+import type { Experiment } from "../types/runs.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { ExperimentRoutes } from "./routes/experiments.js";
 import {
   callOpts,
   checkNamespace,
   isMultiUser,
   type ListParams,
   lazyList,
-  listQuery,
   notFound,
   optionalString,
   reconcileByName,
   requireString,
-  resolveApi,
   resolveNamespace,
 } from "./shared.js";
-import { experimentFromV1, v1References } from "./v1/convert.js";
 
-const V1 = "/apis/v1beta1/experiments";
 const NAME_MAX = 128;
 
 /** The body of `experiments.create()` (wire names). */
@@ -71,48 +67,24 @@ export class Experiments {
     }
     const description = optionalString(params.description, "description");
     const namespace = await this.#namespaceFor("create an experiment", params.namespace, opts);
-    const api = await resolveApi(this.#client, opts);
     const reconcile = reconcileByName("experiment", name, () =>
       this.findByName(name, { ...callOpts(opts), namespace }),
     );
-    if (api === "v1beta1") {
-      const body = compact({ name, description, resource_references: v1References({ namespace }) });
-      // A reconciled answer is already in the v2beta1 shape; tag it so it is not converted again.
-      const raw = await this.#client.post<V1Experiment | { reconciled: Experiment }>(V1, {
-        ...callOpts(opts),
-        body,
-        reconcile: async (ctx) => {
-          const found = await reconcile(ctx);
-          return found ? { reconciled: found } : undefined;
-        },
-      });
-      return "reconciled" in raw ? raw.reconciled : experimentFromV1(raw);
-    }
-    return this.#client.post<Experiment>("/experiments", {
-      ...callOpts(opts),
-      body: compact({ display_name: name, description, namespace }),
-      reconcile,
-    });
+    const body = { display_name: name, description, namespace };
+    return (await this.#routes(opts)).create(this.#client, body, callOpts(opts), reconcile);
   }
 
   /** Get an experiment by id. */
   async get(experimentId: string, opts?: CallOptions): Promise<Experiment> {
     requireString(experimentId, "experimentId", "experiment id");
-    const api = await resolveApi(this.#client, opts);
-    if (api === "v1beta1") {
-      return experimentFromV1(
-        await this.#client.get<V1Experiment>(`${V1}${path`/${experimentId}`}`, callOpts(opts)),
-      );
-    }
-    return this.#client.get<Experiment>(path`/experiments/${experimentId}`, callOpts(opts));
+    return (await this.#routes(opts)).get(this.#client, experimentId, callOpts(opts));
   }
 
   /** The experiment with this display name in the namespace, or undefined. */
   async findByName(name: string, opts?: CallOptions & NamespaceOption): Promise<Experiment | undefined> {
     requireString(name, "name", "experiment name");
     const namespace = await this.#namespaceFor("look up an experiment", opts?.namespace, opts);
-    const api = await resolveApi(this.#client, opts);
-    const key = api === "v1beta1" ? "name" : "display_name";
+    const key = (await this.#routes(opts)).nameKey;
     const page = await this.#listLazy(
       { namespace, page_size: 2, filter: { predicates: [{ key, operation: "EQUALS", string_value: name }] } },
       opts,
@@ -168,22 +140,17 @@ export class Experiments {
   /** Delete: runs and recurring runs are not deleted. Deleting the default experiment → 409. */
   async delete(experimentId: string, opts?: CallOptions): Promise<void> {
     requireString(experimentId, "experimentId", "experiment id");
-    const api = await resolveApi(this.#client, opts);
-    if (api === "v1beta1") {
-      await this.#client.delete(`${V1}${path`/${experimentId}`}`, callOpts(opts));
-      return;
-    }
-    await this.#client.delete(path`/experiments/${experimentId}`, callOpts(opts));
+    await (await this.#routes(opts)).delete(this.#client, experimentId, callOpts(opts));
   }
 
   async #action(experimentId: string, verb: "archive" | "unarchive", opts?: CallOptions): Promise<void> {
     requireString(experimentId, "experimentId", "experiment id");
-    const api = await resolveApi(this.#client, opts);
-    const p =
-      api === "v1beta1"
-        ? `${V1}${path`/${experimentId}`}:${verb}`
-        : `${path`/experiments/${experimentId}`}:${verb}`;
-    await this.#client.post(p, callOpts(opts));
+    await (await this.#routes(opts)).action(this.#client, experimentId, verb, callOpts(opts));
+  }
+
+  /** The routes of the client's API version (learned by the first call in auto mode). */
+  async #routes(opts: CallOptions | undefined): Promise<ExperimentRoutes> {
+    return (await adapterOf(this.#client, opts)).experiments;
   }
 
   /** Resolve and check the namespace for a call that the server scopes by namespace. */
@@ -207,21 +174,7 @@ export class Experiments {
   #listLazy(params: ExperimentListParams | undefined, opts?: CallOptions): PagePromise<Experiment> {
     return lazyList<Experiment>(this.#client, opts, async () => {
       const namespace = await this.#namespaceFor("list experiments", params?.namespace, opts);
-      const api = await resolveApi(this.#client, opts);
-      if (api === "v1beta1") {
-        const query = listQuery(params, api, "experiments", {
-          "resource_reference_key.type": namespace ? "NAMESPACE" : undefined,
-          "resource_reference_key.id": namespace,
-        });
-        return {
-          path: V1,
-          query,
-          itemsKey: "experiments",
-          map: (raw) => experimentFromV1(raw as V1Experiment),
-        };
-      }
-      const query = listQuery(params, api, "experiments", { namespace });
-      return { path: "/experiments", query, itemsKey: "experiments" };
+      return (await this.#routes(opts)).list(params, namespace);
     });
   }
 }

@@ -5,7 +5,7 @@ import type { FilterBuilder, FilterObject, PipelineFilterKeys } from "../core/fi
 import type { PagePromise } from "../core/pagination.js";
 import { type PipelineSource, type PreparedSource, prepareSource } from "../core/uploads.js";
 import { escapeFilename, multipartBody } from "../internal/multipart.js";
-import { path, type Query } from "../internal/path.js";
+import type { Query } from "../internal/path.js";
 import type {
   Pipeline,
   PipelineCreateParams,
@@ -16,31 +16,20 @@ import type {
 import type { V1Pipeline, V1PipelineVersion } from "../types/v1-pipelines.js";
 import { APIResource } from "./base.js";
 import { checkMaxSize, checkString, sizeError, validatePrepared } from "./package-checks.js";
-import {
-  checkTags,
-  checkUpdateBody,
-  PipelineVersions,
-  pipelineFromV1,
-  versionFromV1,
-} from "./pipeline-versions.js";
+import { checkTags, checkUpdateBody, PipelineVersions } from "./pipeline-versions.js";
 import { type PublishOptions, type PublishResult, publishPipeline } from "./publish.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { PipelineRoutes } from "./routes/pipelines.js";
 import {
   callOpts,
   checkNotAPath,
-  createWithNameFallback,
   type ListParams,
   lazyList,
-  listQuery,
   pipelineByName,
   reconcileByName,
-  resolveApi,
-  unsupported,
-  withoutNameField,
 } from "./shared.js";
 
 export type { PublishOptions, PublishResult } from "./publish.js";
-
-const V1_PIPELINES = "/apis/v1beta1/pipelines";
 
 /** Options shared by both upload calls. Wire parameters keep their server names. */
 export interface UploadOptions extends CallOptions {
@@ -167,7 +156,7 @@ export class Pipelines extends APIResource {
     checkTags(opts.tags);
     const namespace = this.#ns(opts.namespace);
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts, !src.reopenable);
+    const routes = await this.#routes(opts, !src.reopenable);
     const query: Query = {
       name: opts.name,
       display_name: opts.display_name,
@@ -178,10 +167,15 @@ export class Pipelines extends APIResource {
     };
     const lookup = serverName(opts.name, opts.display_name, src.filename);
     const reconcile = reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts));
-    const raw = await this.#sendUpload<Pipeline | V1Pipeline>("upload", src, query, opts, api, reconcile);
-    return api === "v1beta1" && !("pipeline_id" in raw)
-      ? pipelineFromV1(raw as V1Pipeline)
-      : (raw as Pipeline);
+    const raw = await this.#sendUpload<Pipeline | V1Pipeline>(
+      "upload",
+      src,
+      query,
+      opts,
+      routes.api,
+      reconcile,
+    );
+    return routes.fromUpload(raw);
   }
 
   /** Upload a package as a new version of a pipeline given by `pipeline_id` or `pipeline_name`. */
@@ -201,7 +195,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline_id must be a non-empty string", { field: "pipeline_id" });
     }
     const src = await this.#prepare(source, opts);
-    const api = await resolveApi(this._client, opts, !src.reopenable);
+    const { api, versions: routes } = await adapterOf(this._client, opts, !src.reopenable);
     if (pipelineId === undefined) {
       // The namespace's pipeline, else a shared one (as runs.create resolves pipeline_name).
       const namespace = this.#ns(opts.namespace);
@@ -229,9 +223,7 @@ export class Pipelines extends APIResource {
       api,
       reconcile,
     );
-    return api === "v1beta1" && !("pipeline_version_id" in raw)
-      ? versionFromV1(raw as V1PipelineVersion, pid)
-      : (raw as PipelineVersion);
+    return routes.fromUpload(raw, pid);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -246,23 +238,14 @@ export class Pipelines extends APIResource {
     }
     checkString(body.name, "name", 128);
     checkTags(body.tags);
-    const api = await resolveApi(this._client, opts);
-    if (api === "v1beta1")
-      throw unsupported("creating a pipeline without a version", api, "POST", V1_PIPELINES);
+    const routes = await this.#routes(opts);
     const namespace = this.#ns(body.namespace);
     const payload: PipelineCreateParams = { ...body };
     if (namespace) payload.namespace = namespace;
     else delete payload.namespace;
     const lookup = (body.name || body.display_name) as string;
     const reconcile = reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts));
-    // Servers before 2.14.0 refuse `name`: sent again with the name as display_name.
-    return createWithNameFallback(this._client, !!payload.name, (dropName) =>
-      this._client.post<Pipeline>("/pipelines", {
-        ...opts,
-        body: dropName ? withoutNameField(payload) : payload,
-        reconcile,
-      }),
-    );
+    return routes.create(this._client, payload, opts, reconcile);
   }
 
   /**
@@ -282,51 +265,18 @@ export class Pipelines extends APIResource {
     }
     checkTags(pipeline.tags);
     checkTags(version.tags);
-    const api = await resolveApi(this._client, opts);
+    const routes = await this.#routes(opts);
     const namespace = this.#ns(pipeline.namespace);
     const lookup = pipeline.name || pipeline.display_name;
     const reconcile = lookup
       ? reconcileByName("pipeline", lookup, () => this.#findByName(lookup, namespace, opts))
       : undefined;
-    if (api === "v1beta1") {
-      if (pipeline.tags || version.tags) throw unsupported("tags", api, "POST", V1_PIPELINES);
-      const v1: Record<string, unknown> = {
-        name: pipeline.name ?? pipeline.display_name,
-        description: pipeline.description,
-        url: { pipeline_url: version.package_url.pipeline_url },
-      };
-      if (namespace)
-        v1.resource_references = [{ key: { type: "NAMESPACE", id: namespace }, relationship: "OWNER" }];
-      const raw = await this._client.post<V1Pipeline | Pipeline>("/apis/v1beta1/pipelines", {
-        ...opts,
-        body: v1,
-        ...(reconcile ? { reconcile } : {}),
-      });
-      return "pipeline_id" in raw ? raw : pipelineFromV1(raw as V1Pipeline);
-    }
-    const p: PipelineCreateParams = { ...pipeline };
-    if (namespace) p.namespace = namespace;
-    else delete p.namespace;
-    return createWithNameFallback(this._client, !!(p.name || version.name), (dropName) =>
-      this._client.post<Pipeline>("/pipelines/create", {
-        ...opts,
-        body: dropName
-          ? { pipeline: withoutNameField(p), pipeline_version: withoutNameField(version) }
-          : { pipeline: p, pipeline_version: version },
-        ...(reconcile ? { reconcile } : {}),
-      }),
-    );
+    return routes.createWithVersion(this._client, pipeline, version, namespace, opts, reconcile);
   }
 
   /** Get a pipeline by id. */
   async get(pipelineId: string, opts: CallOptions = {}): Promise<Pipeline> {
-    const api = await resolveApi(this._client, opts);
-    if (api === "v1beta1") {
-      return pipelineFromV1(
-        await this._client.get<V1Pipeline>(path`/apis/v1beta1/pipelines/${pipelineId}`, opts),
-      );
-    }
-    return this._client.get<Pipeline>(path`/pipelines/${pipelineId}`, opts);
+    return (await this.#routes(opts)).get(this._client, pipelineId, opts);
   }
 
   /** Get a pipeline by its unique `name` in a namespace (NotFoundError when absent). */
@@ -335,17 +285,7 @@ export class Pipelines extends APIResource {
       throw new ValidationError("pipeline name must be a non-empty string", { field: "name" });
     }
     const namespace = this.#ns(opts.namespace);
-    const api = await resolveApi(this._client, opts);
-    const call = callOpts(opts);
-    if (api === "v1beta1") {
-      // "-" stands for "no namespace" (shared) in the v1 route.
-      const raw = await this._client.get<V1Pipeline>(
-        path`/apis/v1beta1/namespaces/${namespace ?? "-"}/pipelines/${name}`,
-        call,
-      );
-      return pipelineFromV1(raw);
-    }
-    return this._client.get<Pipeline>(path`/pipelines/names/${name}`, { ...call, query: { namespace } });
+    return (await this.#routes(opts)).getByName(this._client, name, namespace, callOpts(opts));
   }
 
   async #findByName(
@@ -365,24 +305,7 @@ export class Pipelines extends APIResource {
   list(params: PipelineListParams = {}, opts?: CallOptions): PagePromise<Pipeline> {
     return lazyList<Pipeline>(this._client, opts, async () => {
       const namespace = this.#ns(params.namespace);
-      const api = await resolveApi(this._client, opts);
-      if (api === "v1beta1") {
-        const scope = namespace
-          ? { "resource_reference_key.type": "NAMESPACE", "resource_reference_key.id": namespace }
-          : {};
-        const query = listQuery(params, api, "pipelines", scope);
-        return {
-          path: V1_PIPELINES,
-          query,
-          itemsKey: "pipelines",
-          map: (raw) => pipelineFromV1(raw as V1Pipeline),
-        };
-      }
-      return {
-        path: "/pipelines",
-        query: listQuery(params, api, "pipelines", { namespace }),
-        itemsKey: "pipelines",
-      };
+      return (await this.#routes(opts)).list(params, namespace);
     });
   }
 
@@ -391,31 +314,21 @@ export class Pipelines extends APIResource {
    * them too). On v1beta1 servers, `cascade` deletes the versions one by one first.
    */
   async delete(pipelineId: string, opts: CallOptions & { cascade?: boolean } = {}): Promise<void> {
-    const api = await resolveApi(this._client, opts);
-    const call = callOpts(opts);
-    if (api === "v1beta1") {
-      if (opts.cascade) {
-        for (let round = 0; round < 1000; round++) {
-          const page = await this.versions.list(pipelineId, { page_size: 200 }, call);
-          if (page.items.length === 0) break;
-          for (const v of page.items) await this.versions.delete(pipelineId, v.pipeline_version_id, call);
-        }
-      }
-      await this._client.delete(path`/apis/v1beta1/pipelines/${pipelineId}`, call);
-      return;
-    }
-    await this._client.delete(path`/pipelines/${pipelineId}`, {
-      ...call,
-      query: { cascade: opts.cascade ? true : undefined },
-    });
+    await (await this.#routes(opts)).delete(this._client, pipelineId, callOpts(opts), !!opts.cascade);
   }
 
   /** Change `display_name` and/or `tags` (`tags: {}` clears them). Server 2.17.0+; not in v1beta1. */
   async update(pipelineId: string, body: PipelineUpdateParams, opts: CallOptions = {}): Promise<Pipeline> {
     checkUpdateBody(body);
-    const api = await resolveApi(this._client, opts);
-    if (api === "v1beta1") throw unsupported("updating a pipeline", api, "PATCH", V1_PIPELINES);
-    return this._client.patch<Pipeline>(path`/pipelines/${pipelineId}`, { ...opts, body });
+    return (await this.#routes(opts)).update(this._client, pipelineId, body, opts);
+  }
+
+  /**
+   * The routes of the client's API version (learned by the first call in auto mode; `once`: the
+   * request cannot be sent twice, so the version is learned first, see resolveApi).
+   */
+  async #routes(opts: CallOptions | undefined, once = false): Promise<PipelineRoutes> {
+    return (await adapterOf(this._client, opts, once)).pipelines;
   }
 
   /**

@@ -25,7 +25,8 @@ import type { Pipeline, PipelineCreateParams, PipelineVersion } from "../types/p
 import { checkString, validatePrepared } from "./package-checks.js";
 import { checkTags } from "./pipeline-versions.js";
 import type { Pipelines } from "./pipelines.js";
-import { callOpts, checkNotAPath, resolveApi } from "./shared.js";
+import { adapterOf } from "./routes/adapter.js";
+import { callOpts, checkNotAPath } from "./shared.js";
 
 /**
  * Options of `publish()`. As everywhere in kfp-ts, what goes to the server keeps the server's
@@ -118,13 +119,14 @@ export async function publishPipeline(
     if (v2 && v.pipeline_spec !== undefined) return specsEqual(v.pipeline_spec, packageSpecObject(v2));
     return false;
   };
-  const api = await resolveApi(scope.client, opts);
+  const routes = (await adapterOf(scope.client, opts)).pipelines;
 
   // 1. The pipeline.
   let pipeline = await scope.findByName(name, namespace, call);
   let pipelineCreated = false;
   if (!pipeline) {
-    if (api === "v1beta1") {
+    if (!routes.createsEmptyPipelines) {
+      // v1beta1: the pipeline comes with its first version, from the upload.
       try {
         const created = await pipelines.upload(memory.data as Buffer, {
           ...call,

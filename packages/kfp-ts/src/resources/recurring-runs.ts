@@ -1,40 +1,27 @@
 /**
- * Recurring runs (`/recurringruns`; v1beta1 `jobs` through an adapter): create, get, list, enable,
- * disable, delete. The server's rules are checked before sending (FACTS §7.5): exactly one of cron and
- * interval; cron parsed like robfig/cron v1.2.0 (six fields, seconds first; a five-field Unix cron is
- * accepted by the server but read seconds-first, so it is converted or warned about, see `cronFormat`);
- * interval ≥ 1 s; max_concurrency 1..10; start before end.
+ * Recurring runs (`/recurringruns`; v1beta1 `jobs` through the adapter of routes/recurring-runs.ts):
+ * create, get, list, enable, disable, delete. The server's rules are checked before sending (FACTS
+ * §7.5): exactly one of cron and interval; cron parsed like robfig/cron v1.2.0 (six fields, seconds
+ * first; a five-field Unix cron is accepted by the server but read seconds-first, so it is converted
+ * or warned about, see `cronFormat`); interval ≥ 1 s; max_concurrency 1..10; start before end.
  */
 import type { CallOptions, Kfp } from "../client.js";
 import { ValidationError } from "../core/errors.js";
 import type { FilterBuilder, FilterObject, RecurringRunFilterKeys } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
 import { checkCron, unixCronToKfp } from "../core/schedule.js";
-import { path } from "../internal/path.js";
 import { compact } from "../internal/values.js";
-import type { DeletePropagationPolicy, RecurringRun, Trigger, V1Job } from "../types/runs.js";
+import type { DeletePropagationPolicy, RecurringRun, Trigger } from "../types/runs.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { RecurringRunRoutes } from "./routes/recurring-runs.js";
 import {
   type RunConfigParams,
   resolveListScope,
   resolveRunTarget,
   resolveSource,
   runtimeConfig,
-  v1ScopeKey,
 } from "./run-source.js";
-import {
-  callOpts,
-  type ListParams,
-  lazyList,
-  listQuery,
-  optionalString,
-  requireString,
-  resolveApi,
-  toRfc3339,
-  unsupported,
-} from "./shared.js";
-import { recurringRunFromV1, v1References } from "./v1/convert.js";
-
-const V1 = "/apis/v1beta1/jobs";
+import { callOpts, type ListParams, lazyList, optionalString, requireString, toRfc3339 } from "./shared.js";
 
 export interface RecurringRunCreateParams extends RunConfigParams {
   display_name: string;
@@ -191,104 +178,51 @@ export class RecurringRuns {
         "Pass experiment_id, or experiment_name with a namespace.",
       opts,
     );
-    const api = await resolveApi(this.#client, opts);
-    const resolved = await resolveSource(this.#client, api, params, namespace, opts);
-    const runtime = runtimeConfig(params, resolved);
-    if (api === "v1beta1") {
-      const pipelineSpec = compact({
-        pipeline_id:
-          resolved.reference && !resolved.reference.pipeline_version_id
-            ? resolved.reference.pipeline_id
-            : undefined,
-        pipeline_manifest: resolved.manifest,
-        runtime_config: runtime,
-      });
-      const body = compact({
-        name: displayName,
-        description,
-        pipeline_spec: Object.keys(pipelineSpec).length > 0 ? pipelineSpec : undefined,
-        resource_references: v1References({
-          experiment_id: experimentId,
-          pipeline_version_id: resolved.reference?.pipeline_version_id,
-        }),
-        service_account: serviceAccount,
-        max_concurrency: String(maxConcurrency),
-        trigger,
-        enabled,
-        no_catchup: params.catchup === false ? true : undefined,
-      });
-      return recurringRunFromV1(await this.#client.post<V1Job>(V1, { ...callOpts(opts), body }));
-    }
-    const body = compact({
+    const routes = await this.#routes(opts);
+    const source = await resolveSource(this.#client, routes.specAsText, params, namespace, opts);
+    const fields = {
       display_name: displayName,
       description,
       experiment_id: experimentId,
-      pipeline_version_reference: resolved.reference,
-      pipeline_spec: resolved.inline,
-      runtime_config: runtime,
+      source,
+      runtime_config: runtimeConfig(params, source),
       service_account: serviceAccount,
-      max_concurrency: String(maxConcurrency),
+      max_concurrency: maxConcurrency,
       trigger,
-      mode: enabled ? "ENABLE" : "DISABLE",
-      no_catchup: params.catchup === false ? true : undefined,
-    });
-    return this.#client.post<RecurringRun>("/recurringruns", { ...callOpts(opts), body });
+      enabled,
+      no_catchup: params.catchup === false ? (true as const) : undefined,
+    };
+    return routes.create(this.#client, fields, callOpts(opts));
   }
 
   /** Get a recurring run by id. */
   async get(recurringRunId: string, opts?: CallOptions): Promise<RecurringRun> {
     requireString(recurringRunId, "recurringRunId", "recurring run id");
-    const api = await resolveApi(this.#client, opts);
-    if (api === "v1beta1") {
-      return recurringRunFromV1(
-        await this.#client.get<V1Job>(`${V1}${path`/${recurringRunId}`}`, callOpts(opts)),
-      );
-    }
-    return this.#client.get<RecurringRun>(path`/recurringruns/${recurringRunId}`, callOpts(opts));
+    return (await this.#routes(opts)).get(this.#client, recurringRunId, callOpts(opts));
   }
 
   /** One page (await) or every recurring run (`for await`). */
   list(params?: RecurringRunListParams, opts?: CallOptions): PagePromise<RecurringRun> {
     return lazyList<RecurringRun>(this.#client, opts, async () => {
-      const { experimentId, namespace } = await resolveListScope(
-        this.#client,
-        params,
-        "recurring runs",
-        opts,
-      );
-      const api = await resolveApi(this.#client, opts);
-      if (api === "v1beta1") {
-        const query = listQuery(params, api, "recurring_runs", v1ScopeKey(experimentId, namespace));
-        return {
-          path: V1,
-          query,
-          itemsKey: "jobs",
-          map: (raw) => recurringRunFromV1(raw as V1Job),
-        };
-      }
-      const query = listQuery(params, api, "recurring_runs", {
-        experiment_id: experimentId,
-        namespace: experimentId ? undefined : namespace,
-      });
-      // The server's list key is camelCase (`recurringRuns`), unlike every other list.
-      return { path: "/recurringruns", query, itemsKey: "recurringRuns" };
+      const scope = await resolveListScope(this.#client, params, "recurring runs", opts);
+      return (await this.#routes(opts)).list(params, scope);
     });
   }
 
   /** Enable a recurring run: it starts runs on its schedule again. */
   async enable(recurringRunId: string, opts?: CallOptions): Promise<void> {
-    await this.#action(recurringRunId, ":enable", "/enable", opts);
+    await this.#action(recurringRunId, "enable", opts);
   }
 
   /** Disable a recurring run: it starts no runs until enabled. */
   async disable(recurringRunId: string, opts?: CallOptions): Promise<void> {
-    await this.#action(recurringRunId, ":disable", "/disable", opts);
+    await this.#action(recurringRunId, "disable", opts);
   }
 
   /** Delete a recurring run (`propagation_policy` says what happens to its runs; v2beta1/v2 only). */
   async delete(recurringRunId: string, opts?: RecurringRunDeleteOptions): Promise<void> {
     requireString(recurringRunId, "recurringRunId", "recurring run id");
-    const api = await resolveApi(this.#client, opts);
+    const routes = await this.#routes(opts);
     const policy = opts?.propagation_policy;
     if (policy !== undefined && !["FOREGROUND", "BACKGROUND", "ORPHAN"].includes(policy)) {
       throw new ValidationError(
@@ -298,22 +232,16 @@ export class RecurringRuns {
         },
       );
     }
-    if (api === "v1beta1") {
-      if (policy) throw unsupported("Deleting a recurring run with propagation_policy", api, "DELETE", V1);
-      await this.#client.delete(`${V1}${path`/${recurringRunId}`}`, callOpts(opts));
-      return;
-    }
-    await this.#client.delete(path`/recurringruns/${recurringRunId}`, {
-      ...callOpts(opts),
-      ...(policy ? { query: { propagation_policy: policy } } : {}),
-    });
+    await routes.delete(this.#client, recurringRunId, callOpts(opts), policy);
   }
 
-  async #action(id: string, v2Suffix: string, v1Suffix: string, opts?: CallOptions): Promise<void> {
+  async #action(id: string, verb: "enable" | "disable", opts?: CallOptions): Promise<void> {
     requireString(id, "recurringRunId", "recurring run id");
-    const api = await resolveApi(this.#client, opts);
-    const p =
-      api === "v1beta1" ? `${V1}${path`/${id}`}${v1Suffix}` : `${path`/recurringruns/${id}`}${v2Suffix}`;
-    await this.#client.post(p, callOpts(opts));
+    await (await this.#routes(opts)).action(this.#client, id, verb, callOpts(opts));
+  }
+
+  /** The routes of the client's API version (learned by the first call in auto mode). */
+  async #routes(opts: CallOptions | undefined): Promise<RecurringRunRoutes> {
+    return (await adapterOf(this.#client, opts)).recurringRuns;
   }
 }

@@ -5,7 +5,7 @@
  * archive, or `fromPath(...)`). Also: parameter checking against the resolved spec, and the SDK-style
  * caching override for inline specs; and the experiment/namespace a run is created or listed in.
  */
-import type { ApiVersion, CallOptions, Kfp } from "../client.js";
+import type { CallOptions, Kfp } from "../client.js";
 import { ValidationError } from "../core/errors.js";
 import { checkRunParameters } from "../core/params.js";
 import {
@@ -177,21 +177,13 @@ export async function resolveListScope(
   return { experimentId, namespace };
 }
 
-/** v1beta1 list query: the scope as `resource_reference_key` (the experiment, else the namespace). */
-export function v1ScopeKey(
-  experimentId: string | undefined,
-  namespace: string | undefined,
-): Record<string, string | undefined> {
-  return {
-    "resource_reference_key.type": experimentId ? "EXPERIMENT" : namespace ? "NAMESPACE" : undefined,
-    "resource_reference_key.id": experimentId ?? namespace,
-  };
-}
-
-/** Resolve the pipeline source: which version to reference, or which spec to send inline. */
+/**
+ * Resolve the pipeline source: which version to reference, or which spec to send inline (also as
+ * YAML text when `specAsText`: what the v1beta1 routes send).
+ */
 export async function resolveSource(
   client: Kfp,
-  api: ApiVersion,
+  specAsText: boolean,
   src: RunConfigParams,
   namespace: string | undefined,
   opts: CallOptions | undefined,
@@ -255,7 +247,7 @@ export async function resolveSource(
     const out: ResolvedSource = { inline: spec };
     if (checkSpec !== undefined) out.checkSpec = checkSpec;
     // v1beta1 takes the spec as text; YAML keeps a platform spec as a second document.
-    if (api === "v1beta1") out.manifest = specToYaml(spec);
+    if (specAsText) out.manifest = specToYaml(spec);
     return out;
   }
 

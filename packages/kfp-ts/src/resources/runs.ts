@@ -13,31 +13,17 @@ import type { FilterBuilder, FilterObject, RunFilterKeys } from "../core/filters
 import type { PagePromise } from "../core/pagination.js";
 import { type TaskTree, taskTree } from "../core/tasks.js";
 import { type WaitOptions, waitForRun } from "../core/wait.js";
-import { path } from "../internal/path.js";
-import { compact } from "../internal/values.js";
-import type { ReadArtifactResponse, Run, V1Run, V1RunDetail } from "../types/runs.js";
+import type { Run } from "../types/runs.js";
+import { adapterOf } from "./routes/adapter.js";
+import type { RunAction, RunRoutes } from "./routes/runs.js";
 import {
-  type ResolvedSource,
   type RunConfigParams,
   resolveListScope,
   resolveRunTarget,
   resolveSource,
   runtimeConfig,
-  v1ScopeKey,
 } from "./run-source.js";
-import {
-  callOpts,
-  type ListParams,
-  lazyList,
-  listQuery,
-  optionalString,
-  requireString,
-  resolveApi,
-  unsupported,
-} from "./shared.js";
-import { runFromV1, v1References } from "./v1/convert.js";
-
-const V1 = "/apis/v1beta1/runs";
+import { callOpts, type ListParams, lazyList, optionalString, requireString } from "./shared.js";
 
 export interface RunCreateParams extends RunConfigParams {
   /** Required by the server (an empty name is a 500 there). */
@@ -85,8 +71,8 @@ export class Runs {
    * Parameters are checked against the spec's root inputDefinitions first (ParameterError names each problem).
    */
   async create(params: RunCreateParams, opts?: CallOptions): Promise<Run> {
-    const body = await this.#createBody(params, opts);
-    return this.#send(body, opts);
+    const { routes, fields } = await this.#createFields(params, opts);
+    return routes.create(this.#client, fields, callOpts(opts));
   }
 
   /** Create a run, then wait for it (see `wait`). */
@@ -100,74 +86,41 @@ export class Runs {
   /** Get a run by id (on `/apis/v2` with its tasks: `view: "FULL"` by default). */
   async get(runId: string, opts?: RunGetOptions): Promise<Run> {
     requireString(runId, "runId", "run id");
-    const api = await resolveApi(this.#client, opts);
-    if (api === "v1beta1") {
-      const d = await this.#client.get<V1RunDetail>(`${V1}${path`/${runId}`}`, callOpts(opts));
-      return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
-    }
-    const query = api === "v2" ? { view: opts?.view ?? "FULL" } : undefined;
-    return this.#client.get<Run>(path`/runs/${runId}`, { ...callOpts(opts), ...(query ? { query } : {}) });
+    return (await this.#routes(opts)).get(this.#client, runId, callOpts(opts), opts?.view);
   }
 
   /** One page (await) or every run (`for await`). */
   list(params?: RunListParams, opts?: CallOptions): PagePromise<Run> {
     return lazyList<Run>(this.#client, opts, async () => {
-      const { experimentId, namespace } = await resolveListScope(this.#client, params, "runs", opts);
-      const api = await resolveApi(this.#client, opts);
-      if (api === "v1beta1") {
-        if (params?.view === "FULL") throw unsupported("Listing runs with view=FULL", api, "GET", V1);
-        const query = listQuery(params, api, "runs", v1ScopeKey(experimentId, namespace));
-        return {
-          path: V1,
-          query,
-          itemsKey: "runs",
-          map: (raw) => runFromV1(raw as V1Run),
-        };
-      }
-      const extra: Record<string, string | undefined> = {
-        experiment_id: experimentId,
-        namespace: experimentId ? undefined : namespace,
-      };
-      if (params?.view) {
-        if (api !== "v2") throw unsupported("Listing runs with `view`", api, "GET", "/runs");
-        extra.view = params.view;
-      }
-      return {
-        path: "/runs",
-        query: listQuery(params, api, "runs", extra),
-        itemsKey: "runs",
-      };
+      const scope = await resolveListScope(this.#client, params, "runs", opts);
+      return (await this.#routes(opts)).list(params, scope);
     });
   }
 
   /** Archive a run (it stays readable; lists include it unless filtered on storage_state). */
   async archive(runId: string, opts?: CallOptions): Promise<void> {
-    await this.#action(runId, ":archive", ":archive", opts);
+    await this.#action(runId, "archive", opts);
   }
 
   /** Unarchive a run (400 from the server when its experiment is archived). */
   async unarchive(runId: string, opts?: CallOptions): Promise<void> {
-    await this.#action(runId, ":unarchive", ":unarchive", opts);
+    await this.#action(runId, "unarchive", opts);
   }
 
   /** Terminate a PENDING/RUNNING/PAUSED run: it becomes CANCELING, then (Argo) FAILED. Else 400. */
   async terminate(runId: string, opts?: CallOptions): Promise<void> {
-    await this.#action(runId, ":terminate", "/terminate", opts);
+    await this.#action(runId, "terminate", opts);
   }
 
   /** Retry a failed run: it goes back to PENDING and re-runs the failed part. */
   async retry(runId: string, opts?: CallOptions): Promise<void> {
-    await this.#action(runId, ":retry", "/retry", opts);
+    await this.#action(runId, "retry", opts);
   }
 
   /** Delete a run. */
   async delete(runId: string, opts?: CallOptions): Promise<void> {
     requireString(runId, "runId", "run id");
-    const api = await resolveApi(this.#client, opts);
-    await this.#client.delete(
-      api === "v1beta1" ? `${V1}${path`/${runId}`}` : path`/runs/${runId}`,
-      callOpts(opts),
-    );
+    await (await this.#routes(opts)).delete(this.#client, runId, callOpts(opts));
   }
 
   /**
@@ -183,12 +136,8 @@ export class Runs {
     requireString(runId, "runId", "run id");
     requireString(nodeId, "nodeId", "node id");
     requireString(artifactName, "artifactName", "artifact name");
-    const api = await resolveApi(this.#client, opts);
-    const rel = `${path`/runs/${runId}/nodes/${nodeId}/artifacts/${artifactName}`}:read`;
-    const res = await this.#client.get<ReadArtifactResponse>(
-      api === "v1beta1" ? `/apis/v1beta1${rel}` : rel,
-      callOpts(opts),
-    );
+    const routes = await this.#routes(opts);
+    const res = await routes.readArtifact(this.#client, runId, nodeId, artifactName, callOpts(opts));
     const data = Buffer.from(res?.data ?? "", "base64");
     return { data, text: () => data.toString("utf8") };
   }
@@ -206,33 +155,27 @@ export class Runs {
    */
   async wait(runId: string, opts?: WaitOptions): Promise<Run> {
     requireString(runId, "runId", "run id");
-    const api = await resolveApi(this.#client, opts?.signal ? { signal: opts.signal } : undefined);
-    const fetchRun = async (o: { signal?: AbortSignal; timeout: number }): Promise<Run> => {
+    const routes = await this.#routes(opts?.signal ? { signal: opts.signal } : undefined);
+    const fetchRun = (o: { signal?: AbortSignal; timeout: number }): Promise<Run> => {
       const call: CallOptions = { timeout: o.timeout, maxRetries: 0 };
       if (o.signal) call.signal = o.signal;
-      if (api === "v1beta1") {
-        const d = await this.#client.get<V1RunDetail>(`${V1}${path`/${runId}`}`, call);
-        return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
-      }
-      return this.#client.get<Run>(path`/runs/${runId}`, {
-        ...call,
-        ...(api === "v2" ? { query: { view: "FULL" } } : {}),
-      });
+      return routes.get(this.#client, runId, call, "FULL");
     };
     return waitForRun(runId, fetchRun, opts);
   }
 
-  async #action(runId: string, v2Suffix: string, v1Suffix: string, opts?: CallOptions): Promise<void> {
+  async #action(runId: string, verb: RunAction, opts?: CallOptions): Promise<void> {
     requireString(runId, "runId", "run id");
-    const api = await resolveApi(this.#client, opts);
-    const p = api === "v1beta1" ? `${V1}${path`/${runId}`}${v1Suffix}` : `${path`/runs/${runId}`}${v2Suffix}`;
-    await this.#client.post(p, callOpts(opts));
+    await (await this.#routes(opts)).action(this.#client, runId, verb, callOpts(opts));
   }
 
-  async #createBody(
-    params: RunCreateParams,
-    opts?: CallOptions,
-  ): Promise<{ api: string; body: Record<string, unknown> }> {
+  /** The routes of the client's API version (learned by the first call in auto mode). */
+  async #routes(opts: CallOptions | undefined): Promise<RunRoutes> {
+    return (await adapterOf(this.#client, opts)).runs;
+  }
+
+  /** The checked fields of a create, and the routes of the API version they were resolved for. */
+  async #createFields(params: RunCreateParams, opts?: CallOptions) {
     if (params === null || typeof params !== "object") {
       throw new ValidationError("runs.create needs an object of parameters", { field: "params" });
     }
@@ -246,59 +189,16 @@ export class Runs {
         "Pass experiment_id, or experiment_name with a namespace (e.g. kfp.withNamespace(ns).runs.create({ experiment_name, ... })).",
       opts,
     );
-    const api = await resolveApi(this.#client, opts);
-    const resolved = await resolveSource(this.#client, api, params, namespace, opts);
-    const runtime = runtimeConfig(params, resolved);
-    if (api === "v1beta1")
-      return { api, body: v1Body(displayName, description, experimentId, resolved, runtime, serviceAccount) };
-    const body: Record<string, unknown> = compact({
+    const routes = await this.#routes(opts);
+    const source = await resolveSource(this.#client, routes.specAsText, params, namespace, opts);
+    const fields = {
       display_name: displayName,
       description,
       experiment_id: experimentId,
-      pipeline_version_reference: resolved.reference,
-      pipeline_spec: resolved.inline,
-      runtime_config: runtime,
+      source,
+      runtime_config: runtimeConfig(params, source),
       service_account: serviceAccount,
-    });
-    return { api, body };
+    };
+    return { routes, fields };
   }
-
-  async #send(
-    { api, body }: { api: string; body: Record<string, unknown> },
-    opts?: CallOptions,
-  ): Promise<Run> {
-    if (api === "v1beta1") {
-      const d = await this.#client.post<V1RunDetail>(V1, { ...callOpts(opts), body });
-      return runFromV1(d?.run ?? {}, d?.pipeline_runtime);
-    }
-    return this.#client.post<Run>("/runs", { ...callOpts(opts), body });
-  }
-}
-
-function v1Body(
-  name: string,
-  description: string | undefined,
-  experimentId: string | undefined,
-  resolved: ResolvedSource,
-  runtime: ReturnType<typeof runtimeConfig>,
-  serviceAccount: string | undefined,
-): Record<string, unknown> {
-  const pipelineSpec = compact({
-    pipeline_id:
-      resolved.reference && !resolved.reference.pipeline_version_id
-        ? resolved.reference.pipeline_id
-        : undefined,
-    pipeline_manifest: resolved.manifest,
-    runtime_config: runtime,
-  });
-  return compact({
-    name,
-    description,
-    pipeline_spec: Object.keys(pipelineSpec).length > 0 ? pipelineSpec : undefined,
-    resource_references: v1References({
-      experiment_id: experimentId,
-      pipeline_version_id: resolved.reference?.pipeline_version_id,
-    }),
-    service_account: serviceAccount,
-  });
 }

@@ -2,9 +2,13 @@
  * Conversions between the v1beta1 wire shapes and the v2beta1 shapes the client returns
  * (FACTS §5, §7.4, §14): `id`/`name` → `<kind>_id`/`display_name`, `resource_references` →
  * `namespace`/`experiment_id`/`pipeline_version_reference`, `STORAGESTATE_*` → `AVAILABLE`/`ARCHIVED`,
- * run `status` strings → `state`.
+ * run `status` strings → `state`, v1 pipeline templates → `pipeline_spec`.
  */
+import { parsePipelinePackage } from "../../core/spec.js";
 import { taskDetailsFromWorkflowManifest } from "../../core/tasks.js";
+import { compact } from "../../internal/values.js";
+import type { JsonObject } from "../../types/common.js";
+import type { Pipeline, PipelineVersion } from "../../types/pipelines.js";
 import type {
   Experiment,
   RecurringRun,
@@ -17,7 +21,7 @@ import type {
   V1Run,
   V1RunDetail,
 } from "../../types/runs.js";
-import { specFromTemplate } from "../pipeline-versions.js";
+import type { V1Pipeline, V1PipelineVersion } from "../../types/v1-pipelines.js";
 import { refId } from "../shared.js";
 
 export function storageStateFromV1(s: string | undefined): StorageState | undefined {
@@ -193,4 +197,51 @@ export function v1References(refs: {
     out.push({ key: { type: "PIPELINE", id: refs.pipeline_id }, relationship: "CREATOR" });
   }
   return out.length > 0 ? out : undefined;
+}
+
+/** v1beta1 Pipeline → v2 Pipeline shape. */
+export function pipelineFromV1(p: V1Pipeline): Pipeline {
+  return compact(
+    {
+      pipeline_id: p.id ?? "",
+      name: p.name,
+      display_name: p.name,
+      description: p.description,
+      created_at: p.created_at,
+      namespace: refId(p.resource_references, "NAMESPACE"),
+      error: p.error ? { message: p.error } : undefined,
+    },
+    { empty: true },
+  ) as Pipeline;
+}
+
+/** v1beta1 PipelineVersion → v2 PipelineVersion shape. */
+export function versionFromV1(v: V1PipelineVersion, pipelineId?: string): PipelineVersion {
+  return compact(
+    {
+      pipeline_id: refId(v.resource_references, "PIPELINE") ?? pipelineId ?? "",
+      pipeline_version_id: v.id ?? "",
+      name: v.name,
+      display_name: v.name,
+      description: v.description,
+      created_at: v.created_at,
+      package_url: v.package_url?.pipeline_url ? { pipeline_url: v.package_url.pipeline_url } : undefined,
+      code_source_url: v.code_source_url,
+    },
+    { empty: true },
+  ) as PipelineVersion;
+}
+
+/** Parse a v1 template (YAML) into the `pipeline_spec` shape; undefined when it is not a v2 spec. */
+export function specFromTemplate(template: string | undefined): JsonObject | undefined {
+  if (!template) return undefined;
+  try {
+    const pkg = parsePipelinePackage(template);
+    if (pkg.kind !== "v2") return pkg.pipelineSpec;
+    return pkg.platformSpec
+      ? { pipeline_spec: pkg.pipelineSpec, platform_spec: pkg.platformSpec }
+      : pkg.pipelineSpec;
+  } catch {
+    return undefined;
+  }
 }
