@@ -15,6 +15,7 @@
  */
 import { ApiError, KfpError, NotFoundError } from "../core/errors.js";
 import type { Log } from "./log.js";
+import { isRecord } from "./values.js";
 
 export type ApiVersion = "v2beta1" | "v1beta1" | "v2";
 
@@ -38,6 +39,8 @@ export class ApiVersionFallback extends KfpError {
 /** Whether an error is a 404 for a route the server does not have (not for a missing resource). */
 export function isUnknownRoute(err: unknown): err is NotFoundError {
   if (!(err instanceof NotFoundError)) return false;
+  // The upload and artifact handlers answer `{error_message, error_details}`: the API's own 404.
+  if (isRecord(err.body) && typeof err.body.error_message === "string") return false;
   if (err.grpcCode === undefined) return true;
   return err.grpcCode === 5 && err.shortMessage === "Not Found";
 }
