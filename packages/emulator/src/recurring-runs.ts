@@ -29,7 +29,6 @@ import type { ModuleHost } from "./module.js";
 import { validateRunParameters } from "./params.js";
 import { canAccessJob, canUseReferencedPipeline } from "./resource/access.js";
 import { compileProblem, type ResolvedSource, resolveSource } from "./resource/run-source.js";
-import { ALL_V2 } from "./router.js";
 import {
   checkOneof,
   defaultServiceAccount,
@@ -40,7 +39,8 @@ import {
   runParamsFromBody,
   v1Blocked,
   wrapError,
-} from "./runs.js";
+} from "./resource/runs.js";
+import { ALL_V2 } from "./router.js";
 
 export { RECURRING_RUNS };
 

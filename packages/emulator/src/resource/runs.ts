@@ -20,10 +20,10 @@
  * wait for states without sleeping (`engine.waitFor(runId, predicate)`).
  */
 import { createHash } from "node:crypto";
-import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
-import { JsonCache, listResponseJson, omitZero, timestamp } from "./encode.js";
-import { v1AsIr } from "./engine/simulated.js";
+import { enumOf, mapOf, message, repeated } from "../body.js";
+import type { EmulatorApp, RequestContext } from "../context.js";
+import { JsonCache, listResponseJson, omitZero, timestamp } from "../encode.js";
+import { v1AsIr } from "../engine/simulated.js";
 import {
   ApiError,
   badRequest,
@@ -33,17 +33,17 @@ import {
   invalidInput,
   notFound,
   ServerError,
-} from "./errors.js";
+} from "../errors.js";
 import {
   namespaceOfExperiment,
   replaceNamespace,
   touchExperiment,
   validExperimentNamespacePair,
-} from "./experiments.js";
-import { appendState, artifactContent, GO_ZERO_TIME, workflowNameFor } from "./lifecycle.js";
-import { checkListOptions, type ListSpec, listRows } from "./list.js";
-import { EXPERIMENTS, type ExperimentRecord } from "./model/experiment.js";
-import { getVersionRecord } from "./model/pipeline.js";
+} from "../experiments.js";
+import { appendState, artifactContent, GO_ZERO_TIME, workflowNameFor } from "../lifecycle.js";
+import { checkListOptions, type ListSpec, listRows } from "../list.js";
+import { EXPERIMENTS, type ExperimentRecord } from "../model/experiment.js";
+import { getVersionRecord } from "../model/pipeline.js";
 import {
   RUN_SPECS,
   RUNS,
@@ -55,20 +55,15 @@ import {
   runSpecOf,
   type StateEntry,
   type TaskRow,
-} from "./model/run.js";
-import type { ModuleHost } from "./module.js";
-import { asRecord, validateRunParameters } from "./params.js";
-import { canAccessRun, canUseReferencedPipeline } from "./resource/access.js";
-import {
-  compileProblem,
-  type ResolvedSource,
-  resolveSource,
-  type SourceInput,
-} from "./resource/run-source.js";
-import { ALL_V2, type ApiVersion } from "./router.js";
-import { templateStruct } from "./spec.js";
-import type { Store } from "./store.js";
-import { apiTask, buildRunTasks, type V2Task } from "./v2-tasks.js";
+} from "../model/run.js";
+import type { ModuleHost } from "../module.js";
+import { asRecord, validateRunParameters } from "../params.js";
+import { ALL_V2, type ApiVersion } from "../router.js";
+import { templateStruct } from "../spec.js";
+import type { Store } from "../store.js";
+import { apiTask, buildRunTasks, type V2Task } from "../v2-tasks.js";
+import { canAccessRun, canUseReferencedPipeline } from "./access.js";
+import { compileProblem, type ResolvedSource, resolveSource, type SourceInput } from "./run-source.js";
 
 export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
 

@@ -13,10 +13,10 @@
  * - lists take `resource_reference_key.type` / `.id` and filters with `op`.
  */
 import YAML from "yaml";
-import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { RequestContext } from "./context.js";
-import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
-import { type ApiError, internal, invalidInput, notFound } from "./errors.js";
+import { enumOf, mapOf, message, repeated } from "../body.js";
+import type { RequestContext } from "../context.js";
+import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "../encode.js";
+import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
 import {
   archiveExperiment,
   createExperiment,
@@ -26,13 +26,13 @@ import {
   listExperimentsScoped,
   toApiExperimentV1,
   unarchiveExperiment,
-} from "./experiments.js";
-import { checkListOptions, listRows } from "./list.js";
-import { latestVersion } from "./model/pipeline.js";
-import type { RecurringRunRecord } from "./model/recurring-run.js";
-import { RUNS, type RunRecord, runSpecOf } from "./model/run.js";
-import type { ModuleHost } from "./module.js";
-import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
+} from "../experiments.js";
+import { checkListOptions, listRows } from "../list.js";
+import { latestVersion } from "../model/pipeline.js";
+import type { RecurringRunRecord } from "../model/recurring-run.js";
+import { RUNS, type RunRecord, runSpecOf } from "../model/run.js";
+import type { ModuleHost } from "../module.js";
+import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "../pipelines.js";
 import {
   changeJobMode,
   createJob,
@@ -44,8 +44,8 @@ import {
   toApiTrigger,
   triggerFromBody,
   validateSchedule,
-} from "./recurring-runs.js";
-import { canAccessRun } from "./resource/access.js";
+} from "../recurring-runs.js";
+import { canAccessRun } from "../resource/access.js";
 import {
   archiveRun,
   createRun,
@@ -58,8 +58,8 @@ import {
   unarchiveRun,
   v1Status,
   wrapError,
-} from "./runs.js";
-import type { Store } from "./store.js";
+} from "../resource/runs.js";
+import type { Store } from "../store.js";
 
 const MODEL_TYPE: Record<string, string> = {
   NAMESPACE: "Namespace",
