@@ -5,6 +5,7 @@
  * one line in `MODULES`, and a missing one fails the build, not the start.
  */
 import { randomUUID } from "node:crypto";
+import { register as registerRuns } from "./api/runs.js";
 import { register as registerV1Runs } from "./api/v1-runs.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
 import { register as registerAuthService } from "./auth-service.js";
@@ -21,7 +22,6 @@ import { OutputPool } from "./out-pool.js";
 import { register as registerPipelines } from "./pipelines.js";
 import { register as registerPipelinesV1 } from "./pipelines-v1.js";
 import { register as registerRecurringRuns } from "./recurring-runs.js";
-import { register as registerRuns } from "./resource/runs.js";
 import { Router } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { openStore } from "./storage/open.js";

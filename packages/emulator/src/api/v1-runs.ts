@@ -11,85 +11,48 @@
  * - `GET /runs/{id}` and `POST /runs` answer `{run, pipeline_runtime}`; `pipeline_runtime` carries a
  *   synthetic Argo workflow (JSON) with the simulated node statuses;
  * - lists take `resource_reference_key.type` / `.id` and filters with `op`.
+ *
+ * This module registers all three (v1-experiments.ts, v1-jobs.ts, the shared shapes in v1-shapes.ts)
+ * and holds the runs: their shapes, `toApiRunV1`, the synthetic workflow and `:reportMetrics`.
  */
 import YAML from "yaml";
-import { enumOf, mapOf, message, repeated } from "../body.js";
+import { enumOf, message, repeated } from "../body.js";
 import type { RequestContext } from "../context.js";
-import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "../encode.js";
-import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
-import {
-  archiveExperiment,
-  createExperiment,
-  deleteExperiment,
-  EXPERIMENT_LIST_SPEC,
-  fetchExperiment,
-  listExperimentsScoped,
-  toApiExperimentV1,
-  unarchiveExperiment,
-} from "../experiments.js";
+import { JsonCache, listResponseJson, omitZero, timestamp } from "../encode.js";
+import { type ApiError, internal, invalidInput } from "../errors.js";
 import { checkListOptions, listRows } from "../list.js";
-import { latestVersion } from "../model/pipeline.js";
-import type { RecurringRunRecord } from "../model/recurring-run.js";
-import { RUNS, type RunRecord, runSpecOf } from "../model/run.js";
+import { type RunRecord, runSpecOf } from "../model/run.js";
+import { v1Status } from "../model/run-state.js";
 import type { ModuleHost } from "../module.js";
-import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "../pipelines.js";
-import {
-  changeJobMode,
-  createJob,
-  deleteJob,
-  fetchJob,
-  jobsInScope,
-  RECURRING_RUN_LIST_SPEC,
-  TRIGGER_SHAPE,
-  toApiTrigger,
-  triggerFromBody,
-  validateSchedule,
-} from "../recurring-runs.js";
+import { V1_REFERENCE } from "../pipelines.js";
 import { canAccessRun } from "../resource/access.js";
 import {
   archiveRun,
   createRun,
   deleteRun,
   fetchRun,
-  RUN_LIST_SPEC,
+  recordRunMetric,
+  requireRun,
   retryRun,
   runsInScope,
   terminateRun,
   unarchiveRun,
-  v1Status,
   wrapError,
 } from "../resource/runs.js";
 import type { Store } from "../store.js";
-
-const MODEL_TYPE: Record<string, string> = {
-  NAMESPACE: "Namespace",
-  EXPERIMENT: "Experiment",
-  PIPELINE: "pipeline",
-  PIPELINE_VERSION: "PipelineVersion",
-  JOB: "Job",
-};
-
-const EXPERIMENT_V1 = message("Experiment", {
-  id: "string",
-  name: "string",
-  description: "string",
-  created_at: "timestamp",
-  resource_references: repeated(V1_REFERENCE),
-  storage_state: enumOf("StorageState", [
-    "STORAGESTATE_UNSPECIFIED",
-    "STORAGESTATE_AVAILABLE",
-    "STORAGESTATE_ARCHIVED",
-  ]),
-});
-
-const PIPELINE_SPEC_V1 = message("PipelineSpec", {
-  pipeline_id: "string",
-  pipeline_name: "string",
-  workflow_manifest: "string",
-  pipeline_manifest: "string",
-  parameters: repeated(V1_PARAMETER),
-  runtime_config: message("RuntimeConfig", { parameters: mapOf("value"), pipeline_root: "string" }),
-});
+import { RUN_LIST_SPEC } from "./runs.js";
+import { registerExperiments } from "./v1-experiments.js";
+import { registerJobs } from "./v1-jobs.js";
+import {
+  PIPELINE_SPEC_V1,
+  pipelineSpecInput,
+  type RefInput,
+  ref,
+  refOf,
+  runScopeOf,
+  runtimeConfigV1,
+  v1Parameters,
+} from "./v1-shapes.js";
 
 const RUN_V1 = message("Run", {
   id: "string",
@@ -106,91 +69,6 @@ const RUN_V1 = message("Run", {
   error: "string",
   metrics: repeated("any"),
 });
-
-const JOB_V1 = message("Job", {
-  id: "string",
-  name: "string",
-  description: "string",
-  pipeline_spec: PIPELINE_SPEC_V1,
-  resource_references: repeated(V1_REFERENCE),
-  service_account: "string",
-  max_concurrency: "int64",
-  trigger: TRIGGER_SHAPE,
-  mode: enumOf("Mode", ["UNKNOWN_MODE", "ENABLED", "DISABLED"]),
-  created_at: "timestamp",
-  updated_at: "timestamp",
-  status: "string",
-  error: "string",
-  enabled: "bool",
-  no_catchup: "bool",
-});
-
-interface RefInput {
-  key?: { type?: string; id?: string };
-  relationship?: string;
-}
-
-function refOf(refs: RefInput[] | undefined, type: string, relationship?: string): string {
-  let found = "";
-  for (const r of refs ?? []) {
-    if (r.key?.type !== type) continue;
-    if (relationship && r.relationship !== relationship) continue;
-    found = r.key.id ?? "";
-    // PIPELINE_VERSION takes the last match upstream; the others the first.
-    if (type !== "PIPELINE_VERSION") break;
-  }
-  return found;
-}
-
-function ref(type: string, id: string, relationship: "OWNER" | "CREATOR"): Record<string, unknown> {
-  return { key: omitZero({ type, id }), relationship };
-}
-
-/** `resource_reference_key.type` / `.id` → `validateFilterV1`. */
-function referenceKey(ctx: RequestContext): { type: string; id: string } | undefined {
-  const type = ctx.qEnum("resource_reference_key.type", V1_RESOURCE_TYPES);
-  const id = ctx.q("resource_reference_key.id");
-  if (type === undefined && id === undefined) return undefined;
-  const t = type ?? "UNKNOWN_RESOURCE_TYPE";
-  if (!MODEL_TYPE[t]) {
-    throw invalidInput(`Failed to convert unsupported v1beta1 API resource type ${t}`).wrap(
-      "Unrecognized resource reference type",
-    );
-  }
-  return { type: t, id: id ?? "" };
-}
-
-/** Run and job lists: `resource_reference_key` as a namespace or experiment scope ("" when unset). */
-function runScopeOf(ctx: RequestContext): { namespace: string; experimentId: string } {
-  let key: { type: string; id: string } | undefined;
-  try {
-    key = referenceKey(ctx);
-  } catch (err) {
-    throw (err as ApiError).wrap("Failed to list v1beta1 runs: validating filter failed");
-  }
-  return {
-    namespace: key?.type === "NAMESPACE" ? key.id : "",
-    experimentId: key?.type === "EXPERIMENT" ? key.id : "",
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Runs
-
-function v1Parameters(
-  p: { name: string; value: string }[] | undefined,
-): Record<string, unknown>[] | undefined {
-  if (!p || p.length === 0) return undefined;
-  return p.map((x) => omitZero({ name: x.name, value: x.value }));
-}
-
-function runtimeConfigV1(r: RunRecord | RecurringRunRecord): Record<string, unknown> | undefined {
-  const rc = r.runtime_config;
-  if (!rc) return undefined;
-  const params = rc.parameters && Object.keys(rc.parameters).length > 0 ? rc.parameters : undefined;
-  if (!params && !rc.pipeline_root) return undefined;
-  return omitZero({ parameters: params, pipeline_root: rc.pipeline_root ?? "" });
-}
 
 function manifestText(store: Store, r: RunRecord): { pipeline_manifest: string; workflow_manifest: string } {
   const stored = runSpecOf(store, r.run_id);
@@ -259,8 +137,7 @@ const REPORT_METRICS_BODY = message("ReportRunMetricsRequest", {
 function reportMetrics(ctx: RequestContext): Record<string, unknown> {
   const runId = ctx.param("run_id");
   const body = ctx.readJson(REPORT_METRICS_BODY);
-  const store = ctx.store;
-  if (!store.has(RUNS, runId)) throw notFound("Run %s not found", runId);
+  requireRun(ctx.store, runId);
   const results: Record<string, unknown>[] = [];
   for (const raw of (body.metrics ?? []) as Record<string, unknown>[]) {
     const m = {
@@ -286,16 +163,13 @@ function reportMetrics(ctx: RequestContext): Record<string, unknown> {
       result("INVALID_ARGUMENT");
       continue;
     }
-    const rec = store.get<RunRecord>(RUNS, runId);
-    if (!rec) throw notFound("Run", runId).wrap(`Failed to fetch run ${runId}`);
-    if (rec.metrics?.some((x) => x.name === m.name && x.node_id === m.node_id)) {
+    if (!recordRunMetric(ctx.store, runId, m)) {
       result(
         "DUPLICATE_REPORTING",
         `Failed to create a run metric. Same metric has been reported before: ${m.node_id}/${m.name}`,
       );
       continue;
     }
-    store.put(RUNS, runId, { ...rec, metrics: [...(rec.metrics ?? []), m] });
     result("OK");
   }
   return omitZero({ results });
@@ -360,36 +234,6 @@ export function toApiRunDetailV1(store: Store, r: RunRecord): Record<string, unk
   return { run: toApiRunV1(store, r), pipeline_runtime: runtime };
 }
 
-function pipelineSpecInput(body: Record<string, unknown>): {
-  pipeline_id: string;
-  pipeline_name: string;
-  manifest: string;
-  parameters: { name: string; value: string }[];
-  runtime_config?: { parameters?: Record<string, unknown>; pipeline_root?: string };
-} {
-  const ps = (body.pipeline_spec ?? {}) as Record<string, unknown>;
-  const rc = ps.runtime_config as
-    | { parameters?: Record<string, unknown>; pipeline_root?: string }
-    | undefined;
-  return {
-    pipeline_id: String(ps.pipeline_id ?? ""),
-    pipeline_name: String(ps.pipeline_name ?? ""),
-    manifest: String(ps.pipeline_manifest ?? "") || String(ps.workflow_manifest ?? ""),
-    parameters: ((ps.parameters ?? []) as { name?: string; value?: string }[]).map((p) => ({
-      name: p.name ?? "",
-      value: p.value ?? "",
-    })),
-    ...(rc
-      ? {
-          runtime_config: {
-            ...(rc.parameters ? { parameters: rc.parameters } : {}),
-            ...(rc.pipeline_root ? { pipeline_root: rc.pipeline_root } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
 function registerRuns(app: ModuleHost): void {
   const r = app.router;
 
@@ -439,7 +283,7 @@ function registerRuns(app: ModuleHost): void {
     } catch (err) {
       throw wrapError(err, "Failed to list v1beta1 runs");
     }
-    // Rendering a v1 run writes its manifest as YAML: keep the JSON per stored record (runs.ts).
+    // Rendering a v1 run writes its manifest as YAML: keep the JSON per stored record (like run-json.ts).
     const cache = RUN_V1_JSON.variant("v1beta1");
     ctx.sendJson(
       200,
@@ -480,203 +324,6 @@ function registerRuns(app: ModuleHost): void {
 
   r.post("v1beta1", "/runs/{run_id}/retry", (ctx) => {
     retryRun(ctx, ctx.param("run_id"), "Failed to retry a run");
-    return {};
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Experiments
-
-function registerExperiments(app: ModuleHost): void {
-  const r = app.router;
-
-  r.post("v1beta1", "/experiments", (ctx) => {
-    const body = ctx.readJson(EXPERIMENT_V1);
-    const rec = createExperiment(
-      ctx,
-      {
-        name: String(body.name ?? ""),
-        description: String(body.description ?? ""),
-        namespace: refOf(body.resource_references as RefInput[] | undefined, "NAMESPACE"),
-      },
-      "v1beta1",
-    );
-    return toApiExperimentV1(rec);
-  });
-
-  r.get("v1beta1", "/experiments", (ctx) => {
-    const q = ctx.listQuery();
-    let key: { type: string; id: string } | undefined;
-    try {
-      key = referenceKey(ctx);
-    } catch (err) {
-      throw (err as ApiError).wrap("Validating v1beta1 filter failed");
-    }
-    let namespace = "";
-    if (key) {
-      if (key.type !== "NAMESPACE") {
-        throw invalidInput(
-          `Failed to list v1beta1 experiment due to invalid resource reference key. It must be of type 'Namespace' and contain an existing or empty namespace, but you provided ${key.id} of type ${MODEL_TYPE[key.type]}`,
-        );
-      }
-      namespace = key.id;
-    }
-    const listOpts = checkListOptions(q, EXPERIMENT_LIST_SPEC, "v1beta1", "Failed to create list options");
-    const rows = listExperimentsScoped(ctx, namespace, "List v1beta1 experiments failed");
-    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, "v1beta1", listOpts);
-    return listResponse(
-      "experiments",
-      page.items.map(toApiExperimentV1),
-      page.total_size,
-      page.next_page_token,
-    );
-  });
-
-  r.get("v1beta1", "/experiments/{id}", (ctx) =>
-    toApiExperimentV1(fetchExperiment(ctx, ctx.param("id"), "Failed to fetch v1beta1 experiment")),
-  );
-
-  r.delete("v1beta1", "/experiments/{id}", (ctx) => {
-    deleteExperiment(ctx, ctx.param("id"), "Failed to delete v1beta1 experiment");
-    return {};
-  });
-
-  r.post("v1beta1", "/experiments/{id}:archive", (ctx) => {
-    archiveExperiment(ctx, ctx.param("id"), "Failed to archive v1beta1 experiment");
-    return {};
-  });
-
-  r.post("v1beta1", "/experiments/{id}:unarchive", (ctx) => {
-    unarchiveExperiment(ctx, ctx.param("id"), "Failed to unarchive v1beta1 experiment");
-    return {};
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Jobs
-
-export function toApiJobV1(j: RecurringRunRecord): Record<string, unknown> {
-  const refs: Record<string, unknown>[] = [];
-  if (j.namespace) refs.push(ref("NAMESPACE", j.namespace, "OWNER"));
-  if (j.experiment_id) refs.push(ref("EXPERIMENT", j.experiment_id, "OWNER"));
-  if (j.pipeline_id) refs.push(ref("PIPELINE", j.pipeline_id, "CREATOR"));
-  if (j.pipeline_version_id) refs.push(ref("PIPELINE_VERSION", j.pipeline_version_id, "CREATOR"));
-  const trigger = toApiTrigger(j.trigger);
-  const params = v1Parameters(j.v1_parameters);
-  let manifest = { pipeline_manifest: "", workflow_manifest: "" };
-  if (j.pipeline_version_id === "" && j.inline_spec) {
-    manifest = { pipeline_manifest: YAML.stringify(j.inline_spec, { lineWidth: 0 }), workflow_manifest: "" };
-  }
-  return omitZero({
-    id: j.recurring_run_id,
-    name: j.display_name,
-    description: j.description,
-    pipeline_spec: omitZero({
-      pipeline_id: j.pipeline_id,
-      pipeline_name: j.pipeline_name,
-      workflow_manifest: manifest.workflow_manifest,
-      pipeline_manifest: manifest.pipeline_manifest,
-      parameters: params,
-      runtime_config: params ? undefined : runtimeConfigV1(j),
-    }),
-    resource_references: refs,
-    service_account: j.service_account,
-    max_concurrency: int64(j.max_concurrency),
-    trigger: Object.keys(trigger).length > 0 ? trigger : undefined,
-    created_at: timestamp(j.created_at),
-    updated_at: timestamp(j.updated_at),
-    status: j.enabled ? "ENABLED" : "DISABLED",
-    enabled: j.enabled,
-    no_catchup: j.no_catchup,
-  });
-}
-
-function registerJobs(app: ModuleHost): void {
-  const r = app.router;
-
-  r.post("v1beta1", "/jobs", (ctx) => {
-    const body = ctx.readJson(JOB_V1);
-    const refs = body.resource_references as RefInput[] | undefined;
-    const ps = pipelineSpecInput(body);
-    const conv = "Failed to create a recurring run due to conversion error";
-    const name = String(body.name ?? "") || ps.pipeline_name;
-    if (name === "") {
-      throw internal(
-        "Failed to convert a v1beta1 API recurring run to its internal representation",
-        invalidInput("Job name cannot be empty"),
-      ).wrap(conv);
-    }
-    const trigger = triggerFromBody(body.trigger as Record<string, unknown> | undefined);
-    const maxConcurrency = Number(body.max_concurrency ?? 0);
-    try {
-      validateSchedule(maxConcurrency, trigger);
-    } catch (err) {
-      throw (err as ApiError).wrap(conv);
-    }
-    const pipelineId = ps.pipeline_id || refOf(refs, "PIPELINE");
-    let versionId = refOf(refs, "PIPELINE_VERSION", "CREATOR");
-    if (pipelineId !== "" && ps.manifest === "" && versionId === "") {
-      const latest = latestVersion(ctx.store, pipelineId);
-      if (!latest) {
-        throw notFound("Pipeline", pipelineId)
-          .wrap("Failed to get the latest pipeline version as pipeline was not found")
-          .wrap(`Failed to fetch a pipeline version from pipeline ${pipelineId}`);
-      }
-      versionId = latest.pipeline_version_id;
-    }
-    const rec = createJob(
-      ctx,
-      {
-        display_name: name,
-        description: String(body.description ?? ""),
-        experiment_id: refOf(refs, "EXPERIMENT"),
-        namespace: refOf(refs, "NAMESPACE"),
-        pipeline_id: pipelineId,
-        pipeline_version_id: versionId,
-        pipeline_manifest: ps.manifest,
-        runtime_config: ps.runtime_config,
-        service_account: String(body.service_account ?? ""),
-        max_concurrency: maxConcurrency,
-        trigger,
-        enabled: body.enabled === true || body.mode === "ENABLED",
-        no_catchup: body.no_catchup === true,
-        v1_parameters: ps.parameters.length > 0 ? ps.parameters : undefined,
-      },
-      "Failed to create a recurring run",
-    );
-    return toApiJobV1(rec);
-  });
-
-  r.get("v1beta1", "/jobs", (ctx) => {
-    const q = ctx.listQuery();
-    const { namespace, experimentId } = runScopeOf(ctx);
-    const listOpts = checkListOptions(
-      q,
-      RECURRING_RUN_LIST_SPEC,
-      "v1beta1",
-      "Failed to list jobs due to error parsing the listing options",
-    );
-    const rows = jobsInScope(ctx, namespace, experimentId, "Failed to list jobs");
-    const page = listRows(rows, q, RECURRING_RUN_LIST_SPEC, "v1beta1", listOpts);
-    return listResponse("jobs", page.items.map(toApiJobV1), page.total_size, page.next_page_token);
-  });
-
-  r.get("v1beta1", "/jobs/{id}", (ctx) =>
-    toApiJobV1(fetchJob(ctx, ctx.param("id"), "Failed to fetch a v1beta1 recurring run")),
-  );
-
-  r.delete("v1beta1", "/jobs/{id}", (ctx) => {
-    deleteJob(ctx, ctx.param("id"), "Failed to disable a recurring run");
-    return {};
-  });
-
-  r.post("v1beta1", "/jobs/{id}/enable", (ctx) => {
-    changeJobMode(ctx, ctx.param("id"), true, "Failed to enable a v1beta1 recurring run");
-    return {};
-  });
-
-  r.post("v1beta1", "/jobs/{id}/disable", (ctx) => {
-    changeJobMode(ctx, ctx.param("id"), false, "Failed to disable a v1beta1 recurring run");
     return {};
   });
 }
