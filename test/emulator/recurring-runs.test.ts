@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
-import { recurringRunRunId, uuidV5 } from "../../packages/emulator/src/runs.js";
+import { recurringRunRunId, uuidV5 } from "../../packages/emulator/src/resource/runs.js";
 import { nextResourceName, nextScheduledEpoch } from "../../packages/emulator/src/scheduler.js";
 import { hasShared } from "./helpers/shared.js";
 import {

@@ -7,9 +7,9 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { v2TasksOf } from "../../packages/emulator/src/api/run-json.js";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
-import { v2TasksOf } from "../../packages/emulator/src/runs.js";
 import { specAvailable, swaggers } from "../contract/swagger.js";
 import { call, type Reply } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";

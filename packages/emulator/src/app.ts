@@ -5,6 +5,8 @@
  * one line in `MODULES`, and a missing one fails the build, not the start.
  */
 import { randomUUID } from "node:crypto";
+import { register as registerRuns } from "./api/runs.js";
+import { register as registerV1Runs } from "./api/v1-runs.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
 import { register as registerAuthService } from "./auth-service.js";
 import type { EmulatorConfig, EmulatorLogger } from "./context.js";
@@ -21,11 +23,9 @@ import { register as registerPipelines } from "./pipelines.js";
 import { register as registerPipelinesV1 } from "./pipelines-v1.js";
 import { register as registerRecurringRuns } from "./recurring-runs.js";
 import { Router } from "./router.js";
-import { register as registerRuns } from "./runs.js";
 import { Scheduler } from "./scheduler.js";
 import { openStore } from "./storage/open.js";
 import type { Store } from "./store.js";
-import { register as registerV1Runs } from "./v1-runs.js";
 import { register as registerV2Tasks } from "./v2-task-routes.js";
 
 /** The API modules, registered in this order (routes of earlier modules match first). */

@@ -15,6 +15,7 @@
  * responses carry `"namespace": "kubeflow"`.
  */
 import { createHash } from "node:crypto";
+import { checkOneof, PVR_SHAPE, RUNTIME_CONFIG_SHAPE, runParamsFromBody } from "./api/runs.js";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { RequestContext } from "./context.js";
 import { cronError } from "./cron.js";
@@ -29,18 +30,8 @@ import type { ModuleHost } from "./module.js";
 import { validateRunParameters } from "./params.js";
 import { canAccessJob, canUseReferencedPipeline } from "./resource/access.js";
 import { compileProblem, type ResolvedSource, resolveSource } from "./resource/run-source.js";
+import { defaultServiceAccount, PlainError, podNamespace, v1Blocked, wrapError } from "./resource/runs.js";
 import { ALL_V2 } from "./router.js";
-import {
-  checkOneof,
-  defaultServiceAccount,
-  PlainError,
-  PVR_SHAPE,
-  podNamespace,
-  RUNTIME_CONFIG_SHAPE,
-  runParamsFromBody,
-  v1Blocked,
-  wrapError,
-} from "./runs.js";
 
 export { RECURRING_RUNS };
 

@@ -19,7 +19,7 @@ import type { RecurringRunScheduler } from "./engine/engine.js";
 import { fnv32a } from "./lifecycle.js";
 import { RECURRING_RUNS, type RecurringRunRecord } from "./model/recurring-run.js";
 import { RUNS, type RunRecord } from "./model/run.js";
-import { createRunCore } from "./runs.js";
+import { createRunCore } from "./resource/runs.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
 /** Submissions per evaluation before yielding to the event loop (catch-up of many missed fires). */

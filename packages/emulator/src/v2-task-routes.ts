@@ -1,3 +1,4 @@
+import { v2TasksOf } from "./api/run-json.js";
 import type { RequestContext } from "./context.js";
 import { listResponse } from "./encode.js";
 import { ApiError, GrpcCode, invalidInput, notFound } from "./errors.js";
@@ -5,7 +6,6 @@ import { checkListOptions, listRows } from "./list.js";
 import { RUNS, type RunRecord } from "./model/run.js";
 import type { ModuleHost } from "./module.js";
 import { canAccessRun } from "./resource/access.js";
-import { v2TasksOf } from "./runs.js";
 import { apiTask, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
 
 function tasksOfRunId(ctx: RequestContext, runId: string): V2Task[] {

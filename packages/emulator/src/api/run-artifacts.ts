@@ -1,0 +1,83 @@
+/**
+ * The plain (non-gateway) run readers (FACTS.md §11): a node's artifact
+ * (`/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read`) and its log (`ReadRunLogV1`).
+ * Both answer in upstream's own error body `{error_message, error_details}`.
+ */
+import type { RequestContext } from "../context.js";
+import type { ApiError } from "../errors.js";
+import { artifactContent } from "../lifecycle.js";
+import { RUNS, type RunRecord } from "../model/run.js";
+import { canAccessRun } from "../resource/access.js";
+
+function writeArtifactError(ctx: RequestContext, status: number, message: string, details?: string): void {
+  const esc = (s: string) =>
+    JSON.stringify(s).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+  const body = `{"error_message":${esc(message)},"error_details":${esc(details ?? message)}}`;
+  // The handler calls WriteHeader before setting Content-Type, so Go sniffs the JSON as text.
+  ctx.sendRaw(status, body, "text/plain; charset=utf-8");
+}
+
+/**
+ * `ReadRunLogV1` (`/apis/v1alpha1/runs/{run_id}/nodes/{node_id}/log`, and `/apis/v2/.../log` on the
+ * newer server): the node's log as text. Upstream writes the 200 status before reading the log, so
+ * failures arrive as HTTP 200 with a JSON `{error_message, error_details}` body; there is no
+ * authorization check. `node_id` is the pod (node) id shown in `child_tasks`.
+ */
+export function readLog(ctx: RequestContext): void {
+  const runId = ctx.param("run_id");
+  const nodeId = ctx.param("node_id");
+  const fail = (message: string) => {
+    const esc = (x: string) =>
+      JSON.stringify(x).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+    ctx.sendRaw(
+      200,
+      `{"error_message":${esc(message)},"error_details":${esc(`${message}\n${STACK}`)}}`,
+      "text/plain; charset=utf-8",
+    );
+  };
+  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  if (!rec) {
+    fail(
+      `BadRequestError: Failed to read logs for run ${runId} due to run fetching error: Failed to fetch run ${runId}: ResourceNotFoundError: Run ${runId} not found`,
+    );
+    return;
+  }
+  const row = rec.tasks.find((t) => t.pod_name === nodeId);
+  if (row?.node_type !== "Pod") {
+    fail(
+      `BadRequestError: Failed to read logs for run ${runId}: InternalServerError: Failed to read logs from pod ${nodeId} due to error opening log stream: pods "${nodeId}" not found`,
+    );
+    return;
+  }
+  ctx.sendRaw(200, artifactContent(runId, row!, "main-logs"), "text/plain; charset=utf-8", {
+    "cache-control": "no-cache, private",
+  });
+}
+
+export function readArtifact(ctx: RequestContext): void {
+  const runId = ctx.param("run_id");
+  const nodeId = ctx.param("node_id");
+  const name = ctx.param("artifact_name");
+  try {
+    canAccessRun(ctx, runId, "", "readArtifact");
+  } catch (err) {
+    const e = (err as ApiError).wrap("Failed to authorize the request");
+    writeArtifactError(ctx, 403, e.message, `${e.message}\n${STACK}`);
+    return;
+  }
+  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  const row = rec?.tasks.find((t) => t.pod_name === nodeId);
+  if (!rec || !row?.artifacts?.includes(name)) {
+    writeArtifactError(ctx, 404, "artifact not found: <nil>");
+    return;
+  }
+  const data = artifactContent(runId, row, name).toString("base64");
+  ctx.sendRaw(200, `{"data":"${data}"}`, "application/json", { "cache-control": "no-cache, private" });
+}
+
+const STACK = [
+  "github.com/kubeflow/pipelines/backend/src/common/util.Wrap",
+  "\t/go/src/github.com/kubeflow/pipelines/backend/src/common/util/error.go",
+  "github.com/kubeflow/pipelines/backend/src/apiserver/server.(*RunArtifactServer).ReadArtifact",
+  "\t/go/src/github.com/kubeflow/pipelines/backend/src/apiserver/server/run_artifact_server.go",
+].join("\n");
