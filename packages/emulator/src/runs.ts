@@ -23,7 +23,9 @@ import { createHash } from "node:crypto";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { EmulatorApp, RequestContext } from "./context.js";
 import { JsonCache, listResponseJson, omitZero, timestamp } from "./encode.js";
+import { appendState, artifactContent, GO_ZERO_TIME } from "./engine/report.js";
 import { v1AsIr } from "./engine/simulated.js";
+import { workflowNameFor } from "./engine/workflow.js";
 import {
   ApiError,
   badRequest,
@@ -40,7 +42,6 @@ import {
   touchExperiment,
   validExperimentNamespacePair,
 } from "./experiments.js";
-import { appendState, artifactContent, GO_ZERO_TIME, workflowNameFor } from "./lifecycle.js";
 import { checkListOptions, type ListSpec, listRows } from "./list.js";
 import { EXPERIMENTS, type ExperimentRecord } from "./model/experiment.js";
 import { getVersionRecord } from "./model/pipeline.js";

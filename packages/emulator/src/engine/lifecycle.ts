@@ -14,104 +14,21 @@
  *
  * A `Simulation` advances in ticks (one Argo reconciliation + one persistence-agent report per tick):
  * Pods go Pending → Running → Succeeded/Failed, DAGs finish when all their tasks (and hooks) have.
- * `toTaskDetails`/`mergeReport` turn reports into `run_details.task_details` rows with stable ids and
- * state histories appended on change only (report_server.go + task_store.go semantics).
+ * report.ts turns the reports into run state and `run_details.task_details` rows; workflow.ts has the
+ * report's shape and Argo's names; lifecycle-options.ts the tunables.
  *
  * Pure except for timers, which come from an injectable `Timers` and are unref'd by default.
  */
-import { createHash } from "node:crypto";
-import type { NodeType, RuntimeState, StateEntry, TaskRow, WorkflowPhase } from "./model/run.js";
-import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";
-
-export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Omitted";
-
-/** Tunables of the simulated lifecycle (server option `lifecycle`). */
-export interface LifecycleOptions {
-  /** Milliseconds between ticks (one reconciliation + report each). Default 5. */
-  tickMs?: number;
-  /** Ticks a Pod stays Running before it finishes. Default 1. */
-  podTicks?: number;
-  /** Ticks before the first report (the run stays PENDING). Default 1. */
-  startTicks?: number;
-  /** Task keys whose executor (or importer) pod fails. */
-  failTasks?: string[];
-  /** Share of runs (0..1) in which one randomly chosen container task fails. */
-  failRate?: number;
-  /** Seed of the RNG used by `failRate`. Default 1. */
-  seed?: number;
-  /** Also fail the configured tasks again after a retry (default: only the first attempt fails). */
-  failOnRetry?: boolean;
-  /** Task keys whose `triggerPolicy.condition` evaluates to false (others are true). */
-  falseConditions?: string[];
-  /** Iterations of a loop whose items cannot be resolved before run time (task outputs). Default 2. */
-  loopCount?: number;
-}
-
-export interface ResolvedLifecycleOptions {
-  tickMs: number;
-  podTicks: number;
-  startTicks: number;
-  failTasks: ReadonlySet<string>;
-  failRate: number;
-  seed: number;
-  failOnRetry: boolean;
-  falseConditions: ReadonlySet<string>;
-  loopCount: number;
-}
-
-export function resolveLifecycleOptions(o: LifecycleOptions = {}): ResolvedLifecycleOptions {
-  const num = (v: unknown, d: number, min: number) =>
-    typeof v === "number" && Number.isFinite(v) && v >= min ? v : d;
-  const keys = (v: unknown): Set<string> =>
-    new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-  return {
-    tickMs: num(o.tickMs, 5, 0),
-    podTicks: Math.floor(num(o.podTicks, 1, 1)),
-    startTicks: Math.floor(num(o.startTicks, 1, 1)),
-    failTasks: keys(o.failTasks),
-    failRate: Math.min(1, num(o.failRate, 0, 0)),
-    seed: Math.floor(num(o.seed, 1, Number.NEGATIVE_INFINITY)),
-    failOnRetry: o.failOnRetry === true,
-    falseConditions: keys(o.falseConditions),
-    loopCount: Math.floor(num(o.loopCount, 2, 0)),
-  };
-}
-
-/** mulberry32: a small seeded PRNG for failure injection. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One Argo node as reported (the fields the API server reads). */
-export interface NodeStatus {
-  id: string;
-  displayName: string;
-  type: NodeType;
-  phase: NodePhase;
-  startedAt: number;
-  finishedAt: number;
-  children: string[];
-  /** KFP task key the node belongs to (not reported by the real server). */
-  taskKey?: string;
-  /** Artifact names readable through the artifact endpoint once the node finished. */
-  artifacts?: string[];
-}
-
-export interface WorkflowReport {
-  workflowName: string;
-  phase: WorkflowPhase;
-  /** `activeDeadlineSeconds=0` and not finished → the server maps it to CANCELING. */
-  terminating: boolean;
-  finishedAt: number;
-  nodes: NodeStatus[];
-}
+import type { NodeType, WorkflowPhase } from "../model/run.js";
+import { asRecord, field, loopList, loopSource, taskInputScope } from "../params.js";
+import type { ResolvedLifecycleOptions } from "./lifecycle-options.js";
+import {
+  argoNodeId,
+  type NodePhase,
+  type NodeStatus,
+  type WorkflowReport,
+  workflowNameFor,
+} from "./workflow.js";
 
 /** Timer source (injectable for tests). */
 export interface Timers {
@@ -215,32 +132,6 @@ const FINAL: ReadonlySet<NodePhase> = new Set(["Succeeded", "Failed", "Skipped",
 
 function isFinal(p: NodePhase | undefined): boolean {
   return p !== undefined && FINAL.has(p);
-}
-
-/** 32-bit FNV-1a of the UTF-8 bytes (Argo node ids, ScheduledWorkflow run names). */
-export function fnv32a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, "utf8")) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-const K8S_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
-/** `<pipelineInfo.name>-xxxxx` with a k8s-style suffix derived from the run id (deterministic). */
-export function workflowNameFor(spec: Record<string, unknown>, runId: string): string {
-  const name = String(field(field(spec, "pipelineInfo"), "name") ?? "pipeline");
-  const digest = createHash("sha1").update(runId).digest();
-  let suffix = "";
-  for (let i = 0; i < 5; i++) suffix += K8S_ALPHABET[digest[i]! % K8S_ALPHABET.length];
-  return `${name}-${suffix}`;
-}
-
-/** Argo `NodeID(name)`: the workflow name for the entrypoint, else `<wf>-<fnv32a(name)>`. */
-export function argoNodeId(workflowName: string, nodeName: string): string {
-  return nodeName === workflowName ? workflowName : `${workflowName}-${fnv32a(nodeName)}`;
 }
 
 export class Simulation {
@@ -840,96 +731,4 @@ export class Simulation {
     };
     visit(this.top);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reports → run state and task_details (report_server.go, task_store.go)
-
-/** Go zero time as unix seconds (`time.Time{}.Unix()`), shown as `0001-01-01T00:00:00Z`. */
-export const GO_ZERO_TIME = -62135596800;
-
-/** `model.RuntimeState(node.Phase).ToV2()`. */
-export function nodePhaseToState(p: NodePhase): RuntimeState {
-  switch (p) {
-    case "Pending":
-      return "PENDING";
-    case "Running":
-      return "RUNNING";
-    case "Succeeded":
-      return "SUCCEEDED";
-    case "Skipped":
-      return "SKIPPED";
-    case "Failed":
-      return "FAILED";
-    default:
-      return "RUNTIME_STATE_UNSPECIFIED";
-  }
-}
-
-/** The run state the server derives from a workflow report. */
-export function workflowState(report: WorkflowReport): RuntimeState {
-  if (report.terminating) return "CANCELING";
-  switch (report.phase) {
-    case "Running":
-      return "RUNNING";
-    case "Succeeded":
-      return "SUCCEEDED";
-    case "Failed":
-      return "FAILED";
-  }
-}
-
-/** Append `state` to a history only when it differs from the last entry. */
-export function appendState(history: StateEntry[], state: RuntimeState, now: number): StateEntry[] {
-  const last = history[history.length - 1];
-  if (last && last.state === state) return history;
-  return [...history, { update_time: now, state }];
-}
-
-/**
- * Upsert the report's nodes into the stored rows (matched by node id): new rows get a fresh id and
- * the workflow creation time; every row's history gets the current state appended on change. Rows of
- * nodes missing from the report (removed by a retry) are kept unchanged.
- */
-export function mergeReport(
-  rows: readonly TaskRow[],
-  report: WorkflowReport,
-  createdAt: number,
-  now: number,
-  newId: () => string,
-): TaskRow[] {
-  const byPod = new Map(rows.map((r) => [r.pod_name, r]));
-  const out = [...rows];
-  for (const n of report.nodes) {
-    const state = nodePhaseToState(n.phase);
-    const prev = byPod.get(n.id);
-    const row: TaskRow = {
-      task_id: prev?.task_id ?? newId(),
-      pod_name: n.id,
-      display_name: n.displayName,
-      create_time: createdAt,
-      start_time: n.startedAt || GO_ZERO_TIME,
-      end_time: n.finishedAt || GO_ZERO_TIME,
-      state,
-      state_history: appendState(prev?.state_history ?? [], state, now),
-      child_tasks: n.children,
-      node_type: n.type,
-      ...(n.taskKey !== undefined ? { task_key: n.taskKey } : {}),
-      ...(n.artifacts ? { artifacts: n.artifacts } : {}),
-    };
-    if (prev) out[out.indexOf(prev)] = row;
-    else out.push(row);
-    byPod.set(n.id, row);
-  }
-  return out;
-}
-
-/** Deterministic artifact bytes for a finished node. */
-export function artifactContent(runId: string, row: TaskRow, artifactName: string): Buffer {
-  if (artifactName === "main-logs") {
-    return Buffer.from(
-      `time="emulated" level=info msg="${row.display_name} (${row.task_key ?? "system"}) of run ${runId}: ${row.state.toLowerCase()}"\n`,
-    );
-  }
-  return Buffer.from(`${row.task_key ?? row.display_name}/${artifactName} of run ${runId}\n`);
 }
