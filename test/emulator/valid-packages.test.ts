@@ -16,7 +16,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
-import { parseTemplate, readPipelineFile } from "../../packages/emulator/src/spec.js";
+import { parseTemplate, readPipelineFile } from "../../packages/emulator/src/template/template.js";
 import { call, upload } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
 import { waitFinished } from "./runs-fixtures.js";

@@ -39,6 +39,7 @@ import {
 import type { ModuleHost } from "./module.js";
 import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
+import type { Store } from "./store.js";
 import {
   parseTemplate,
   readPipelineFile,
@@ -46,8 +47,7 @@ import {
   templateStruct,
   templateYaml,
   validatePipelineName,
-} from "./spec.js";
-import type { Store } from "./store.js";
+} from "./template/template.js";
 
 /** The stored spec as a Struct, as the API returns it. */
 export function versionSpecStruct(v: PipelineVersionRecord): Record<string, unknown> {

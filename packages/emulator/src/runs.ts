@@ -67,8 +67,8 @@ import {
   type SourceInput,
 } from "./resource/run-source.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
-import { templateStruct } from "./spec.js";
 import type { Store } from "./store.js";
+import { templateStruct } from "./template/template.js";
 import { apiTask, buildRunTasks, type V2Task } from "./v2-tasks.js";
 
 export const DEFAULT_SERVICE_ACCOUNT = "pipeline-runner";
