@@ -10,11 +10,8 @@ import YAML from "yaml";
 import { cronError } from "../../packages/emulator/src/cron.js";
 import { ApiError } from "../../packages/emulator/src/errors.js";
 import { validateRunParameters } from "../../packages/emulator/src/params.js";
-import {
-  parseTemplate,
-  readPipelineFile,
-  validatePipelineName,
-} from "../../packages/emulator/src/template/template.js";
+import { readPipelineFile } from "../../packages/emulator/src/template/package-file.js";
+import { parseTemplate, validatePipelineName } from "../../packages/emulator/src/template/template.js";
 import { findParameterProblems, runParameterDefinitions } from "../../packages/kfp-ts/src/core/params.js";
 import { checkCron } from "../../packages/kfp-ts/src/core/schedule.js";
 import { checkPackageBytes, SpecValidationError } from "../../packages/kfp-ts/src/core/spec.js";

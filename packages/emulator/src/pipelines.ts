@@ -40,9 +40,9 @@ import type { ModuleHost } from "./module.js";
 import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
 import type { Store } from "./store.js";
+import { readPipelineFile } from "./template/package-file.js";
 import {
   parseTemplate,
-  readPipelineFile,
   type Template,
   templateStruct,
   templateYaml,

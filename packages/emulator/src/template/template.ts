@@ -1,126 +1,19 @@
 /**
- * Upload-time handling of pipeline packages, mirroring the real server:
- *
- * - `readPipelineFile` (server/util.go `ReadPipelineFile`): 32 MiB limit, format by file name for
- *   YAML/JSON, by magic bytes for zip and tar.gz, archive member `pipeline.yaml` or else the first
- *   member, which must be a YAML file (FACTS.md §4.1);
- * - `parseTemplate` (template.New / NewV2SpecTemplate / NewArgoTemplate): Argo Workflow documents are
- *   v1 templates; otherwise the YAML stream must contain one document that decodes strictly as a
- *   `PipelineSpec` (protojson: unknown keys, wrong JSON kinds, bad enum names and two members of a
- *   oneof all fail) with `pipelineInfo.name` and `root`; schemaVersion must be 2.1.0; at most one
- *   pipeline and one kubernetes platform document (PIPELINE-SPEC.md §5.1).
+ * `template.New` (template/template.go, v2_template.go, argo_template.go): a pipeline document
+ * classified and validated into a Template. Argo Workflow documents are v1 templates; otherwise the
+ * YAML stream (yaml-docs.ts) must contain one document that decodes strictly as a `PipelineSpec`
+ * (protojson.ts) with `pipelineInfo.name` and `root`; schemaVersion must be 2.1.0; at most one
+ * pipeline and one kubernetes platform document (PIPELINE-SPEC.md §5.1). The file upload itself is
+ * read by package-file.ts.
  *
  * The stored spec is what protojson would re-serialise: lowerCamelCase keys, zero values dropped,
  * enums by name, int64 as strings; Struct contents are untouched.
  */
 import YAML from "yaml";
-import { ArchiveError, readTarGzEntries, readZipEntries } from "../archive.js";
-import { ApiError, GrpcCode, invalidInput } from "../errors.js";
-import { parseBlockYaml } from "../fast-yaml.js";
-import {
-  depthMessage,
-  MAX_NESTING_DEPTH,
-  SizeLimitError,
-  valueDepth,
-  yamlTextDepth,
-} from "../http/limits.js";
+import { invalidInput } from "../errors.js";
 import { decodePipelineSpec, decodePlatformSpec } from "./protojson.js";
-
-export const MAX_FILE_LENGTH = 32 << 20;
-
-/** An invalid input error from template/package handling: external message + internal chain. */
-function specError(external: string, cause = "pipeline spec is invalid"): ApiError {
-  return new ApiError(GrpcCode.InvalidArgument, external, `InvalidInputError: ${external}: ${cause}`);
-}
-
-// ── Package files ───────────────────────────────────────────────────────────────────────────────
-
-function isYamlFile(name: string): boolean {
-  return name.endsWith(".yaml") || name.endsWith(".yml");
-}
-
-/**
- * `ReadPipelineFile`: returns the pipeline document bytes or throws an ApiError (code 3) whose
- * internal chain names the reason ("Error read pipeline file: File size too large ...").
- */
-export function readPipelineFile(fileName: string, bytes: Buffer, maxLength = MAX_FILE_LENGTH): Buffer {
-  try {
-    return readPackageBytes(fileName, bytes, maxLength);
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    // A size-limit breach (http/limits.ts) or anything unexpected: a 400 that says what to fix.
-    const msg = err instanceof SizeLimitError ? err.message : "the package could not be read";
-    throw invalidInput(msg).wrap("Error read pipeline file");
-  }
-}
-
-function readPackageBytes(fileName: string, bytes: Buffer, maxLength: number): Buffer {
-  if (bytes.length > maxLength) {
-    throw invalidInput(
-      `File size too large (${bytes.length} bytes). Maximum supported size: ${maxLength}. Consider moving large embedded artifacts or notebooks or Python code into a container image or object store.`,
-    ).wrap("Error read pipeline file");
-  }
-  if (isYamlFile(fileName) || fileName.endsWith(".json")) return bytes;
-  const decompressErr = (e: ApiError) => e.wrap("Error decompress the pipeline file");
-  if (bytes.length > 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    let entries: ReturnType<typeof readZipEntries>;
-    try {
-      entries = readZipEntries(bytes);
-    } catch (err) {
-      throw decompressErr(
-        specError(
-          "Error extracting pipeline from the zip file. Not a valid zip file",
-          (err as Error).message,
-        ),
-      );
-    }
-    if (entries.length < 1) {
-      throw decompressErr(specError("Error extracting pipeline from the zip file. Empty zip file", "<nil>"));
-    }
-    const chosen = entries.find((e) => e.name === "pipeline.yaml") ?? entries[0]!;
-    if (!isYamlFile(chosen.name)) {
-      throw decompressErr(
-        invalidInput(
-          `Error extracting pipeline from the zip file. Expecting a pipeline.yaml file inside the zip. Got: ${chosen.name}`,
-        ),
-      );
-    }
-    try {
-      return chosen.read();
-    } catch (err) {
-      if (err instanceof SizeLimitError) throw err;
-      throw decompressErr(specError("Error reading pipeline YAML from the zip file", (err as Error).message));
-    }
-  }
-  if (bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    let entries: ReturnType<typeof readTarGzEntries>;
-    try {
-      entries = readTarGzEntries(bytes);
-    } catch (err) {
-      if (err instanceof SizeLimitError) throw err;
-      throw decompressErr(
-        specError(
-          "Error extracting pipeline from the tarball file. Not a valid tarball file",
-          err instanceof ArchiveError ? err.message : String(err),
-        ),
-      );
-    }
-    const named = entries.find((e) => e.name === "pipeline.yaml");
-    if (named) return named.read();
-    const first = entries[0]!;
-    if (!isYamlFile(first.name)) {
-      throw decompressErr(
-        invalidInput(
-          `Error extracting pipeline from the tarball file. Expecting a pipeline.yaml file inside the tarball. Got: ${first.name}`,
-        ),
-      );
-    }
-    return first.read();
-  }
-  throw invalidInput("Unexpected pipeline file format. Support .zip, .tar.gz, .json or YAML");
-}
-
-// ── Templates ───────────────────────────────────────────────────────────────────────────────────
+import { specError } from "./spec-error.js";
+import { type YamlDoc, yamlDocs } from "./yaml-docs.js";
 
 export interface V2Template {
   type: "v2";
@@ -145,103 +38,6 @@ export interface V1Template {
 }
 
 export type Template = V1Template | V2Template;
-
-interface YamlDoc {
-  value: unknown;
-  error?: string;
-}
-
-/** Position just after the closing quote of a quoted scalar starting at `start` (the quote), or -1. */
-function closingQuote(line: string, start: number, quote: string): number {
-  for (let i = start; i < line.length; i++) {
-    const c = line[i];
-    if (quote === '"' && c === "\\") {
-      i++;
-      continue;
-    }
-    if (c === quote) {
-      if (quote === "'" && line[i + 1] === "'") {
-        i++;
-        continue;
-      }
-      return i + 1;
-    }
-  }
-  return -1;
-}
-
-/**
- * Go's yaml.v3 (libyaml) accepts multi-line quoted scalars whose continuation lines sit at the
- * column of the enclosing `- ` or key, as the KFP SDK writes them (e.g. long `command` strings);
- * the `yaml` package rejects that as bad indentation. Indenting such continuation lines further
- * does not change the value (leading white space of continuation lines is folded away).
- */
-function indentQuotedContinuations(text: string): string {
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const m = /^(\s*)((?:- )+|(?:- )*[^'"#\s-][^#]*?:\s+)(["'])/.exec(line);
-    if (!m) continue;
-    const quote = m[3]!;
-    const base = m[1]!.length;
-    let pos = closingQuote(line, m[0].length, quote);
-    let j = i;
-    while (pos < 0 && j + 1 < lines.length) {
-      j++;
-      const next = lines[j]!;
-      const indent = next.length - next.trimStart().length;
-      if (next.trim() !== "" && indent <= base) lines[j] = " ".repeat(base + 2 - indent) + next;
-      pos = closingQuote(lines[j]!, 0, quote);
-    }
-    i = j;
-  }
-  return lines.join("\n");
-}
-
-function yamlDocs(text: string): YamlDoc[] {
-  // Nesting is bounded before any parser sees the text (a few KB of brackets would exhaust memory).
-  if (yamlTextDepth(text) > MAX_NESTING_DEPTH)
-    return [{ value: undefined, error: `yaml: ${depthMessage("the document")}` }];
-  const docs = parseYamlDocs(text);
-  for (const d of docs) {
-    if (!d.error && valueDepth(d.value) > MAX_NESTING_DEPTH)
-      return [{ value: undefined, error: `yaml: ${depthMessage("the document")}` }];
-  }
-  return docs;
-}
-
-function parseYamlDocs(text: string): YamlDoc[] {
-  // Compiled pipelines are plain block YAML: the fast parser reads them with the same result, and
-  // gives up (→ the `yaml` package, with its error messages) on anything else.
-  const fast = parseBlockYaml(text);
-  if (fast) return fast.map((value) => ({ value }));
-  const opts = { merge: true, uniqueKeys: true, prettyErrors: false } as const;
-  let docs = YAML.parseAllDocuments(text, opts);
-  if (Array.isArray(docs) && docs.some((d) => d.errors.length > 0)) {
-    const retry = YAML.parseAllDocuments(indentQuotedContinuations(text), opts);
-    if (Array.isArray(retry) && retry.every((d) => d.errors.length === 0)) docs = retry;
-  }
-  const list = Array.isArray(docs) ? docs : [];
-  const out: YamlDoc[] = [];
-  for (const d of list) {
-    if (d.errors.length > 0) {
-      const e = d.errors[0]!;
-      const line = e.linePos?.[0]?.line;
-      const msg = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      out.push({ value: undefined, error: `yaml: ${line !== undefined ? `line ${line}: ` : ""}${msg}` });
-      break;
-    }
-    let value: unknown;
-    try {
-      value = d.toJS({ maxAliasCount: 1000 });
-    } catch (err) {
-      out.push({ value: undefined, error: `yaml: ${(err as Error).message}` });
-      break;
-    }
-    out.push({ value });
-  }
-  return out;
-}
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
