@@ -1,8 +1,8 @@
 /**
  * The fast block-YAML path (src/emulator/fast-yaml.ts) must give exactly what the `yaml` package
- * gives (same options as spec.ts), or give up: on every shared pipeline package, on seeded generated
- * variants around its subset (indentation, quoting, folding, comments, indicators, keys), and on
- * hand-picked cases.
+ * gives (same options as template/yaml-docs.ts), or give up: on every shared pipeline package, on
+ * seeded generated variants around its subset (indentation, quoting, folding, comments, indicators,
+ * keys), and on hand-picked cases.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -12,7 +12,7 @@ import YAML from "yaml";
 import { parseBlockYaml } from "../../packages/emulator/src/fast-yaml.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
 
-/** What spec.ts would get from the `yaml` package: the documents' values, or "error". */
+/** What template/yaml-docs.ts would get from the `yaml` package: the documents' values, or "error". */
 function viaLibrary(text: string): unknown[] | "error" {
   const docs = YAML.parseAllDocuments(text, { merge: true, uniqueKeys: true, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];

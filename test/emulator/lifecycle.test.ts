@@ -1,5 +1,5 @@
 /**
- * The simulated run lifecycle (src/emulator/lifecycle.ts) on real compiled pipelines: node structure
+ * The simulated run lifecycle (emulator engine/lifecycle.ts) on real compiled pipelines: node structure
  * per PIPELINE-SPEC.md §4.3, dependency order, loops, conditions, exit handlers, failure injection,
  * terminate and retry. Simulations are driven tick by tick (`step()`), never by sleeping.
  */
@@ -7,16 +7,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { Simulation, type Timers } from "../../packages/emulator/src/engine/lifecycle.js";
 import {
-  argoNodeId,
   type LifecycleOptions,
-  mergeReport,
   resolveLifecycleOptions,
-  Simulation,
-  type Timers,
-  type WorkflowReport,
-  workflowState,
-} from "../../packages/emulator/src/lifecycle.js";
+} from "../../packages/emulator/src/engine/lifecycle-options.js";
+import { mergeReport, workflowState } from "../../packages/emulator/src/engine/report.js";
+import { argoNodeId, type WorkflowReport } from "../../packages/emulator/src/engine/workflow.js";
 import type { TaskRow } from "../../packages/emulator/src/model/run.js";
 import { hasShared, sharedPipelines } from "./helpers/shared.js";
 

@@ -21,8 +21,8 @@ import {
   MIN_POOLED_BYTES,
   OutputPool,
 } from "../../packages/emulator/src/out-pool.js";
-import { parseTemplate } from "../../packages/emulator/src/spec.js";
 import { MemoryStore } from "../../packages/emulator/src/store.js";
+import { parseTemplate } from "../../packages/emulator/src/template/template.js";
 import { call, MINIMAL_SPEC, multipart, upload } from "./helpers/http.js";
 import { waitFinished } from "./runs-fixtures.js";
 

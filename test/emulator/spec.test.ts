@@ -3,7 +3,9 @@ import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { ApiError } from "../../packages/emulator/src/errors.js";
-import { parseTemplate, pipelineSpecProblem, readPipelineFile } from "../../packages/emulator/src/spec.js";
+import { readPipelineFile } from "../../packages/emulator/src/template/package-file.js";
+import { pipelineSpecProblem } from "../../packages/emulator/src/template/protojson.js";
+import { parseTemplate } from "../../packages/emulator/src/template/template.js";
 import { writeTarGz, writeZip } from "./helpers/archive-writer.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
 

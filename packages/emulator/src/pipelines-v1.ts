@@ -34,7 +34,7 @@ import {
   V1_VERSION_SHAPE,
 } from "./pipelines.js";
 import { canAccessPipeline, canAccessPipelineVersion } from "./resource/access.js";
-import { templateYaml } from "./spec.js";
+import { templateYaml } from "./template/template.js";
 
 // ── v1beta1 handlers ────────────────────────────────────────────────────────────────────────────
 

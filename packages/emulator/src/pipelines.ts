@@ -39,15 +39,15 @@ import {
 import type { ModuleHost } from "./module.js";
 import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
 import { ALL_V2, type ApiVersion } from "./router.js";
+import type { Store } from "./store.js";
+import { readPipelineFile } from "./template/package-file.js";
 import {
   parseTemplate,
-  readPipelineFile,
   type Template,
   templateStruct,
   templateYaml,
   validatePipelineName,
-} from "./spec.js";
-import type { Store } from "./store.js";
+} from "./template/template.js";
 
 /** The stored spec as a Struct, as the API returns it. */
 export function versionSpecStruct(v: PipelineVersionRecord): Record<string, unknown> {

@@ -16,7 +16,7 @@
 import type { EmulatorApp } from "./context.js";
 import { parseCron } from "./cron.js";
 import type { RecurringRunScheduler } from "./engine/engine.js";
-import { fnv32a } from "./lifecycle.js";
+import { fnv32a } from "./engine/workflow.js";
 import { RECURRING_RUNS, type RecurringRunRecord } from "./model/recurring-run.js";
 import { RUNS, type RunRecord } from "./model/run.js";
 import { createRunCore } from "./resource/runs.js";

@@ -56,6 +56,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "./app.js";
 import { identify, type MultiUserConfig } from "./auth.js";
 import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
+import type { LifecycleOptions } from "./engine/lifecycle-options.js";
 import {
   ApiError,
   GrpcCode,
@@ -75,7 +76,6 @@ import {
   REQUEST_TIME_BUDGET_MS,
 } from "./http/limits.js";
 import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
-import type { LifecycleOptions } from "./lifecycle.js";
 import type { ApiVersion } from "./router.js";
 import type { Store } from "./store.js";
 

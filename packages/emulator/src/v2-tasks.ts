@@ -21,7 +21,7 @@
  * Pure module: no HTTP, no store.
  */
 import { omitZero, timestamp } from "./encode.js";
-import { argoNodeId } from "./lifecycle.js";
+import { argoNodeId } from "./engine/workflow.js";
 import type { ListSpec } from "./list.js";
 import type { TaskRow } from "./model/run.js";
 import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";

@@ -4,8 +4,8 @@
  * Both answer in upstream's own error body `{error_message, error_details}`.
  */
 import type { RequestContext } from "../context.js";
+import { artifactContent } from "../engine/report.js";
 import type { ApiError } from "../errors.js";
-import { artifactContent } from "../lifecycle.js";
 import { RUNS, type RunRecord } from "../model/run.js";
 import { canAccessRun } from "../resource/access.js";
 

@@ -5,8 +5,8 @@
  * node rows) and the embedded `pipeline_spec` (FACTS.md §S.2). Lists reuse each settled run's JSON.
  */
 import { JsonCache, omitZero, timestamp } from "../encode.js";
+import { GO_ZERO_TIME } from "../engine/report.js";
 import { v1AsIr } from "../engine/simulated.js";
-import { GO_ZERO_TIME } from "../lifecycle.js";
 import { getVersionRecord } from "../model/pipeline.js";
 import {
   type RunRecord,
@@ -18,8 +18,8 @@ import {
 import { asRecord } from "../params.js";
 import { uuidV5 } from "../resource/runs.js";
 import type { ApiVersion } from "../router.js";
-import { templateStruct } from "../spec.js";
 import type { Store } from "../store.js";
+import { templateStruct } from "../template/template.js";
 import { apiTask, buildRunTasks, type V2Task } from "../v2-tasks.js";
 
 function toApiRuntimeConfig(rc: RuntimeConfigRecord | undefined): Record<string, unknown> | undefined {

@@ -8,9 +8,10 @@
  * `:retry` are accepted (and the record updated) by the resource layer before `terminate`/`retry`
  * are called. The scheduler and tests observe runs through `on("run")` and `waitFor`.
  */
-import type { ResolvedLifecycleOptions } from "../lifecycle.js";
+
 import type { RunRecord } from "../model/run.js";
 import type { Store } from "../store.js";
+import type { ResolvedLifecycleOptions } from "./lifecycle-options.js";
 
 /** The emulator services an engine may use. */
 export interface EngineHost {

@@ -4,20 +4,18 @@
  * agent does upstream. One implementation of engine.ts `RunEngine`.
  */
 import { EventEmitter } from "node:events";
-import {
-  appendState,
-  type LifecycleOptions,
-  mergeReport,
-  type ResolvedLifecycleOptions,
-  resolveLifecycleOptions,
-  Simulation,
-  seededRandom,
-  type WorkflowReport,
-  workflowState,
-} from "../lifecycle.js";
 import { RUNS, type RunRecord, runSpecOf } from "../model/run.js";
 import { asRecord } from "../params.js";
 import type { EngineHost, RunEngine } from "./engine.js";
+import { Simulation } from "./lifecycle.js";
+import {
+  type LifecycleOptions,
+  type ResolvedLifecycleOptions,
+  resolveLifecycleOptions,
+  seededRandom,
+} from "./lifecycle-options.js";
+import { appendState, mergeReport, workflowState } from "./report.js";
+import type { WorkflowReport } from "./workflow.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
 

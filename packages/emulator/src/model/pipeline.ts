@@ -1,6 +1,7 @@
 /** Pipeline and pipeline version records (upstream `model/pipeline.go`, `model/pipeline_version.go`). */
-import type { Template } from "../spec.js";
+
 import type { Store } from "../store.js";
+import type { Template } from "../template/template.js";
 
 export const PIPELINES = "pipelines";
 export const PIPELINE_VERSIONS = "pipeline_versions";

@@ -8,7 +8,7 @@ import {
   type PipelineVersionRecord,
 } from "../model/pipeline.js";
 import { asRecord, field } from "../params.js";
-import { parseTemplate, type Template, templateStruct } from "../spec.js";
+import { parseTemplate, type Template, templateStruct } from "../template/template.js";
 
 export interface SourceInput {
   pipeline_spec?: Record<string, unknown> | undefined;

@@ -13,6 +13,8 @@
  */
 import { createHash } from "node:crypto";
 import type { EmulatorApp, RequestContext } from "../context.js";
+import { appendState } from "../engine/report.js";
+import { workflowNameFor } from "../engine/workflow.js";
 import {
   ApiError,
   badRequest,
@@ -28,7 +30,6 @@ import {
   touchExperiment,
   validExperimentNamespacePair,
 } from "../experiments.js";
-import { appendState, workflowNameFor } from "../lifecycle.js";
 import { EXPERIMENTS, type ExperimentRecord } from "../model/experiment.js";
 import {
   RUN_SPECS,
