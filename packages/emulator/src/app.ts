@@ -5,6 +5,8 @@
  * one line in `MODULES`, and a missing one fails the build, not the start.
  */
 import { randomUUID } from "node:crypto";
+import { register as registerPipelines } from "./api/pipelines.js";
+import { register as registerPipelinesV1 } from "./api/pipelines-v1.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
 import { register as registerAuthService } from "./auth-service.js";
 import type { EmulatorConfig, EmulatorLogger } from "./context.js";
@@ -17,8 +19,6 @@ import type { LifecycleOptions } from "./lifecycle.js";
 import type { ExperimentArchiveHooks } from "./model/experiment.js";
 import type { ModuleHost } from "./module.js";
 import { OutputPool } from "./out-pool.js";
-import { register as registerPipelines } from "./pipelines.js";
-import { register as registerPipelinesV1 } from "./pipelines-v1.js";
 import { register as registerRecurringRuns } from "./recurring-runs.js";
 import { Router } from "./router.js";
 import { register as registerRuns } from "./runs.js";

@@ -13,6 +13,7 @@
  * - lists take `resource_reference_key.type` / `.id` and filters with `op`.
  */
 import YAML from "yaml";
+import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./api/pipelines.js";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { RequestContext } from "./context.js";
 import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";
@@ -32,7 +33,6 @@ import { latestVersion } from "./model/pipeline.js";
 import type { RecurringRunRecord } from "./model/recurring-run.js";
 import { RUNS, type RunRecord, runSpecOf } from "./model/run.js";
 import type { ModuleHost } from "./module.js";
-import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./pipelines.js";
 import {
   changeJobMode,
   createJob,

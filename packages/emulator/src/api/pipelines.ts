@@ -9,10 +9,10 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { authorize } from "./auth.js";
-import { enumOf, mapOf, message, repeated } from "./body.js";
-import type { RequestContext } from "./context.js";
-import { listResponse, omitZero, timestamp } from "./encode.js";
+import { authorize } from "../auth.js";
+import { enumOf, mapOf, message, repeated } from "../body.js";
+import type { RequestContext } from "../context.js";
+import { listResponse, omitZero, timestamp } from "../encode.js";
 import {
   ApiError,
   alreadyExists,
@@ -22,10 +22,10 @@ import {
   notFound,
   writePlainTextError,
   writeUploadError,
-} from "./errors.js";
-import { scanJsonText } from "./http/limits.js";
-import { formFile } from "./http/multipart.js";
-import { type ListSpec, listOptions, listRows } from "./list.js";
+} from "../errors.js";
+import { scanJsonText } from "../http/limits.js";
+import { formFile } from "../http/multipart.js";
+import { type ListSpec, listOptions, listRows } from "../list.js";
 import {
   getPipelineRecord,
   getVersionRecord,
@@ -35,10 +35,10 @@ import {
   type PipelineRecord,
   type PipelineVersionRecord,
   versionsOf,
-} from "./model/pipeline.js";
-import type { ModuleHost } from "./module.js";
-import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./resource/access.js";
-import { ALL_V2, type ApiVersion } from "./router.js";
+} from "../model/pipeline.js";
+import type { ModuleHost } from "../module.js";
+import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "../resource/access.js";
+import { ALL_V2, type ApiVersion } from "../router.js";
 import {
   parseTemplate,
   readPipelineFile,
@@ -46,8 +46,8 @@ import {
   templateStruct,
   templateYaml,
   validatePipelineName,
-} from "./spec.js";
-import type { Store } from "./store.js";
+} from "../spec.js";
+import type { Store } from "../store.js";
 
 /** The stored spec as a Struct, as the API returns it. */
 export function versionSpecStruct(v: PipelineVersionRecord): Record<string, unknown> {

@@ -1,14 +1,16 @@
-import type { RequestContext } from "./context.js";
-import { listResponse, omitZero } from "./encode.js";
-import { ApiError, GrpcCode, internal, invalidInput, notFound } from "./errors.js";
-import { listOptions, listRows } from "./list.js";
+import type { RequestContext } from "../context.js";
+import { listResponse, omitZero } from "../encode.js";
+import { ApiError, GrpcCode, internal, invalidInput, notFound } from "../errors.js";
+import { listOptions, listRows } from "../list.js";
 import {
   getVersionRecord,
   latestVersion,
   type PipelineRecord,
   type PipelineVersionRecord,
-} from "./model/pipeline.js";
-import type { ModuleHost } from "./module.js";
+} from "../model/pipeline.js";
+import type { ModuleHost } from "../module.js";
+import { canAccessPipeline, canAccessPipelineVersion } from "../resource/access.js";
+import { templateYaml } from "../spec.js";
 import {
   apiPipelineV1,
   apiPipelineVersionV1,
@@ -33,8 +35,6 @@ import {
   V1_RESOURCE_TYPES,
   V1_VERSION_SHAPE,
 } from "./pipelines.js";
-import { canAccessPipeline, canAccessPipelineVersion } from "./resource/access.js";
-import { templateYaml } from "./spec.js";
 
 // ── v1beta1 handlers ────────────────────────────────────────────────────────────────────────────
 
