@@ -13,7 +13,7 @@
  * - lists take `resource_reference_key.type` / `.id` and filters with `op`.
  */
 import YAML from "yaml";
-import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./api/pipelines.js";
+import { V1_PARAMETER, V1_REFERENCE, V1_RESOURCE_TYPES } from "./api/pipeline-wire.js";
 import { enumOf, mapOf, message, repeated } from "./body.js";
 import type { RequestContext } from "./context.js";
 import { int64, JsonCache, listResponse, listResponseJson, omitZero, timestamp } from "./encode.js";

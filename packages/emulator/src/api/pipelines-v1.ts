@@ -10,12 +10,7 @@ import {
 } from "../model/pipeline.js";
 import type { ModuleHost } from "../module.js";
 import { canAccessPipeline, canAccessPipelineVersion } from "../resource/access.js";
-import { templateYaml } from "../spec.js";
 import {
-  apiPipelineV1,
-  apiPipelineVersionV1,
-  createPipelineAndVersionFromUrl,
-  createVersionFromUrl,
   deletePipelineCommon,
   deleteVersionCommon,
   fieldLength,
@@ -24,17 +19,22 @@ import {
   listVersionsCommon,
   type NewPipeline,
   type NewVersion,
-  PIPELINE_LIST_SPEC,
-  PIPELINE_VERSION_LIST_SPEC,
   pipelinesIn,
   requirePipeline,
   requireVersion,
+} from "../resource/pipelines.js";
+import { templateYaml } from "../spec.js";
+import {
+  apiPipelineV1,
+  apiPipelineVersionV1,
+  PIPELINE_LIST_SPEC,
+  PIPELINE_VERSION_LIST_SPEC,
   str,
-  toApi,
   V1_PIPELINE_SHAPE,
   V1_RESOURCE_TYPES,
   V1_VERSION_SHAPE,
-} from "./pipelines.js";
+} from "./pipeline-wire.js";
+import { createPipelineAndVersionFromUrl, createVersionFromUrl, toApi } from "./pipelines.js";
 
 // ── v1beta1 handlers ────────────────────────────────────────────────────────────────────────────
 
