@@ -18,7 +18,7 @@ import {
 } from "../experiments.js";
 import { checkListOptions, listRows } from "../list.js";
 import type { ModuleHost } from "../module.js";
-import { V1_REFERENCE } from "../pipelines.js";
+import { V1_REFERENCE } from "./pipeline-wire.js";
 import { MODEL_TYPE, type RefInput, referenceKey, refOf } from "./v1-shapes.js";
 
 const EXPERIMENT_V1 = message("Experiment", {

@@ -11,7 +11,6 @@ import { checkListOptions, listRows } from "../list.js";
 import { latestVersion } from "../model/pipeline.js";
 import type { RecurringRunRecord } from "../model/recurring-run.js";
 import type { ModuleHost } from "../module.js";
-import { V1_REFERENCE } from "../pipelines.js";
 import {
   changeJobMode,
   createJob,
@@ -24,6 +23,7 @@ import {
   triggerFromBody,
   validateSchedule,
 } from "../recurring-runs.js";
+import { V1_REFERENCE } from "./pipeline-wire.js";
 import {
   PIPELINE_SPEC_V1,
   pipelineSpecInput,

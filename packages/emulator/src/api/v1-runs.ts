@@ -24,7 +24,6 @@ import { checkListOptions, listRows } from "../list.js";
 import { type RunRecord, runSpecOf } from "../model/run.js";
 import { v1Status } from "../model/run-state.js";
 import type { ModuleHost } from "../module.js";
-import { V1_REFERENCE } from "../pipelines.js";
 import { canAccessRun } from "../resource/access.js";
 import {
   archiveRun,
@@ -40,6 +39,7 @@ import {
   wrapError,
 } from "../resource/runs.js";
 import type { Store } from "../store.js";
+import { V1_REFERENCE } from "./pipeline-wire.js";
 import { RUN_LIST_SPEC } from "./runs.js";
 import { registerExperiments } from "./v1-experiments.js";
 import { registerJobs } from "./v1-jobs.js";

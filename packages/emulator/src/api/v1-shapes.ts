@@ -9,7 +9,7 @@ import { omitZero } from "../encode.js";
 import { type ApiError, invalidInput } from "../errors.js";
 import type { RecurringRunRecord } from "../model/recurring-run.js";
 import type { RunRecord } from "../model/run.js";
-import { V1_PARAMETER, V1_RESOURCE_TYPES } from "../pipelines.js";
+import { V1_PARAMETER, V1_RESOURCE_TYPES } from "./pipeline-wire.js";
 
 export const MODEL_TYPE: Record<string, string> = {
   NAMESPACE: "Namespace",

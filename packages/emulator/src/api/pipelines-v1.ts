@@ -1,19 +1,16 @@
-import type { RequestContext } from "./context.js";
-import { listResponse, omitZero } from "./encode.js";
-import { ApiError, GrpcCode, internal, invalidInput, notFound } from "./errors.js";
-import { listOptions, listRows } from "./list.js";
+import type { RequestContext } from "../context.js";
+import { listResponse, omitZero } from "../encode.js";
+import { ApiError, GrpcCode, internal, invalidInput, notFound } from "../errors.js";
+import { listOptions, listRows } from "../list.js";
 import {
   getVersionRecord,
   latestVersion,
   type PipelineRecord,
   type PipelineVersionRecord,
-} from "./model/pipeline.js";
-import type { ModuleHost } from "./module.js";
+} from "../model/pipeline.js";
+import type { ModuleHost } from "../module.js";
+import { canAccessPipeline, canAccessPipelineVersion } from "../resource/access.js";
 import {
-  apiPipelineV1,
-  apiPipelineVersionV1,
-  createPipelineAndVersionFromUrl,
-  createVersionFromUrl,
   deletePipelineCommon,
   deleteVersionCommon,
   fieldLength,
@@ -22,19 +19,22 @@ import {
   listVersionsCommon,
   type NewPipeline,
   type NewVersion,
-  PIPELINE_LIST_SPEC,
-  PIPELINE_VERSION_LIST_SPEC,
   pipelinesIn,
   requirePipeline,
   requireVersion,
+} from "../resource/pipelines.js";
+import { templateYaml } from "../template/template.js";
+import {
+  apiPipelineV1,
+  apiPipelineVersionV1,
+  PIPELINE_LIST_SPEC,
+  PIPELINE_VERSION_LIST_SPEC,
   str,
-  toApi,
   V1_PIPELINE_SHAPE,
   V1_RESOURCE_TYPES,
   V1_VERSION_SHAPE,
-} from "./pipelines.js";
-import { canAccessPipeline, canAccessPipelineVersion } from "./resource/access.js";
-import { templateYaml } from "./template/template.js";
+} from "./pipeline-wire.js";
+import { createPipelineAndVersionFromUrl, createVersionFromUrl, toApi } from "./pipelines.js";
 
 // ── v1beta1 handlers ────────────────────────────────────────────────────────────────────────────
 
