@@ -5,6 +5,8 @@
  * one line in `MODULES`, and a missing one fails the build, not the start.
  */
 import { randomUUID } from "node:crypto";
+import { register as registerExperiments } from "./api/experiments.js";
+import { register as registerRecurringRuns } from "./api/recurring-runs.js";
 import { register as registerRuns } from "./api/runs.js";
 import { register as registerV1Runs } from "./api/v1-runs.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
@@ -13,7 +15,6 @@ import type { EmulatorConfig, EmulatorLogger } from "./context.js";
 import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
 import type { LifecycleOptions } from "./engine/lifecycle-options.js";
 import { SimulatedRunEngine } from "./engine/simulated.js";
-import { register as registerExperiments } from "./experiments.js";
 import { register as registerHealthz } from "./healthz.js";
 import { MAX_REQUEST_BODY_BYTES, MAX_UPLOAD_BYTES } from "./http/limits.js";
 import type { ExperimentArchiveHooks } from "./model/experiment.js";
@@ -21,7 +22,6 @@ import type { ModuleHost } from "./module.js";
 import { OutputPool } from "./out-pool.js";
 import { register as registerPipelines } from "./pipelines.js";
 import { register as registerPipelinesV1 } from "./pipelines-v1.js";
-import { register as registerRecurringRuns } from "./recurring-runs.js";
 import { Router } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { openStore } from "./storage/open.js";

@@ -18,12 +18,9 @@ import {
   deleteJob,
   fetchJob,
   jobsInScope,
-  RECURRING_RUN_LIST_SPEC,
-  TRIGGER_SHAPE,
-  toApiTrigger,
-  triggerFromBody,
   validateSchedule,
-} from "../recurring-runs.js";
+} from "../resource/recurring-runs.js";
+import { RECURRING_RUN_LIST_SPEC, TRIGGER_SHAPE, toApiTrigger, triggerFromBody } from "./recurring-runs.js";
 import {
   PIPELINE_SPEC_V1,
   pipelineSpecInput,

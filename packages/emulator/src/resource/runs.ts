@@ -24,12 +24,6 @@ import {
   notFound,
   ServerError,
 } from "../errors.js";
-import {
-  namespaceOfExperiment,
-  replaceNamespace,
-  touchExperiment,
-  validExperimentNamespacePair,
-} from "../experiments.js";
 import { EXPERIMENTS, type ExperimentRecord } from "../model/experiment.js";
 import {
   RUN_SPECS,
@@ -42,6 +36,12 @@ import { TERMINAL_STATES, v1Status } from "../model/run-state.js";
 import { asRecord, validateRunParameters } from "../params.js";
 import type { Store } from "../store.js";
 import { canAccessRun, canUseReferencedPipeline } from "./access.js";
+import {
+  namespaceOfExperiment,
+  replaceNamespace,
+  touchExperiment,
+  validExperimentNamespacePair,
+} from "./experiments.js";
 import { compileProblem, type ResolvedSource, resolveSource, type SourceInput } from "./run-source.js";
 
 /** A v1beta1 run metric as stored (`:reportMetrics`). */
