@@ -9,6 +9,7 @@ import { register as registerExperiments } from "./api/experiments.js";
 import { register as registerRecurringRuns } from "./api/recurring-runs.js";
 import { register as registerRuns } from "./api/runs.js";
 import { register as registerV1Runs } from "./api/v1-runs.js";
+import { register as registerV2Tasks } from "./api/v2-task-routes.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
 import { register as registerAuthService } from "./auth-service.js";
 import type { EmulatorConfig, EmulatorLogger } from "./context.js";
@@ -26,7 +27,6 @@ import { Router } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { openStore } from "./storage/open.js";
 import type { Store } from "./store.js";
-import { register as registerV2Tasks } from "./v2-task-routes.js";
 
 /** The API modules, registered in this order (routes of earlier modules match first). */
 const MODULES: readonly ((app: ModuleHost) => void)[] = [

@@ -8,7 +8,6 @@ import { enumOf, message, repeated } from "../body.js";
 import { int64, listResponse, omitZero, timestamp } from "../encode.js";
 import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
 import { checkListOptions, listRows } from "../list.js";
-import { latestVersion } from "../model/pipeline.js";
 import type { RecurringRunRecord } from "../model/recurring-run.js";
 import type { ModuleHost } from "../module.js";
 import { V1_REFERENCE } from "../pipelines.js";
@@ -20,6 +19,7 @@ import {
   jobsInScope,
   validateSchedule,
 } from "../resource/recurring-runs.js";
+import { latestPipelineVersion } from "../resource/run-reads.js";
 import { RECURRING_RUN_LIST_SPEC, TRIGGER_SHAPE, toApiTrigger, triggerFromBody } from "./recurring-runs.js";
 import {
   PIPELINE_SPEC_V1,
@@ -111,7 +111,7 @@ export function registerJobs(app: ModuleHost): void {
     const pipelineId = ps.pipeline_id || refOf(refs, "PIPELINE");
     let versionId = refOf(refs, "PIPELINE_VERSION", "CREATOR");
     if (pipelineId !== "" && ps.manifest === "" && versionId === "") {
-      const latest = latestVersion(ctx.store, pipelineId);
+      const latest = latestPipelineVersion(ctx.app, pipelineId);
       if (!latest) {
         throw notFound("Pipeline", pipelineId)
           .wrap("Failed to get the latest pipeline version as pipeline was not found")

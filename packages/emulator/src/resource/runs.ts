@@ -470,15 +470,16 @@ export function retryRun(ctx: RequestContext, id: string, prefix: string): void 
 }
 
 /** `ReportRunMetricsV1` first checks the run exists (its own message, before any authorization). */
-export function requireRun(store: Store, runId: string): void {
-  if (!store.has(RUNS, runId)) throw notFound("Run %s not found", runId);
+export function requireRun(app: EmulatorApp, runId: string): void {
+  if (!app.store.has(RUNS, runId)) throw notFound("Run %s not found", runId);
 }
 
 /**
  * Store one v1 run metric that passed its checks; false (nothing stored) when the same node and name
  * were reported before (`DUPLICATE_REPORTING`).
  */
-export function recordRunMetric(store: Store, runId: string, metric: RunMetric): boolean {
+export function recordRunMetric(app: EmulatorApp, runId: string, metric: RunMetric): boolean {
+  const store = app.store;
   const rec = store.get<RunRecord>(RUNS, runId);
   if (!rec) throw notFound("Run", runId).wrap(`Failed to fetch run ${runId}`);
   if (rec.metrics?.some((x) => x.name === metric.name && x.node_id === metric.node_id)) return false;
