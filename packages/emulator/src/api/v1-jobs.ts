@@ -1,6 +1,6 @@
 /**
  * The v1beta1 job routes (FACTS.md §14; upstream `job_server.go` V1 handlers, `toApiJobV1`): the
- * recurring-run rules (recurring-runs.ts) with the v1 shapes (`id`/`name`, `resource_references`,
+ * recurring-run rules (resource/recurring-runs.ts) with the v1 shapes (`id`/`name`, `resource_references`,
  * `pipeline_spec` with its parameters or manifest, `status`/`enabled`).
  */
 import YAML from "yaml";
