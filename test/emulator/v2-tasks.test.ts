@@ -7,9 +7,9 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { v2TasksOf } from "../../packages/emulator/src/api/run-json.js";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
+import { v2TasksOf } from "../../packages/emulator/src/resource/run-reads.js";
 import { specAvailable, swaggers } from "../contract/swagger.js";
 import { call, type Reply } from "./helpers/http.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
@@ -630,7 +630,7 @@ describe.skipIf(!hasShared || !specAvailable)("/apis/v2 run tasks at every lifec
     let reports = 0;
     const onRun = (rec: RunRecord) => {
       reports++;
-      const tasks = v2TasksOf(emu.store, rec, engine.options.loopCount);
+      const tasks = v2TasksOf(emu, rec, engine.options.loopCount);
       const owned = tasks.flatMap((t) => t.pods.map((p) => p.name));
       const rows = new Map(rec.tasks.map((r) => [r.pod_name, r]));
       for (const name of owned) if (!rows.has(name)) problems.push(`${rec.display_name}: ${name} not a node`);

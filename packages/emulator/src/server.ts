@@ -3,7 +3,7 @@
  *
  * ── Framework API for resource modules ────────────────────────────────────────────────────────────
  *
- * A resource module (pipelines.ts, experiments.ts, runs.ts, ...) exports
+ * A resource module (pipelines.ts, api/experiments.ts, api/runs.ts, ...) exports
  *
  *     export function register(app: ModuleHost): void   // module.ts: EmulatorApp + router
  *

@@ -3,16 +3,18 @@
  * version): Go's `r.FormFile`, the query parameters, and the upload server's own error shapes and
  * status table (FACTS.md §4.5; upstream `pipeline_upload_server.go`).
  */
+
 import { authorize } from "../auth.js";
 import type { RequestContext } from "../context.js";
 import { ApiError, GrpcCode, writePlainTextError, writeUploadError } from "../errors.js";
 import { scanJsonText } from "../http/limits.js";
 import { formFile } from "../http/multipart.js";
-import { getPipelineRecord, type PipelineRecord, type PipelineVersionRecord } from "../model/pipeline.js";
+import type { PipelineRecord, PipelineVersionRecord } from "../model/pipeline.js";
 import {
   createPipelineAndVersion,
   createVersion,
   fieldLength,
+  findPipeline,
   namespaceRequired,
   replaceNamespace,
 } from "../resource/pipelines.js";
@@ -191,7 +193,7 @@ export async function uploadPipelineVersion(ctx: RequestContext): Promise<void> 
   const displayName = q("display_name") || name;
   const nameErr = fieldLength("PipelineVersion", "Name", name, 127);
   if (nameErr) return sendUploadFailure(ctx, new UploadFailure(400, nameErr.message, false, true));
-  const parent = getPipelineRecord(ctx.store, pipelineId);
+  const parent = findPipeline(ctx, pipelineId);
   if (!parent) {
     return sendUploadFailure(
       ctx,

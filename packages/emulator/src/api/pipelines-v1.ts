@@ -2,12 +2,7 @@ import type { RequestContext } from "../context.js";
 import { listResponse, omitZero } from "../encode.js";
 import { ApiError, GrpcCode, internal, invalidInput, notFound } from "../errors.js";
 import { listOptions, listRows } from "../list.js";
-import {
-  getVersionRecord,
-  latestVersion,
-  type PipelineRecord,
-  type PipelineVersionRecord,
-} from "../model/pipeline.js";
+import type { PipelineRecord, PipelineVersionRecord } from "../model/pipeline.js";
 import type { ModuleHost } from "../module.js";
 import { canAccessPipeline, canAccessPipelineVersion } from "../resource/access.js";
 import {
@@ -23,6 +18,7 @@ import {
   requirePipeline,
   requireVersion,
 } from "../resource/pipelines.js";
+import { findPipelineVersion, latestPipelineVersion } from "../resource/run-reads.js";
 import { templateYaml } from "../template/template.js";
 import {
   apiPipelineV1,
@@ -91,14 +87,14 @@ function listPipelinesV1(ctx: RequestContext): Record<string, unknown> {
   const page = listRows(rows, q, PIPELINE_LIST_SPEC, "v1beta1", listOpts);
   return listResponse(
     "pipelines",
-    page.items.map((p) => apiPipelineV1(p, latestVersion(ctx.store, p.pipeline_id))),
+    page.items.map((p) => apiPipelineV1(p, latestPipelineVersion(ctx, p.pipeline_id))),
     page.total_size,
     page.next_page_token,
   );
 }
 
 function latestOrThrow(ctx: RequestContext, id: string): PipelineVersionRecord {
-  const v = latestVersion(ctx.store, id);
+  const v = latestPipelineVersion(ctx, id);
   if (!v) {
     throw notFound("PipelineVersion", id).wrap("Failed to get the latest pipeline version for a pipeline");
   }
@@ -109,7 +105,7 @@ function getPipelineV1(ctx: RequestContext): Record<string, unknown> {
   const id = ctx.param("id");
   try {
     canAccessPipeline(ctx, id, "get");
-    const p = requirePipeline(ctx.store, id);
+    const p = requirePipeline(ctx, id);
     return apiPipelineV1(p, latestOrThrow(ctx, id));
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to get a pipeline (v1beta1) ${id}. Check error stack`);
@@ -121,7 +117,7 @@ function getPipelineByNameV1(ctx: RequestContext): Record<string, unknown> {
   const ns = ctx.param("namespace");
   try {
     const p = findByName(ctx, name, ns === "-" ? "" : ns);
-    return apiPipelineV1(p, latestVersion(ctx.store, p.pipeline_id));
+    return apiPipelineV1(p, latestPipelineVersion(ctx, p.pipeline_id));
   } catch (err) {
     throw (err as ApiError).wrap(
       `Failed to get a pipeline (v1beta1) with name ${name} and namespace ${ns}. Check error stack.`,
@@ -143,7 +139,7 @@ function getTemplateV1(ctx: RequestContext): Record<string, unknown> {
   const id = ctx.param("id");
   try {
     canAccessPipeline(ctx, id, "get");
-    requirePipeline(ctx.store, id);
+    requirePipeline(ctx, id);
     return omitZero({ template: templateYaml(latestOrThrow(ctx, id).template) });
   } catch (err) {
     throw (err as ApiError).wrap(
@@ -157,8 +153,8 @@ function updateDefaultVersionV1(ctx: RequestContext): Record<string, never> {
   const vid = ctx.param("version_id");
   try {
     canAccessPipeline(ctx, pid, "update");
-    requirePipeline(ctx.store, pid);
-    requireVersion(ctx.store, vid);
+    requirePipeline(ctx, pid);
+    requireVersion(ctx, vid);
   } catch (err) {
     throw (err as ApiError).wrap(
       `Failed to update (v1beta1) default pipeline version to ${vid} for pipeline ${pid}. Check error stack`,
@@ -232,7 +228,7 @@ function getVersionV1(ctx: RequestContext): Record<string, unknown> {
 
 function deleteVersionV1(ctx: RequestContext): Record<string, never> {
   const vid = ctx.param("version_id");
-  const v = getVersionRecord(ctx.store, vid);
+  const v = findPipelineVersion(ctx, vid);
   if (!v) {
     throw notFound("PipelineVersion", vid).wrap(
       `Failed to delete a pipeline version (v1beta1) ${vid} due error fetching a pipeline id`,
@@ -258,7 +254,7 @@ function getVersionTemplateV1(ctx: RequestContext): Record<string, unknown> {
   const vid = ctx.param("version_id");
   try {
     canAccessPipelineVersion(ctx, vid, "get");
-    const v = getVersionRecord(ctx.store, vid);
+    const v = findPipelineVersion(ctx, vid);
     if (!v) {
       throw notFound("PipelineVersion", vid).wrap(
         `Failed to get pipeline version template as pipeline version id ${vid} was not found`,

@@ -235,7 +235,7 @@ export function getPipelineV2(ctx: RequestContext): Record<string, unknown> {
     );
   }
   try {
-    return apiPipeline(requirePipeline(ctx.store, id));
+    return apiPipeline(requirePipeline(ctx, id));
   } catch (err) {
     throw wrap((err as ApiError).wrap(`Failed to get a pipeline with id ${id}`));
   }
@@ -313,7 +313,7 @@ export function updatePipelineV2(ctx: RequestContext): Record<string, unknown> {
   const tags = updateTags(ctx, body);
   const displayName = str(body.display_name);
   try {
-    return apiPipeline(applyUpdate(ctx.store, PIPELINES, id, requirePipeline, displayName, tags));
+    return apiPipeline(applyUpdate(ctx, PIPELINES, id, requirePipeline, displayName, tags));
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to update pipeline ${id}. Check error stack`);
   }
@@ -375,9 +375,7 @@ export function updateVersionV2(ctx: RequestContext): Record<string, unknown> {
   const tags = updateTags(ctx, body);
   const displayName = str(body.display_name);
   try {
-    return apiPipelineVersion(
-      applyUpdate(ctx.store, PIPELINE_VERSIONS, vid, requireVersion, displayName, tags),
-    );
+    return apiPipelineVersion(applyUpdate(ctx, PIPELINE_VERSIONS, vid, requireVersion, displayName, tags));
   } catch (err) {
     throw (err as ApiError).wrap(`Failed to update pipeline version ${vid}. Check error stack`);
   }

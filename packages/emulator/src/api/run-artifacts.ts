@@ -6,8 +6,8 @@
 import type { RequestContext } from "../context.js";
 import { artifactContent } from "../engine/report.js";
 import type { ApiError } from "../errors.js";
-import { RUNS, type RunRecord } from "../model/run.js";
 import { canAccessRun } from "../resource/access.js";
+import { findRun } from "../resource/run-reads.js";
 
 function writeArtifactError(ctx: RequestContext, status: number, message: string, details?: string): void {
   const esc = (s: string) =>
@@ -35,7 +35,7 @@ export function readLog(ctx: RequestContext): void {
       "text/plain; charset=utf-8",
     );
   };
-  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  const rec = findRun(ctx.app, runId);
   if (!rec) {
     fail(
       `BadRequestError: Failed to read logs for run ${runId} due to run fetching error: Failed to fetch run ${runId}: ResourceNotFoundError: Run ${runId} not found`,
@@ -65,7 +65,7 @@ export function readArtifact(ctx: RequestContext): void {
     writeArtifactError(ctx, 403, e.message, `${e.message}\n${STACK}`);
     return;
   }
-  const rec = ctx.store.get<RunRecord>(RUNS, runId);
+  const rec = findRun(ctx.app, runId);
   const row = rec?.tasks.find((t) => t.pod_name === nodeId);
   if (!rec || !row?.artifacts?.includes(name)) {
     writeArtifactError(ctx, 404, "artifact not found: <nil>");

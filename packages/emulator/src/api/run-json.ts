@@ -1,26 +1,18 @@
 /**
  * Runs as the v2beta1 and /apis/v2 APIs render them (upstream `api_converter.go` `toApiRun`): the run
  * JSON (snake_case, zero values omitted), v2beta1 `run_details.task_details`, and on `/apis/v2`
- * `task_count`, `pipeline_reference` and, with `view=FULL`, `tasks` (v2-tasks.ts builds them from the
- * node rows) and the embedded `pipeline_spec` (FACTS.md §S.2). Lists reuse each settled run's JSON.
+ * `task_count`, `pipeline_reference` and, with `view=FULL`, `tasks` (resource/run-reads.ts rebuilds them
+ * from the node rows) and the embedded `pipeline_spec` (FACTS.md §S.2). Lists reuse each settled run's JSON.
  */
+import type { EmulatorApp } from "../context.js";
 import { JsonCache, omitZero, timestamp } from "../encode.js";
 import { GO_ZERO_TIME } from "../engine/report.js";
-import { v1AsIr } from "../engine/simulated.js";
-import { getVersionRecord } from "../model/pipeline.js";
-import {
-  type RunRecord,
-  type RuntimeConfigRecord,
-  runSpecOf,
-  type StateEntry,
-  type TaskRow,
-} from "../model/run.js";
+import type { RunRecord, RuntimeConfigRecord, StateEntry, TaskRow } from "../model/run.js";
 import { asRecord } from "../params.js";
-import { uuidV5 } from "../resource/runs.js";
+import { findPipelineVersion, storedRunSpec, v2TasksOf } from "../resource/run-reads.js";
 import type { ApiVersion } from "../router.js";
-import type { Store } from "../store.js";
 import { templateStruct } from "../template/template.js";
-import { apiTask, buildRunTasks, type V2Task } from "../v2-tasks.js";
+import { apiTask } from "../v2-tasks.js";
 
 function toApiRuntimeConfig(rc: RuntimeConfigRecord | undefined): Record<string, unknown> | undefined {
   if (!rc) return undefined;
@@ -77,41 +69,21 @@ export interface V2RunView {
   preferEmbeddedSpec?: boolean;
 }
 
-const TASK_ID_NAMESPACE = "6f1d2a3b-7c4e-4d5f-9a8b-1c2d3e4f5a6b";
-
-/** The run's `/apis/v2` tasks (v2-tasks.ts), rebuilt from its node rows and spec. */
-export function v2TasksOf(store: Store, rec: RunRecord, loopCount: number): V2Task[] {
-  if (rec.tasks.length === 0) return [];
-  const stored = runSpecOf(store, rec.run_id);
-  if (!stored) return [];
-  return buildRunTasks({
-    runId: rec.run_id,
-    namespace: rec.namespace,
-    workflowName: rec.workflow_name,
-    spec: rec.template_type === "v2" ? stored.spec : v1AsIr(stored.spec),
-    parameters: rec.runtime_config?.parameters,
-    rows: rec.tasks,
-    terminated: rec.state === "CANCELING" || rec.state_history.some((h) => h.state === "CANCELING"),
-    loopCount,
-    id: (key) => uuidV5(TASK_ID_NAMESPACE, `${rec.run_id}/${key}`),
-  });
-}
-
 /** The spec a FULL GetRun embeds: the stored manifest (the version's package when it still exists). */
-function embeddedSpec(store: Store, r: RunRecord): Record<string, unknown> | undefined {
+function embeddedSpec(app: EmulatorApp, r: RunRecord): Record<string, unknown> | undefined {
   if (r.template_type !== "v2") return undefined;
-  const version = r.pipeline_version_id !== "" ? getVersionRecord(store, r.pipeline_version_id) : undefined;
+  const version = r.pipeline_version_id !== "" ? findPipelineVersion(app, r.pipeline_version_id) : undefined;
   if (version) return echoInlineSpec(templateStruct(version.template));
-  return runSpecOf(store, r.run_id)?.spec;
+  return storedRunSpec(app, r.run_id)?.spec;
 }
 
 export function toApiRun(
-  store: Store,
+  app: EmulatorApp,
   r: RunRecord,
   api: ApiVersion = "v2beta1",
   view?: V2RunView,
 ): Record<string, unknown> {
-  const inline = r.has_inline_spec ? runSpecOf(store, r.run_id)?.inline_spec : undefined;
+  const inline = r.has_inline_spec ? storedRunSpec(app, r.run_id)?.inline_spec : undefined;
   let ref =
     r.pipeline_version_id !== ""
       ? omitZero({ pipeline_id: r.pipeline_id, pipeline_version_id: r.pipeline_version_id })
@@ -119,7 +91,7 @@ export function toApiRun(
   const pipelineReference = ref;
   let spec = ref ? undefined : inline ? echoInlineSpec(inline) : undefined;
   if (api === "v2" && view?.preferEmbeddedSpec && !inline) {
-    const embedded = embeddedSpec(store, r);
+    const embedded = embeddedSpec(app, r);
     if (embedded && Object.keys(embedded).length > 0) {
       spec = embedded;
       ref = undefined;
@@ -127,7 +99,7 @@ export function toApiRun(
   }
   const taskDetails =
     api !== "v2" && r.tasks.length > 0 ? r.tasks.map((t) => toApiTask(r.run_id, t)) : undefined;
-  const v2Tasks = api === "v2" ? v2TasksOf(store, r, view?.loopCount ?? 2) : [];
+  const v2Tasks = api === "v2" ? v2TasksOf(app, r, view?.loopCount ?? 2) : [];
   return omitZero({
     experiment_id: r.experiment_id,
     run_id: r.run_id,
@@ -159,20 +131,20 @@ export function toApiRun(
 const RUN_JSON = new JsonCache<RunRecord>();
 
 /**
- * `JSON.stringify(toApiRun(store, r, api, view))` as UTF-8 for each run, cached per record object
+ * `JSON.stringify(toApiRun(app, r, api, view))` as UTF-8 for each run, cached per record object
  * and variant (lists render the same settled runs over and over). Everything it reads besides the
  * record is immutable for the run's lifetime (its stored specs); `preferEmbeddedSpec` also reads the
  * pipeline version and is not cached.
  */
 export function toApiRunsJson(
-  store: Store,
+  app: EmulatorApp,
   runs: readonly RunRecord[],
   api: ApiVersion,
   view?: V2RunView,
 ): Buffer[] {
   if (view?.preferEmbeddedSpec) {
-    return runs.map((r) => Buffer.from(JSON.stringify(toApiRun(store, r, api, view))));
+    return runs.map((r) => Buffer.from(JSON.stringify(toApiRun(app, r, api, view))));
   }
   const cache = RUN_JSON.variant(`${api}/${view?.full ? "full" : "default"}/${view?.loopCount ?? 2}`);
-  return RUN_JSON.lookupAll(cache, runs, (r) => toApiRun(store, r, api, view));
+  return RUN_JSON.lookupAll(cache, runs, (r) => toApiRun(app, r, api, view));
 }

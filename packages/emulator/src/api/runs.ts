@@ -237,7 +237,7 @@ export function register(app: ModuleHost): void {
       },
       "Failed to create a new run",
     );
-    return toApiRun(ctx.store, rec, ctx.api);
+    return toApiRun(ctx.app, rec, ctx.api);
   });
 
   r.get(ALL_V2, "/runs", (ctx) => {
@@ -263,7 +263,7 @@ export function register(app: ModuleHost): void {
       200,
       listResponseJson(
         "runs",
-        toApiRunsJson(ctx.store, page.items, ctx.api, view),
+        toApiRunsJson(ctx.app, page.items, ctx.api, view),
         skipCount ? -1 : page.total_size,
         page.next_page_token,
       ),
@@ -273,7 +273,7 @@ export function register(app: ModuleHost): void {
   r.get(ALL_V2, "/runs/{run_id}", (ctx) => {
     const full = ctx.api === "v2" && ctx.qEnum("view", VIEW_MODES) === "FULL";
     const rec = fetchRun(ctx, ctx.param("run_id"), "Failed to get a run");
-    return toApiRun(ctx.store, rec, ctx.api, {
+    return toApiRun(ctx.app, rec, ctx.api, {
       full,
       loopCount: ctx.app.engine.options.loopCount,
       preferEmbeddedSpec: full,

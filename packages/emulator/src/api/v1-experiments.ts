@@ -1,23 +1,22 @@
 /**
  * The v1beta1 experiment routes (FACTS.md §14; upstream `experiment_server.go` V1 handlers): the
- * v2beta1 experiment rules (experiments.ts) with the v1 shapes (`id`/`name`, a NAMESPACE
+ * v2beta1 experiment rules (resource/experiments.ts) with the v1 shapes (`id`/`name`, a NAMESPACE
  * `resource_reference`, `STORAGESTATE_*`).
  */
 import { enumOf, message, repeated } from "../body.js";
 import { listResponse } from "../encode.js";
 import { type ApiError, invalidInput } from "../errors.js";
+import { checkListOptions, listRows } from "../list.js";
+import type { ModuleHost } from "../module.js";
 import {
   archiveExperiment,
   createExperiment,
   deleteExperiment,
-  EXPERIMENT_LIST_SPEC,
   fetchExperiment,
   listExperimentsScoped,
-  toApiExperimentV1,
   unarchiveExperiment,
-} from "../experiments.js";
-import { checkListOptions, listRows } from "../list.js";
-import type { ModuleHost } from "../module.js";
+} from "../resource/experiments.js";
+import { EXPERIMENT_LIST_SPEC, toApiExperimentV1 } from "./experiments.js";
 import { V1_REFERENCE } from "./pipeline-wire.js";
 import { MODEL_TYPE, type RefInput, referenceKey, refOf } from "./v1-shapes.js";
 

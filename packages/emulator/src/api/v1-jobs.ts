@@ -1,6 +1,6 @@
 /**
  * The v1beta1 job routes (FACTS.md §14; upstream `job_server.go` V1 handlers, `toApiJobV1`): the
- * recurring-run rules (recurring-runs.ts) with the v1 shapes (`id`/`name`, `resource_references`,
+ * recurring-run rules (resource/recurring-runs.ts) with the v1 shapes (`id`/`name`, `resource_references`,
  * `pipeline_spec` with its parameters or manifest, `status`/`enabled`).
  */
 import YAML from "yaml";
@@ -8,7 +8,6 @@ import { enumOf, message, repeated } from "../body.js";
 import { int64, listResponse, omitZero, timestamp } from "../encode.js";
 import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
 import { checkListOptions, listRows } from "../list.js";
-import { latestVersion } from "../model/pipeline.js";
 import type { RecurringRunRecord } from "../model/recurring-run.js";
 import type { ModuleHost } from "../module.js";
 import {
@@ -17,13 +16,11 @@ import {
   deleteJob,
   fetchJob,
   jobsInScope,
-  RECURRING_RUN_LIST_SPEC,
-  TRIGGER_SHAPE,
-  toApiTrigger,
-  triggerFromBody,
   validateSchedule,
-} from "../recurring-runs.js";
+} from "../resource/recurring-runs.js";
+import { latestPipelineVersion } from "../resource/run-reads.js";
 import { V1_REFERENCE } from "./pipeline-wire.js";
+import { RECURRING_RUN_LIST_SPEC, TRIGGER_SHAPE, toApiTrigger, triggerFromBody } from "./recurring-runs.js";
 import {
   PIPELINE_SPEC_V1,
   pipelineSpecInput,
@@ -114,7 +111,7 @@ export function registerJobs(app: ModuleHost): void {
     const pipelineId = ps.pipeline_id || refOf(refs, "PIPELINE");
     let versionId = refOf(refs, "PIPELINE_VERSION", "CREATOR");
     if (pipelineId !== "" && ps.manifest === "" && versionId === "") {
-      const latest = latestVersion(ctx.store, pipelineId);
+      const latest = latestPipelineVersion(ctx.app, pipelineId);
       if (!latest) {
         throw notFound("Pipeline", pipelineId)
           .wrap("Failed to get the latest pipeline version as pipeline was not found")

@@ -17,14 +17,15 @@
  */
 import YAML from "yaml";
 import { enumOf, message, repeated } from "../body.js";
-import type { RequestContext } from "../context.js";
+import type { EmulatorApp, RequestContext } from "../context.js";
 import { JsonCache, listResponseJson, omitZero, timestamp } from "../encode.js";
 import { type ApiError, internal, invalidInput } from "../errors.js";
 import { checkListOptions, listRows } from "../list.js";
-import { type RunRecord, runSpecOf } from "../model/run.js";
+import type { RunRecord } from "../model/run.js";
 import { v1Status } from "../model/run-state.js";
 import type { ModuleHost } from "../module.js";
 import { canAccessRun } from "../resource/access.js";
+import { storedRunSpec } from "../resource/run-reads.js";
 import {
   archiveRun,
   createRun,
@@ -38,7 +39,6 @@ import {
   unarchiveRun,
   wrapError,
 } from "../resource/runs.js";
-import type { Store } from "../store.js";
 import { V1_REFERENCE } from "./pipeline-wire.js";
 import { RUN_LIST_SPEC } from "./runs.js";
 import { registerExperiments } from "./v1-experiments.js";
@@ -70,8 +70,11 @@ const RUN_V1 = message("Run", {
   metrics: repeated("any"),
 });
 
-function manifestText(store: Store, r: RunRecord): { pipeline_manifest: string; workflow_manifest: string } {
-  const stored = runSpecOf(store, r.run_id);
+function manifestText(
+  app: EmulatorApp,
+  r: RunRecord,
+): { pipeline_manifest: string; workflow_manifest: string } {
+  const stored = storedRunSpec(app, r.run_id);
   if (!stored) return { pipeline_manifest: "", workflow_manifest: "" };
   if (r.template_type === "v1")
     return { pipeline_manifest: "", workflow_manifest: JSON.stringify(stored.spec) };
@@ -80,14 +83,14 @@ function manifestText(store: Store, r: RunRecord): { pipeline_manifest: string; 
 
 const RUN_V1_JSON = new JsonCache<RunRecord>();
 
-export function toApiRunV1(store: Store, r: RunRecord): Record<string, unknown> {
+export function toApiRunV1(app: EmulatorApp, r: RunRecord): Record<string, unknown> {
   const refs: Record<string, unknown>[] = [];
   if (r.experiment_id) refs.push(ref("EXPERIMENT", r.experiment_id, "OWNER"));
   if (r.namespace) refs.push(ref("NAMESPACE", r.namespace, "OWNER"));
   if (r.recurring_run_id) refs.push(ref("JOB", r.recurring_run_id, "CREATOR"));
   if (r.pipeline_version_id) refs.push(ref("PIPELINE_VERSION", r.pipeline_version_id, "CREATOR"));
   else if (r.pipeline_id) refs.push(ref("PIPELINE", r.pipeline_id, "CREATOR"));
-  const m = manifestText(store, r);
+  const m = manifestText(app, r);
   const params = v1Parameters(r.v1_parameters);
   return omitZero({
     id: r.run_id,
@@ -137,7 +140,7 @@ const REPORT_METRICS_BODY = message("ReportRunMetricsRequest", {
 function reportMetrics(ctx: RequestContext): Record<string, unknown> {
   const runId = ctx.param("run_id");
   const body = ctx.readJson(REPORT_METRICS_BODY);
-  requireRun(ctx.store, runId);
+  requireRun(ctx.app, runId);
   const results: Record<string, unknown>[] = [];
   for (const raw of (body.metrics ?? []) as Record<string, unknown>[]) {
     const m = {
@@ -163,7 +166,7 @@ function reportMetrics(ctx: RequestContext): Record<string, unknown> {
       result("INVALID_ARGUMENT");
       continue;
     }
-    if (!recordRunMetric(ctx.store, runId, m)) {
+    if (!recordRunMetric(ctx.app, runId, m)) {
       result(
         "DUPLICATE_REPORTING",
         `Failed to create a run metric. Same metric has been reported before: ${m.node_id}/${m.name}`,
@@ -221,7 +224,7 @@ function workflowJson(r: RunRecord, withStatus: boolean): string {
 }
 
 /** `toApiRunDetailV1`. */
-export function toApiRunDetailV1(store: Store, r: RunRecord): Record<string, unknown> {
+export function toApiRunDetailV1(app: EmulatorApp, r: RunRecord): Record<string, unknown> {
   const reported = r.workflow_phase !== undefined;
   let runtime: Record<string, unknown>;
   if (r.template_type === "v1") {
@@ -231,7 +234,7 @@ export function toApiRunDetailV1(store: Store, r: RunRecord): Record<string, unk
   } else {
     runtime = { pipeline_manifest: workflowJson(r, false), workflow_manifest: workflowJson(r, true) };
   }
-  return { run: toApiRunV1(store, r), pipeline_runtime: runtime };
+  return { run: toApiRunV1(app, r), pipeline_runtime: runtime };
 }
 
 function registerRuns(app: ModuleHost): void {
@@ -268,7 +271,7 @@ function registerRuns(app: ModuleHost): void {
       },
       "Failed to create a new v1beta1 run",
     );
-    return toApiRunDetailV1(ctx.store, rec);
+    return toApiRunDetailV1(ctx.app, rec);
   });
 
   r.get("v1beta1", "/runs", (ctx) => {
@@ -289,7 +292,7 @@ function registerRuns(app: ModuleHost): void {
       200,
       listResponseJson(
         "runs",
-        RUN_V1_JSON.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.store, x)),
+        RUN_V1_JSON.lookupAll(cache, page.items, (x) => toApiRunV1(ctx.app, x)),
         page.total_size,
         page.next_page_token,
       ),
@@ -297,7 +300,7 @@ function registerRuns(app: ModuleHost): void {
   });
 
   r.get("v1beta1", "/runs/{run_id}", (ctx) =>
-    toApiRunDetailV1(ctx.store, fetchRun(ctx, ctx.param("run_id"), "Failed to get a v1beta1 run")),
+    toApiRunDetailV1(ctx.app, fetchRun(ctx, ctx.param("run_id"), "Failed to get a v1beta1 run")),
   );
 
   r.delete("v1beta1", "/runs/{id}", (ctx) => {

@@ -62,14 +62,22 @@ export function validateTags(tags: Record<string, string> | undefined): void {
   }
 }
 
-export function requirePipeline(store: Store, id: string): PipelineRecord {
-  const p = getPipelineRecord(store, id);
+/** Whatever holds the store: the app, or a request's context (handlers pass theirs). */
+type StoreHolder = { readonly store: Store };
+
+/** The stored pipeline, or undefined. */
+export function findPipeline(host: StoreHolder, id: string): PipelineRecord | undefined {
+  return getPipelineRecord(host.store, id);
+}
+
+export function requirePipeline(host: StoreHolder, id: string): PipelineRecord {
+  const p = getPipelineRecord(host.store, id);
   if (!p) throw notFound("Pipeline", id);
   return p;
 }
 
-export function requireVersion(store: Store, id: string): PipelineVersionRecord {
-  const v = getVersionRecord(store, id);
+export function requireVersion(host: StoreHolder, id: string): PipelineVersionRecord {
+  const v = getVersionRecord(host.store, id);
   if (!v) throw notFound("PipelineVersion", id);
   return v;
 }
@@ -338,16 +346,17 @@ export function deletePipelineCommon(ctx: RequestContext, id: string, cascade: b
  * display name and the tags (`{}` clears them) in one transaction.
  */
 export function applyUpdate<R extends { display_name: string; tags?: Record<string, string> }>(
-  store: Store,
+  host: StoreHolder,
   kind: string,
   id: string,
-  require: (store: Store, id: string) => R,
+  require: (host: StoreHolder, id: string) => R,
   displayName: string,
   tags: Record<string, string> | undefined,
 ): R {
   validateTags(tags);
+  const store = host.store;
   return store.transaction(() => {
-    const next: R = { ...require(store, id) };
+    const next: R = { ...require(host, id) };
     if (displayName !== "") next.display_name = displayName;
     if (tags) {
       if (Object.keys(tags).length === 0) delete next.tags;

@@ -24,12 +24,6 @@ import {
   notFound,
   ServerError,
 } from "../errors.js";
-import {
-  namespaceOfExperiment,
-  replaceNamespace,
-  touchExperiment,
-  validExperimentNamespacePair,
-} from "../experiments.js";
 import { EXPERIMENTS, type ExperimentRecord } from "../model/experiment.js";
 import {
   RUN_SPECS,
@@ -42,6 +36,12 @@ import { TERMINAL_STATES, v1Status } from "../model/run-state.js";
 import { asRecord, validateRunParameters } from "../params.js";
 import type { Store } from "../store.js";
 import { canAccessRun, canUseReferencedPipeline } from "./access.js";
+import {
+  namespaceOfExperiment,
+  replaceNamespace,
+  touchExperiment,
+  validExperimentNamespacePair,
+} from "./experiments.js";
 import { compileProblem, type ResolvedSource, resolveSource, type SourceInput } from "./run-source.js";
 
 /** A v1beta1 run metric as stored (`:reportMetrics`). */
@@ -470,15 +470,16 @@ export function retryRun(ctx: RequestContext, id: string, prefix: string): void 
 }
 
 /** `ReportRunMetricsV1` first checks the run exists (its own message, before any authorization). */
-export function requireRun(store: Store, runId: string): void {
-  if (!store.has(RUNS, runId)) throw notFound("Run %s not found", runId);
+export function requireRun(app: EmulatorApp, runId: string): void {
+  if (!app.store.has(RUNS, runId)) throw notFound("Run %s not found", runId);
 }
 
 /**
  * Store one v1 run metric that passed its checks; false (nothing stored) when the same node and name
  * were reported before (`DUPLICATE_REPORTING`).
  */
-export function recordRunMetric(store: Store, runId: string, metric: RunMetric): boolean {
+export function recordRunMetric(app: EmulatorApp, runId: string, metric: RunMetric): boolean {
+  const store = app.store;
   const rec = store.get<RunRecord>(RUNS, runId);
   if (!rec) throw notFound("Run", runId).wrap(`Failed to fetch run ${runId}`);
   if (rec.metrics?.some((x) => x.name === metric.name && x.node_id === metric.node_id)) return false;

@@ -1,27 +1,14 @@
-import { v2TasksOf } from "./api/run-json.js";
-import type { RequestContext } from "./context.js";
-import { listResponse } from "./encode.js";
-import { ApiError, GrpcCode, invalidInput, notFound } from "./errors.js";
-import { checkListOptions, listRows } from "./list.js";
-import { RUNS, type RunRecord } from "./model/run.js";
-import type { ModuleHost } from "./module.js";
-import { canAccessRun } from "./resource/access.js";
-import { apiTask, TASK_LIST_SPEC, type V2Task } from "./v2-tasks.js";
-
-function tasksOfRunId(ctx: RequestContext, runId: string): V2Task[] {
-  const rec = ctx.store.get<RunRecord>(RUNS, runId);
-  return rec ? v2TasksOf(ctx.store, rec, ctx.app.engine.options.loopCount) : [];
-}
-
-/** Whether another run has a task with this id (upstream task ids are global). */
-function taskOfOtherRun(ctx: RequestContext, runId: string, taskId: string): boolean {
-  const loopCount = ctx.app.engine.options.loopCount;
-  for (const rec of ctx.store.all<RunRecord>(RUNS)) {
-    if (rec.run_id === runId || rec.tasks.length === 0) continue;
-    if (v2TasksOf(ctx.store, rec, loopCount).some((t) => t.task_id === taskId)) return true;
-  }
-  return false;
-}
+/**
+ * The `/apis/v2` task handlers (upstream `task_server.go`): GetTask and ListTasks over the tasks that
+ * resource/run-reads.ts rebuilds from a run's node rows; the other task and artifact calls answer 501.
+ */
+import { listResponse } from "../encode.js";
+import { ApiError, GrpcCode, invalidInput, notFound } from "../errors.js";
+import { checkListOptions, listRows } from "../list.js";
+import type { ModuleHost } from "../module.js";
+import { canAccessRun } from "../resource/access.js";
+import { taskOfOtherRun, tasksOfRunId } from "../resource/run-reads.js";
+import { apiTask, TASK_LIST_SPEC } from "../v2-tasks.js";
 
 function unimplemented(operation: string, route: string): ApiError {
   const msg = `${operation} (${route}) is not implemented by the kfp-ts emulator`;
@@ -44,9 +31,9 @@ export function register(app: ModuleHost): void {
     } catch (err) {
       throw err instanceof ApiError ? err.wrap("Failed to authorize task listing") : err;
     }
-    const tasks = tasksOfRunId(ctx, runId);
+    const tasks = tasksOfRunId(ctx.app, runId);
     if (parentId !== "" && !tasks.some((t) => t.task_id === parentId)) {
-      if (taskOfOtherRun(ctx, runId, parentId)) {
+      if (taskOfOtherRun(ctx.app, runId, parentId)) {
         throw invalidInput("parent_task_id must belong to the same run as run_id");
       }
       throw notFound("task", parentId).wrap("Failed to get parent task for authorization");
@@ -60,9 +47,9 @@ export function register(app: ModuleHost): void {
   r.get("v2", "/runs/{run_id}/tasks/{task_id}", (ctx) => {
     const runId = ctx.param("run_id");
     const taskId = ctx.param("task_id");
-    const task = tasksOfRunId(ctx, runId).find((t) => t.task_id === taskId);
+    const task = tasksOfRunId(ctx.app, runId).find((t) => t.task_id === taskId);
     if (!task) {
-      if (taskOfOtherRun(ctx, runId, taskId)) {
+      if (taskOfOtherRun(ctx.app, runId, taskId)) {
         throw invalidInput("Task run_id in path parameter does not match the existing task run_id");
       }
       throw notFound("task", taskId).wrap("Failed to get task");

@@ -1,7 +1,8 @@
 /**
- * Experiments (v2beta1 and /apis/v2): create, get, list, archive, unarchive, delete, and the default
- * experiment of single-user servers (FACTS.md §7.2, §8; upstream `experiment_server.go`,
- * `resource_manager.go`, `experiment_store.go`).
+ * The experiment rules that read or write the store (FACTS.md §7.2, §8; upstream
+ * `resource_manager.go`, `experiment_store.go`), shared by the v2beta1, /apis/v2 and v1beta1 handlers
+ * (api/experiments.ts, api/v1-experiments.ts), runs and recurring runs; plus the default experiment of
+ * single-user servers.
  *
  * Behaviour worth knowing:
  * - empty `display_name` → 500 (the converter wraps the InvalidInput in an InternalServerError);
@@ -12,39 +13,18 @@
  * - in single-user mode archive/unarchive of an unknown id succeed (an UPDATE of no rows upstream);
  * - multi-user: create/list need a namespace (400), get/delete/archive of an unknown id → 404, and
  *   every call is authorized against the experiment's namespace (resource `experiments`).
- *
- * Helpers used by runs, recurring runs and the v1beta1 routes are exported from here.
  */
 
-import { enumOf, message } from "./body.js";
-import type { EmulatorApp, RequestContext } from "./context.js";
-import { listResponse, omitZero, timestamp } from "./encode.js";
-import { type ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "./errors.js";
-import { checkListOptions, type ListSpec, listRows } from "./list.js";
+import type { EmulatorApp, RequestContext } from "../context.js";
+import { type ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "../errors.js";
 import {
   DEFAULT_EXPERIMENT_DESCRIPTION,
   DEFAULT_EXPERIMENT_META,
   EXPERIMENTS,
   type ExperimentRecord,
-} from "./model/experiment.js";
-import type { ModuleHost } from "./module.js";
-import { canAccessExperiment } from "./resource/access.js";
-import { ALL_V2 } from "./router.js";
-import type { Store } from "./store.js";
-
-const STORAGE_STATES = ["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"];
-
-const EXPERIMENT_SHAPE = message("Experiment", {
-  experiment_id: "string",
-  display_name: "string",
-  description: "string",
-  created_at: "timestamp",
-  namespace: "string",
-  storage_state: enumOf("StorageState", STORAGE_STATES),
-  last_run_created_at: "timestamp",
-});
-
-/** `IsEmptyNamespace`: "" or "-" (model.NoNamespace). */
+} from "../model/experiment.js";
+import type { Store } from "../store.js";
+import { canAccessExperiment } from "./access.js";
 
 /** `ExperimentStore.GetExperiment`: 404 "Experiment <id> not found". */
 export function getExperiment(store: Store, id: string): ExperimentRecord {
@@ -137,57 +117,6 @@ export function touchExperiment(store: Store, experimentId: string, createdAt: n
   const rec = store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
   if (rec) store.put(EXPERIMENTS, experimentId, { ...rec, last_run_created_at: createdAt });
 }
-
-// ---------------------------------------------------------------------------------------------------
-// JSON
-
-export function toApiExperiment(e: ExperimentRecord): Record<string, unknown> {
-  return omitZero({
-    experiment_id: e.experiment_id,
-    display_name: e.display_name,
-    description: e.description,
-    created_at: timestamp(e.created_at),
-    namespace: e.namespace,
-    storage_state: e.storage_state,
-    last_run_created_at: timestamp(e.last_run_created_at),
-  });
-}
-
-export function toApiExperimentV1(e: ExperimentRecord): Record<string, unknown> {
-  return omitZero({
-    id: e.experiment_id,
-    name: e.display_name,
-    description: e.description,
-    created_at: timestamp(e.created_at),
-    resource_references: [{ key: omitZero({ type: "NAMESPACE", id: e.namespace }), relationship: "OWNER" }],
-    storage_state: `STORAGESTATE_${e.storage_state}`,
-  });
-}
-
-const idField = { get: (e: ExperimentRecord) => e.experiment_id, kind: "string" as const, column: "UUID" };
-const nameField = { get: (e: ExperimentRecord) => e.display_name, kind: "string" as const, column: "Name" };
-
-export const EXPERIMENT_LIST_SPEC: ListSpec<ExperimentRecord> = {
-  model: "experiments",
-  typeName: "Experiment",
-  fields: {
-    experiment_id: idField,
-    id: idField,
-    display_name: nameField,
-    name: nameField,
-    created_at: { get: (e) => e.created_at, kind: "timestamp", column: "CreatedAtInSec" },
-    last_run_created_at: {
-      get: (e) => e.last_run_created_at,
-      kind: "timestamp",
-      column: "LastRunCreatedAtInSec",
-    },
-    description: { get: (e) => e.description, kind: "string", column: "Description" },
-    namespace: { get: (e) => e.namespace, kind: "string", column: "Namespace" },
-    storage_state: { get: (e) => e.storage_state, kind: "string", column: "StorageState" },
-  },
-  id: (e) => e.experiment_id,
-  createdAt: (e) => e.created_at,
-};
 
 // ---------------------------------------------------------------------------------------------------
 // Operations shared by v2beta1 and v1beta1
@@ -334,60 +263,4 @@ export function unarchiveExperiment(ctx: RequestContext, id: string, prefix: str
   }
   const rec = ctx.store.get<ExperimentRecord>(EXPERIMENTS, id);
   if (rec) ctx.store.put(EXPERIMENTS, id, { ...rec, storage_state: "AVAILABLE" });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Routes
-
-export function register(app: ModuleHost): void {
-  if (!app.config.multiUser) ensureDefaultExperiment(app, "");
-  const r = app.router;
-
-  r.post(ALL_V2, "/experiments", (ctx) => {
-    const body = ctx.readJson(EXPERIMENT_SHAPE);
-    const rec = createExperiment(
-      ctx,
-      {
-        name: String(body.display_name ?? ""),
-        description: String(body.description ?? ""),
-        namespace: String(body.namespace ?? ""),
-      },
-      "v2beta1",
-    );
-    return toApiExperiment(rec);
-  });
-
-  r.get(ALL_V2, "/experiments", (ctx) => {
-    const q = ctx.listQuery();
-    const api = ctx.api === "v1beta1" ? "v2beta1" : ctx.api;
-    // validatedListOptions runs before the namespace checks and authorization.
-    const listOpts = checkListOptions(q, EXPERIMENT_LIST_SPEC, api, "Failed to create list options");
-    const rows = listExperimentsScoped(ctx, ctx.q("namespace"), "List experiments failed");
-    const page = listRows(rows, q, EXPERIMENT_LIST_SPEC, api, listOpts);
-    return listResponse(
-      "experiments",
-      page.items.map(toApiExperiment),
-      page.total_size,
-      page.next_page_token,
-    );
-  });
-
-  r.get(ALL_V2, "/experiments/{experiment_id}", (ctx) => {
-    return toApiExperiment(fetchExperiment(ctx, ctx.param("experiment_id"), "Failed to fetch experiment"));
-  });
-
-  r.delete(ALL_V2, "/experiments/{experiment_id}", (ctx) => {
-    deleteExperiment(ctx, ctx.param("experiment_id"), "Failed to delete experiment");
-    return {};
-  });
-
-  r.post(ALL_V2, "/experiments/{experiment_id}:archive", (ctx) => {
-    archiveExperiment(ctx, ctx.param("experiment_id"), "Failed to archive experiment");
-    return {};
-  });
-
-  r.post(ALL_V2, "/experiments/{experiment_id}:unarchive", (ctx) => {
-    unarchiveExperiment(ctx, ctx.param("experiment_id"), "Failed to unarchive experiment");
-    return {};
-  });
 }
