@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JsonCache } from "../../packages/emulator/src/encode.js";
+import { JsonCache } from "../../packages/emulator/src/http/encode.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
 import { compactRun, isCompactRun } from "../../packages/emulator/src/storage/compact-run.js";
-import { MemoryStore } from "../../packages/emulator/src/store.js";
-import { SqliteStore } from "../../packages/emulator/src/store-sqlite.js";
+import { MemoryStore } from "../../packages/emulator/src/storage/store.js";
+import { SqliteStore } from "../../packages/emulator/src/storage/store-sqlite.js";
 
 function run(state: RunRecord["state"], taskCount: number): RunRecord {
   const tasks = Array.from({ length: taskCount }, (_, i) => ({

@@ -5,7 +5,7 @@
  * -1 = none within five years) for each start time in FROM, `string` = the exact parse error.
  */
 import { describe, expect, it } from "vitest";
-import { CronError, cronError, parseCron, parseGoDuration } from "../../packages/emulator/src/cron.js";
+import { CronError, cronError, parseCron, parseGoDuration } from "../../packages/emulator/src/engine/cron.js";
 
 const FROM = [0, 1700000000, 1709251199, 1735689599, 1740787200, 951782400, 1704067200 + 86400 * 59];
 

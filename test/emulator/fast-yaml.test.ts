@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { parseBlockYaml } from "../../packages/emulator/src/fast-yaml.js";
+import { parseBlockYaml } from "../../packages/emulator/src/template/fast-yaml.js";
 import { hasShared, listFiles, sharedPipelines } from "./helpers/shared.js";
 
 /** What template/yaml-docs.ts would get from the `yaml` package: the documents' values, or "error". */

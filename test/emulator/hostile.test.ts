@@ -11,8 +11,8 @@ import {
   MAX_SPEC_BYTES,
   sizeLimitMessage,
 } from "../../packages/emulator/src/http/limits.js";
+import type { ModuleHost } from "../../packages/emulator/src/http/module.js";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import type { ModuleHost } from "../../packages/emulator/src/module.js";
 import { writeTarGz, writeZip } from "./helpers/archive-writer.js";
 import { call, MINIMAL_SPEC, multipart, type Reply, upload } from "./helpers/http.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, gatewayErrorBody } from "../../packages/emulator/src/errors.js";
+import { ApiError, gatewayErrorBody } from "../../packages/emulator/src/http/errors.js";
 import {
   goQueryUnescape,
   type ListQuery,
@@ -7,7 +7,7 @@ import {
   listRows,
   parseFilter,
   parsePageSize,
-} from "../../packages/emulator/src/list.js";
+} from "../../packages/emulator/src/list/list.js";
 
 interface Row {
   id: string;

@@ -4,7 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { protoText, selectParameter, validateRunParameters } from "../../packages/emulator/src/params.js";
+import {
+  protoText,
+  selectParameter,
+  validateRunParameters,
+} from "../../packages/emulator/src/template/params.js";
 import { hasShared } from "./helpers/shared.js";
 import { api, detail, specObject, specText, specWithParams, uploadPipeline } from "./runs-fixtures.js";
 

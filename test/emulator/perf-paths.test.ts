@@ -12,16 +12,16 @@ import {
   listResponse,
   listResponseJson,
   timestamp,
-} from "../../packages/emulator/src/encode.js";
-import { startEmulator } from "../../packages/emulator/src/index.js";
-import { type ListQuery, type ListSpec, listRows } from "../../packages/emulator/src/list.js";
+} from "../../packages/emulator/src/http/encode.js";
 import {
   MAX_IDLE_BYTES,
   MAX_POOLED_BYTES,
   MIN_POOLED_BYTES,
   OutputPool,
-} from "../../packages/emulator/src/out-pool.js";
-import { MemoryStore } from "../../packages/emulator/src/store.js";
+} from "../../packages/emulator/src/http/out-pool.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
+import { type ListQuery, type ListSpec, listRows } from "../../packages/emulator/src/list/list.js";
+import { MemoryStore } from "../../packages/emulator/src/storage/store.js";
 import { parseTemplate } from "../../packages/emulator/src/template/template.js";
 import { call, MINIMAL_SPEC, multipart, upload } from "./helpers/http.js";
 import { waitFinished } from "./runs-fixtures.js";

@@ -4,10 +4,10 @@
  * triggers (with an injected clock, plus one real-time interval), deterministic run ids, multi-user.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nextResourceName, nextScheduledEpoch } from "../../packages/emulator/src/engine/scheduler.js";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import type { RunRecord } from "../../packages/emulator/src/model/run.js";
 import { recurringRunRunId, uuidV5 } from "../../packages/emulator/src/resource/runs.js";
-import { nextResourceName, nextScheduledEpoch } from "../../packages/emulator/src/scheduler.js";
 import { hasShared } from "./helpers/shared.js";
 import {
   api,

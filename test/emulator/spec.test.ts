@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { ApiError } from "../../packages/emulator/src/errors.js";
+import { ApiError } from "../../packages/emulator/src/http/errors.js";
 import { readPipelineFile } from "../../packages/emulator/src/template/package-file.js";
 import { pipelineSpecProblem } from "../../packages/emulator/src/template/protojson.js";
 import { parseTemplate } from "../../packages/emulator/src/template/template.js";

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../packages/emulator/src/index.js";
-import { MemoryStore, type Store } from "../../packages/emulator/src/store.js";
-import { SqliteStore } from "../../packages/emulator/src/store-sqlite.js";
+import { MemoryStore, type Store } from "../../packages/emulator/src/storage/store.js";
+import { SqliteStore } from "../../packages/emulator/src/storage/store-sqlite.js";
 import { call, MINIMAL_SPEC, upload } from "./helpers/http.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kfp-ts-store-"));

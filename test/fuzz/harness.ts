@@ -8,7 +8,7 @@ import { randomInt } from "node:crypto";
 import { request } from "node:http";
 import fc from "fast-check";
 import { expect } from "vitest";
-import { UNEXPECTED_ERROR_TEXT } from "../../packages/emulator/src/errors.js";
+import { UNEXPECTED_ERROR_TEXT } from "../../packages/emulator/src/http/errors.js";
 import type { Emulator } from "../../packages/emulator/src/index.js";
 
 export const LONG = process.env.FUZZ_LONG === "1";

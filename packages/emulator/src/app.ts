@@ -5,7 +5,9 @@
  * one line in `MODULES`, and a missing one fails the build, not the start.
  */
 import { randomUUID } from "node:crypto";
+import { register as registerAuthService } from "./api/auth-service.js";
 import { register as registerExperiments } from "./api/experiments.js";
+import { register as registerHealthz } from "./api/healthz.js";
 import { register as registerPipelines } from "./api/pipelines.js";
 import { register as registerPipelinesV1 } from "./api/pipelines-v1.js";
 import { register as registerRecurringRuns } from "./api/recurring-runs.js";
@@ -13,20 +15,18 @@ import { register as registerRuns } from "./api/runs.js";
 import { register as registerV1Runs } from "./api/v1-runs.js";
 import { register as registerV2Tasks } from "./api/v2-task-routes.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
-import { register as registerAuthService } from "./auth-service.js";
-import type { EmulatorConfig, EmulatorLogger } from "./context.js";
 import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
 import type { LifecycleOptions } from "./engine/lifecycle-options.js";
+import { Scheduler } from "./engine/scheduler.js";
 import { SimulatedRunEngine } from "./engine/simulated.js";
-import { register as registerHealthz } from "./healthz.js";
+import type { EmulatorConfig, EmulatorLogger } from "./http/context.js";
 import { MAX_REQUEST_BODY_BYTES, MAX_UPLOAD_BYTES } from "./http/limits.js";
+import type { ModuleHost } from "./http/module.js";
+import { OutputPool } from "./http/out-pool.js";
+import { Router } from "./http/router.js";
 import type { ExperimentArchiveHooks } from "./model/experiment.js";
-import type { ModuleHost } from "./module.js";
-import { OutputPool } from "./out-pool.js";
-import { Router } from "./router.js";
-import { Scheduler } from "./scheduler.js";
 import { openStore } from "./storage/open.js";
-import type { Store } from "./store.js";
+import type { Store } from "./storage/store.js";
 
 /** The API modules, registered in this order (routes of earlier modules match first). */
 const MODULES: readonly ((app: ModuleHost) => void)[] = [

@@ -10,7 +10,7 @@
  * With no `users` table at all, every identified user is allowed everywhere (authentication only).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { ApiError, GrpcCode } from "./errors.js";
+import { ApiError, GrpcCode } from "./http/errors.js";
 
 export interface MultiUserUser {
   /** Namespaces the user may act in; "*" grants all. */

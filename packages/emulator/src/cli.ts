@@ -9,8 +9,8 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { EmulatorOptions } from "./server.js";
-import { startServer } from "./server.js";
+import type { EmulatorOptions } from "./http/server.js";
+import { startServer } from "./http/server.js";
 
 export const HELP = `Usage: kfp-ts-emulator [options]
 

@@ -7,15 +7,15 @@
  *
  * This module (and everything under src/emulator) never imports the client code.
  */
-import { type Emulator, type EmulatorOptions, startServer } from "./server.js";
+import { type Emulator, type EmulatorOptions, startServer } from "./http/server.js";
 
 export type { MultiUserConfig, MultiUserUser } from "./auth.js";
-export type { EmulatorApp, EmulatorConfig, EmulatorLogger } from "./context.js";
-export type { ActiveFault, FaultAction, FaultRule } from "./faults.js";
-export type { BodySummary, InspectedRequest, PartSummary } from "./inspector.js";
-export type { ApiVersion } from "./router.js";
-export type { Emulator, EmulatorOptions } from "./server.js";
-export type { Store } from "./store.js";
+export type { EmulatorApp, EmulatorConfig, EmulatorLogger } from "./http/context.js";
+export type { ActiveFault, FaultAction, FaultRule } from "./http/faults.js";
+export type { BodySummary, InspectedRequest, PartSummary } from "./http/inspector.js";
+export type { ApiVersion } from "./http/router.js";
+export type { Emulator, EmulatorOptions } from "./http/server.js";
+export type { Store } from "./storage/store.js";
 
 /** Start an emulator listening on `host:port` (default 127.0.0.1, a free port). */
 export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {

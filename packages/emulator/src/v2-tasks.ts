@@ -20,11 +20,12 @@
  *
  * Pure module: no HTTP, no store.
  */
-import { omitZero, timestamp } from "./encode.js";
+
 import { argoNodeId } from "./engine/workflow.js";
-import type { ListSpec } from "./list.js";
+import { omitZero, timestamp } from "./http/encode.js";
+import type { ListSpec } from "./list/list.js";
 import type { TaskRow } from "./model/run.js";
-import { asRecord, field, loopList, loopSource, taskInputScope } from "./params.js";
+import { asRecord, field, loopList, loopSource, taskInputScope } from "./template/params.js";
 
 export const TASK_STATES = [
   "RUNTIME_STATE_UNSPECIFIED",

@@ -3,11 +3,12 @@
  * wire shapes, JSON and list fields; every rule that needs stored state is in resource/experiments.ts.
  */
 
-import { enumOf, message } from "../body.js";
-import { listResponse, omitZero, timestamp } from "../encode.js";
-import { checkListOptions, type ListSpec, listRows } from "../list.js";
+import { enumOf, message } from "../http/body.js";
+import { listResponse, omitZero, timestamp } from "../http/encode.js";
+import type { ModuleHost } from "../http/module.js";
+import { ALL_V2 } from "../http/router.js";
+import { checkListOptions, type ListSpec, listRows } from "../list/list.js";
 import type { ExperimentRecord } from "../model/experiment.js";
-import type { ModuleHost } from "../module.js";
 import {
   archiveExperiment,
   createExperiment,
@@ -17,7 +18,6 @@ import {
   listExperimentsScoped,
   unarchiveExperiment,
 } from "../resource/experiments.js";
-import { ALL_V2 } from "../router.js";
 
 const STORAGE_STATES = ["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"];
 

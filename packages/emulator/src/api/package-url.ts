@@ -5,8 +5,8 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import type { RequestContext } from "../context.js";
-import { internal, invalidInput } from "../errors.js";
+import type { RequestContext } from "../http/context.js";
+import { internal, invalidInput } from "../http/errors.js";
 
 export function ipv4ToInt(ip: string): number {
   return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);

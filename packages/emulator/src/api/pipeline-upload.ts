@@ -5,8 +5,8 @@
  */
 
 import { authorize } from "../auth.js";
-import type { RequestContext } from "../context.js";
-import { ApiError, GrpcCode, writePlainTextError, writeUploadError } from "../errors.js";
+import type { RequestContext } from "../http/context.js";
+import { ApiError, GrpcCode, writePlainTextError, writeUploadError } from "../http/errors.js";
 import { scanJsonText } from "../http/limits.js";
 import { formFile } from "../http/multipart.js";
 import type { PipelineRecord, PipelineVersionRecord } from "../model/pipeline.js";

@@ -3,10 +3,10 @@
  * and v1beta1), the request shapes the gateway decodes, the list specs (sortable and filterable
  * fields) and the v2 wire → model conversion (upstream `api_converter.go`; FACTS.md §4–§7.1).
  */
-import { enumOf, mapOf, message, repeated } from "../body.js";
-import { omitZero, timestamp } from "../encode.js";
-import { internal } from "../errors.js";
-import type { ListSpec } from "../list.js";
+import { enumOf, mapOf, message, repeated } from "../http/body.js";
+import { omitZero, timestamp } from "../http/encode.js";
+import { internal } from "../http/errors.js";
+import type { ListSpec } from "../list/list.js";
 import type { PipelineRecord, PipelineVersionRecord } from "../model/pipeline.js";
 import { fieldLength, type NewPipeline } from "../resource/pipelines.js";
 import { templateStruct, templateYaml } from "../template/template.js";

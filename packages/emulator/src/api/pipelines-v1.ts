@@ -1,9 +1,9 @@
-import type { RequestContext } from "../context.js";
-import { listResponse, omitZero } from "../encode.js";
-import { ApiError, GrpcCode, internal, invalidInput, notFound } from "../errors.js";
-import { listOptions, listRows } from "../list.js";
+import type { RequestContext } from "../http/context.js";
+import { listResponse, omitZero } from "../http/encode.js";
+import { ApiError, GrpcCode, internal, invalidInput, notFound } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { listOptions, listRows } from "../list/list.js";
 import type { PipelineRecord, PipelineVersionRecord } from "../model/pipeline.js";
-import type { ModuleHost } from "../module.js";
 import { canAccessPipeline, canAccessPipelineVersion } from "../resource/access.js";
 import {
   deletePipelineCommon,

@@ -5,17 +5,18 @@
  * that touch the store are in `resource/pipelines.ts`, the wire shapes in `pipeline-wire.ts`; the
  * v1beta1 handlers are in `pipelines-v1.ts`.
  */
-import type { RequestContext } from "../context.js";
-import { listResponse } from "../encode.js";
-import { ApiError, internal, invalidInput } from "../errors.js";
-import { listOptions, listRows } from "../list.js";
+import type { RequestContext } from "../http/context.js";
+import { listResponse } from "../http/encode.js";
+import { ApiError, internal, invalidInput } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { ALL_V2, type ApiVersion } from "../http/router.js";
+import { listOptions, listRows } from "../list/list.js";
 import {
   PIPELINE_VERSIONS,
   PIPELINES,
   type PipelineRecord,
   type PipelineVersionRecord,
 } from "../model/pipeline.js";
-import type { ModuleHost } from "../module.js";
 import { canAccessPipeline, canAccessPipelineVersion } from "../resource/access.js";
 import {
   applyUpdate,
@@ -37,7 +38,6 @@ import {
   requireVersion,
   validateTags,
 } from "../resource/pipelines.js";
-import { ALL_V2, type ApiVersion } from "../router.js";
 import { readPipelineFile } from "../template/package-file.js";
 import { downloadPackage, parseRequestUri, pathBase, validatePipelineUrl } from "./package-url.js";
 import { uploadPipeline, uploadPipelineVersion } from "./pipeline-upload.js";

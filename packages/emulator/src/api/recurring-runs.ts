@@ -5,13 +5,14 @@
  * first (empty `display_name` → 500, then the schedule checks); every rule that needs stored state is in
  * resource/recurring-runs.ts.
  */
-import { enumOf, mapOf, message, repeated } from "../body.js";
-import { int64, listResponse, omitZero, parseTimestamp, timestamp } from "../encode.js";
-import { type ApiError, internal, invalidInput } from "../errors.js";
-import { checkListOptions, type ListSpec, listRows } from "../list.js";
+import { enumOf, mapOf, message, repeated } from "../http/body.js";
+import { int64, listResponse, omitZero, parseTimestamp, timestamp } from "../http/encode.js";
+import { type ApiError, internal, invalidInput } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { ALL_V2 } from "../http/router.js";
+import { checkListOptions, type ListSpec, listRows } from "../list/list.js";
 import type { RecurringRunRecord, TriggerRecord } from "../model/recurring-run.js";
 import type { RuntimeConfigRecord } from "../model/run.js";
-import type { ModuleHost } from "../module.js";
 import {
   changeJobMode,
   createJob,
@@ -21,7 +22,6 @@ import {
   jobsInScope,
   validateSchedule,
 } from "../resource/recurring-runs.js";
-import { ALL_V2 } from "../router.js";
 import { checkOneof, PVR_SHAPE, RUNTIME_CONFIG_SHAPE, runParamsFromBody } from "./runs.js";
 
 const MODES = ["MODE_UNSPECIFIED", "ENABLE", "DISABLE"];

@@ -3,9 +3,10 @@
  * (`/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read`) and its log (`ReadRunLogV1`).
  * Both answer in upstream's own error body `{error_message, error_details}`.
  */
-import type { RequestContext } from "../context.js";
+
 import { artifactContent } from "../engine/report.js";
-import type { ApiError } from "../errors.js";
+import type { RequestContext } from "../http/context.js";
+import type { ApiError } from "../http/errors.js";
 import { canAccessRun } from "../resource/access.js";
 import { findRun } from "../resource/run-reads.js";
 

@@ -4,13 +4,14 @@
  * `task_count`, `pipeline_reference` and, with `view=FULL`, `tasks` (resource/run-reads.ts rebuilds them
  * from the node rows) and the embedded `pipeline_spec` (FACTS.md §S.2). Lists reuse each settled run's JSON.
  */
-import type { EmulatorApp } from "../context.js";
-import { JsonCache, omitZero, timestamp } from "../encode.js";
+
 import { GO_ZERO_TIME } from "../engine/report.js";
+import type { EmulatorApp } from "../http/context.js";
+import { JsonCache, omitZero, timestamp } from "../http/encode.js";
+import type { ApiVersion } from "../http/router.js";
 import type { RunRecord, RuntimeConfigRecord, StateEntry, TaskRow } from "../model/run.js";
-import { asRecord } from "../params.js";
 import { findPipelineVersion, storedRunSpec, v2TasksOf } from "../resource/run-reads.js";
-import type { ApiVersion } from "../router.js";
+import { asRecord } from "../template/params.js";
 import { templateStruct } from "../template/template.js";
 import { apiTask } from "../v2-tasks.js";
 

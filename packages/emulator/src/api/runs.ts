@@ -14,13 +14,14 @@
  * stores every report and emits a `"run"` event after each change, so tests can wait for states
  * without sleeping (`engine.waitFor(runId, predicate)`).
  */
-import { enumOf, mapOf, message, repeated } from "../body.js";
-import { listResponseJson } from "../encode.js";
-import { badRequest, gatewayInvalid, internal, invalidInput } from "../errors.js";
-import { checkListOptions, type ListSpec, listRows } from "../list.js";
+import { enumOf, mapOf, message, repeated } from "../http/body.js";
+import { listResponseJson } from "../http/encode.js";
+import { badRequest, gatewayInvalid, internal, invalidInput } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { ALL_V2 } from "../http/router.js";
+import { checkListOptions, type ListSpec, listRows } from "../list/list.js";
 import { RUNTIME_STATES, type RunRecord, type RuntimeConfigRecord } from "../model/run.js";
 import { v1Status } from "../model/run-state.js";
-import type { ModuleHost } from "../module.js";
 import type { SourceInput } from "../resource/run-source.js";
 import {
   archiveRun,
@@ -33,7 +34,6 @@ import {
   unarchiveRun,
   wrapError,
 } from "../resource/runs.js";
-import { ALL_V2 } from "../router.js";
 import { readArtifact, readLog } from "./run-artifacts.js";
 import { toApiRun, toApiRunsJson } from "./run-json.js";
 

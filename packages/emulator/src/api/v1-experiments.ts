@@ -3,11 +3,11 @@
  * v2beta1 experiment rules (resource/experiments.ts) with the v1 shapes (`id`/`name`, a NAMESPACE
  * `resource_reference`, `STORAGESTATE_*`).
  */
-import { enumOf, message, repeated } from "../body.js";
-import { listResponse } from "../encode.js";
-import { type ApiError, invalidInput } from "../errors.js";
-import { checkListOptions, listRows } from "../list.js";
-import type { ModuleHost } from "../module.js";
+import { enumOf, message, repeated } from "../http/body.js";
+import { listResponse } from "../http/encode.js";
+import { type ApiError, invalidInput } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { checkListOptions, listRows } from "../list/list.js";
 import {
   archiveExperiment,
   createExperiment,

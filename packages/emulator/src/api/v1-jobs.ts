@@ -4,12 +4,12 @@
  * `pipeline_spec` with its parameters or manifest, `status`/`enabled`).
  */
 import YAML from "yaml";
-import { enumOf, message, repeated } from "../body.js";
-import { int64, listResponse, omitZero, timestamp } from "../encode.js";
-import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
-import { checkListOptions, listRows } from "../list.js";
+import { enumOf, message, repeated } from "../http/body.js";
+import { int64, listResponse, omitZero, timestamp } from "../http/encode.js";
+import { type ApiError, internal, invalidInput, notFound } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { checkListOptions, listRows } from "../list/list.js";
 import type { RecurringRunRecord } from "../model/recurring-run.js";
-import type { ModuleHost } from "../module.js";
 import {
   changeJobMode,
   createJob,

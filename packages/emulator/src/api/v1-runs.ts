@@ -16,14 +16,14 @@
  * and holds the runs: their shapes, `toApiRunV1`, the synthetic workflow and `:reportMetrics`.
  */
 import YAML from "yaml";
-import { enumOf, message, repeated } from "../body.js";
-import type { EmulatorApp, RequestContext } from "../context.js";
-import { JsonCache, listResponseJson, omitZero, timestamp } from "../encode.js";
-import { type ApiError, internal, invalidInput } from "../errors.js";
-import { checkListOptions, listRows } from "../list.js";
+import { enumOf, message, repeated } from "../http/body.js";
+import type { EmulatorApp, RequestContext } from "../http/context.js";
+import { JsonCache, listResponseJson, omitZero, timestamp } from "../http/encode.js";
+import { type ApiError, internal, invalidInput } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { checkListOptions, listRows } from "../list/list.js";
 import type { RunRecord } from "../model/run.js";
 import { v1Status } from "../model/run-state.js";
-import type { ModuleHost } from "../module.js";
 import { canAccessRun } from "../resource/access.js";
 import { storedRunSpec } from "../resource/run-reads.js";
 import {

@@ -3,10 +3,10 @@
  * `resource_references` (`{key: {type, id}, relationship}`) read and written, the
  * `resource_reference_key` list scope, the v1 `pipeline_spec` and its parameters.
  */
-import { mapOf, message, repeated } from "../body.js";
-import type { RequestContext } from "../context.js";
-import { omitZero } from "../encode.js";
-import { type ApiError, invalidInput } from "../errors.js";
+import { mapOf, message, repeated } from "../http/body.js";
+import type { RequestContext } from "../http/context.js";
+import { omitZero } from "../http/encode.js";
+import { type ApiError, invalidInput } from "../http/errors.js";
 import type { RecurringRunRecord } from "../model/recurring-run.js";
 import type { RunRecord } from "../model/run.js";
 import { V1_PARAMETER, V1_RESOURCE_TYPES } from "./pipeline-wire.js";

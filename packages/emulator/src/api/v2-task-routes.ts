@@ -2,10 +2,10 @@
  * The `/apis/v2` task handlers (upstream `task_server.go`): GetTask and ListTasks over the tasks that
  * resource/run-reads.ts rebuilds from a run's node rows; the other task and artifact calls answer 501.
  */
-import { listResponse } from "../encode.js";
-import { ApiError, GrpcCode, invalidInput, notFound } from "../errors.js";
-import { checkListOptions, listRows } from "../list.js";
-import type { ModuleHost } from "../module.js";
+import { listResponse } from "../http/encode.js";
+import { ApiError, GrpcCode, invalidInput, notFound } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
+import { checkListOptions, listRows } from "../list/list.js";
 import { canAccessRun } from "../resource/access.js";
 import { taskOfOtherRun, tasksOfRunId } from "../resource/run-reads.js";
 import { apiTask, TASK_LIST_SPEC } from "../v2-tasks.js";

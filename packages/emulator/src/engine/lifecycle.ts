@@ -21,7 +21,7 @@
  * Pure except for timers, which come from an injectable `Timers` and are unref'd by default.
  */
 import type { NodeType, WorkflowPhase } from "../model/run.js";
-import { asRecord, field } from "../params.js";
+import { asRecord, field } from "../template/params.js";
 import type { ResolvedLifecycleOptions } from "./lifecycle-options.js";
 import { type ArgoTask, type DagInst, isFinal, type SimNode, WorkflowPlan } from "./plan.js";
 import { argoNodeId, type NodePhase, type WorkflowReport, workflowNameFor } from "./workflow.js";

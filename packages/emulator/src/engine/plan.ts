@@ -3,7 +3,7 @@
  * DAG (PIPELINE-SPEC.md §4.3), instantiated lazily as each DAG node starts (lifecycle.ts runs them).
  * Parameters are resolved as far as they are known before run time: loop items, conditions.
  */
-import { asRecord, field, loopList, loopSource, taskInputScope } from "../params.js";
+import { asRecord, field, loopList, loopSource, taskInputScope } from "../template/params.js";
 import type { ResolvedLifecycleOptions } from "./lifecycle-options.js";
 import type { NodePhase, NodeStatus } from "./workflow.js";
 

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { RUNS, type RunRecord, runSpecOf } from "../model/run.js";
-import { asRecord } from "../params.js";
+import { asRecord } from "../template/params.js";
 import type { EngineHost, RunEngine } from "./engine.js";
 import { Simulation } from "./lifecycle.js";
 import {

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NodeType, WorkflowPhase } from "../model/run.js";
-import { field } from "../params.js";
+import { field } from "../template/params.js";
 
 export type NodePhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Omitted";
 

@@ -15,10 +15,10 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { identify, type ResolvedMultiUser } from "../auth.js";
-import type { FaultRule, Faults } from "../faults.js";
-import type { Inspector } from "../inspector.js";
-import type { Router } from "../router.js";
+import type { FaultRule, Faults } from "./faults.js";
+import type { Inspector } from "./inspector.js";
 import { checkJsonText } from "./limits.js";
+import type { Router } from "./router.js";
 
 export interface ControlDeps {
   faults: Faults;

@@ -4,8 +4,8 @@
  * process-wide safety net for stray asynchronous errors.
  */
 import type { Duplex } from "node:stream";
-import type { EmulatorLogger } from "../context.js";
-import { ApiError, GrpcCode } from "../errors.js";
+import type { EmulatorLogger } from "./context.js";
+import { ApiError, GrpcCode } from "./errors.js";
 
 /** What Go's net/http writes for a request it cannot read: status line, text/plain body, close. */
 function goClientErrorResponse(status: number, text: string): string {

@@ -9,7 +9,7 @@
  * The other limits (nesting depth, part and member counts, time) are the emulator's own guards: the
  * real server's are looser (protojson's recursion limit is 10 000) or absent.
  */
-import { type ApiError, gatewayInvalid, invalidInput } from "../errors.js";
+import { type ApiError, gatewayInvalid, invalidInput } from "./errors.js";
 
 const MiB = 1 << 20;
 

@@ -4,8 +4,8 @@
  * filename reduced by `filepath.Base`, files over the upload limit flagged instead of kept.
  */
 import busboy from "busboy";
-import type { RequestContext } from "../context.js";
-import { watchParts } from "../inspector.js";
+import type { RequestContext } from "./context.js";
+import { watchParts } from "./inspector.js";
 import { MAX_MULTIPART_FIELD_BYTES, MAX_MULTIPART_PARTS } from "./limits.js";
 
 /** Go `r.FormFile("uploadfile")`: the first part with that name and a non-empty filename. */

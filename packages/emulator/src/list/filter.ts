@@ -1,6 +1,7 @@
 /** The `filter` query parameter: the protojson decoder, predicate checks and the pipeline tag filters (see list.ts). */
-import { ApiError, GrpcCode, invalidInput } from "../errors.js";
+
 import { goQuote } from "../go-text.js";
+import { ApiError, GrpcCode, invalidInput } from "../http/errors.js";
 import { fmtGo, goQueryUnescape } from "./go.js";
 import {
   type FilterPredicate,

@@ -1,6 +1,7 @@
 /** Go-compatible text helpers and the page size rules of the list modules (see list.ts). */
-import { gatewayInvalid, invalidInput } from "../errors.js";
+
 import { goQuote } from "../go-text.js";
+import { gatewayInvalid, invalidInput } from "../http/errors.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /** List options: columns, sort and filter canonicalisation, and keyset page tokens (see list.ts). */
-import { ApiError, GrpcCode, invalidInput } from "../errors.js";
+
 import { goQuote } from "../go-text.js";
+import { ApiError, GrpcCode, invalidInput } from "../http/errors.js";
 import { scanJsonText } from "../http/limits.js";
 import { validatePageSize } from "./go.js";
 import {

@@ -1,6 +1,6 @@
 /** Pipeline and pipeline version records (upstream `model/pipeline.go`, `model/pipeline_version.go`). */
 
-import type { Store } from "../store.js";
+import type { Store } from "../storage/store.js";
 import type { Template } from "../template/template.js";
 
 export const PIPELINES = "pipelines";

@@ -3,7 +3,7 @@
  * run, rewritten on every lifecycle report, and its specs kept apart (written once).
  */
 
-import type { Store } from "../store.js";
+import type { Store } from "../storage/store.js";
 import type { StorageState } from "./experiment.js";
 
 export const RUNS = "runs";

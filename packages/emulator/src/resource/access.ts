@@ -10,12 +10,12 @@
  * or live in the run's namespace (`canUseReferencedPipeline`).
  */
 import type { ResolvedMultiUser } from "../auth.js";
-import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
+import { type ApiError, internal, invalidInput, notFound } from "../http/errors.js";
 import { EXPERIMENTS, type ExperimentRecord, isEmptyNamespace } from "../model/experiment.js";
 import { getPipelineRecord, getVersionRecord } from "../model/pipeline.js";
 import { RECURRING_RUNS, type RecurringRunRecord } from "../model/recurring-run.js";
 import { RUNS, type RunRecord } from "../model/run.js";
-import type { Store } from "../store.js";
+import type { Store } from "../storage/store.js";
 
 /** What the rules need from a request: the store, the mode, and the authorizer of auth.ts. */
 export interface AccessSubject {

@@ -15,15 +15,22 @@
  *   every call is authorized against the experiment's namespace (resource `experiments`).
  */
 
-import type { EmulatorApp, RequestContext } from "../context.js";
-import { type ApiError, alreadyExists, badRequest, internal, invalidInput, notFound } from "../errors.js";
+import type { EmulatorApp, RequestContext } from "../http/context.js";
+import {
+  type ApiError,
+  alreadyExists,
+  badRequest,
+  internal,
+  invalidInput,
+  notFound,
+} from "../http/errors.js";
 import {
   DEFAULT_EXPERIMENT_DESCRIPTION,
   DEFAULT_EXPERIMENT_META,
   EXPERIMENTS,
   type ExperimentRecord,
 } from "../model/experiment.js";
-import type { Store } from "../store.js";
+import type { Store } from "../storage/store.js";
 import { canAccessExperiment } from "./access.js";
 
 /** `ExperimentStore.GetExperiment`: 404 "Experiment <id> not found". */

@@ -4,8 +4,8 @@
  * name uniqueness, the template checks of a create, create/update/delete in one transaction each,
  * lookups by id and by name and the rows of a list. Authorization goes through `access.ts`.
  */
-import type { RequestContext } from "../context.js";
-import { type ApiError, alreadyExists, internal, invalidInput, notFound } from "../errors.js";
+import type { RequestContext } from "../http/context.js";
+import { type ApiError, alreadyExists, internal, invalidInput, notFound } from "../http/errors.js";
 import {
   getPipelineRecord,
   getVersionRecord,
@@ -16,7 +16,7 @@ import {
   type PipelineVersionRecord,
   versionsOf,
 } from "../model/pipeline.js";
-import type { Store } from "../store.js";
+import type { Store } from "../storage/store.js";
 import { parseTemplate, type Template, validatePipelineName } from "../template/template.js";
 import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./access.js";
 

@@ -15,13 +15,13 @@
  * responses carry `"namespace": "kubeflow"`.
  */
 import { createHash } from "node:crypto";
-import type { EmulatorApp, RequestContext } from "../context.js";
-import { cronError } from "../cron.js";
-import { type ApiError, internal, invalidInput, notFound } from "../errors.js";
+import { cronError } from "../engine/cron.js";
+import type { EmulatorApp, RequestContext } from "../http/context.js";
+import { type ApiError, internal, invalidInput, notFound } from "../http/errors.js";
 import { getPipelineRecord, latestVersion } from "../model/pipeline.js";
 import { RECURRING_RUNS, type RecurringRunRecord, type TriggerRecord } from "../model/recurring-run.js";
 import type { RuntimeConfigRecord } from "../model/run.js";
-import { validateRunParameters } from "../params.js";
+import { validateRunParameters } from "../template/params.js";
 import { canAccessJob, canUseReferencedPipeline } from "./access.js";
 import { namespaceOfExperiment, replaceNamespace, validExperimentNamespacePair } from "./experiments.js";
 import { compileProblem, type ResolvedSource, resolveSource } from "./run-source.js";

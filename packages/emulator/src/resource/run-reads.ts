@@ -3,8 +3,9 @@
  * pipeline versions they name, and the `/apis/v2` tasks rebuilt from a run's node rows and spec
  * (v2-tasks.ts). Read-only; the handlers under api/ go through these instead of the store.
  */
-import type { EmulatorApp } from "../context.js";
+
 import { v1AsIr } from "../engine/simulated.js";
+import type { EmulatorApp } from "../http/context.js";
 import { getVersionRecord, latestVersion, type PipelineVersionRecord } from "../model/pipeline.js";
 import { RUNS, type RunRecord, type RunSpecRecord, runSpecOf } from "../model/run.js";
 import { buildRunTasks, type V2Task } from "../v2-tasks.js";

@@ -1,13 +1,13 @@
 import YAML from "yaml";
-import type { EmulatorApp } from "../context.js";
-import { ApiError, invalidInput, notFound } from "../errors.js";
+import type { EmulatorApp } from "../http/context.js";
+import { ApiError, invalidInput, notFound } from "../http/errors.js";
 import {
   getPipelineRecord,
   getVersionRecord,
   latestVersion,
   type PipelineVersionRecord,
 } from "../model/pipeline.js";
-import { asRecord, field } from "../params.js";
+import { asRecord, field } from "../template/params.js";
 import { parseTemplate, type Template, templateStruct } from "../template/template.js";
 
 export interface SourceInput {

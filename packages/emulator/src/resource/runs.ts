@@ -12,9 +12,9 @@
  * Every operation authorizes through resource/access.ts and wraps its errors with the caller's prefix.
  */
 import { createHash } from "node:crypto";
-import type { EmulatorApp, RequestContext } from "../context.js";
 import { appendState } from "../engine/report.js";
 import { workflowNameFor } from "../engine/workflow.js";
+import type { EmulatorApp, RequestContext } from "../http/context.js";
 import {
   ApiError,
   badRequest,
@@ -23,7 +23,7 @@ import {
   invalidInput,
   notFound,
   ServerError,
-} from "../errors.js";
+} from "../http/errors.js";
 import { EXPERIMENTS, type ExperimentRecord } from "../model/experiment.js";
 import {
   RUN_SPECS,
@@ -33,8 +33,8 @@ import {
   type RuntimeConfigRecord,
 } from "../model/run.js";
 import { TERMINAL_STATES, v1Status } from "../model/run-state.js";
-import { asRecord, validateRunParameters } from "../params.js";
-import type { Store } from "../store.js";
+import type { Store } from "../storage/store.js";
+import { asRecord, validateRunParameters } from "../template/params.js";
 import { canAccessRun, canUseReferencedPipeline } from "./access.js";
 import {
   namespaceOfExperiment,

@@ -3,8 +3,8 @@
  * import each other both ways), and that says how each kind is kept in memory.
  */
 import { RUNS } from "../model/run.js";
-import { type Compactor, MemoryStore, type Store } from "../store.js";
 import { compactRun } from "./compact-run.js";
+import { type Compactor, MemoryStore, type Store } from "./store.js";
 
 /** Finished runs are kept compact (storage/compact-run.ts). */
 const COMPACTORS: ReadonlyMap<string, Compactor> = new Map<string, Compactor>([[RUNS, compactRun]]);
@@ -12,6 +12,6 @@ const COMPACTORS: ReadonlyMap<string, Compactor> = new Map<string, Compactor>([[
 /** Open a store: in memory, or persisted in the SQLite file `db` (loaded lazily: better-sqlite3 is native). */
 export async function openStore(db?: string): Promise<Store> {
   if (!db) return new MemoryStore(COMPACTORS);
-  const { SqliteStore } = await import("../store-sqlite.js");
+  const { SqliteStore } = await import("./store-sqlite.js");
   return SqliteStore.open(db, COMPACTORS);
 }

@@ -3,9 +3,10 @@
  * format by file name for YAML/JSON, by magic bytes for zip and tar.gz, archive member
  * `pipeline.yaml` or else the first member, which must be a YAML file (FACTS.md §4.1).
  */
-import { ArchiveError, readTarGzEntries, readZipEntries } from "../archive.js";
-import { ApiError, invalidInput } from "../errors.js";
+
+import { ApiError, invalidInput } from "../http/errors.js";
 import { SizeLimitError } from "../http/limits.js";
+import { ArchiveError, readTarGzEntries, readZipEntries } from "./archive.js";
 import { specError } from "./spec-error.js";
 
 export const MAX_FILE_LENGTH = 32 << 20;

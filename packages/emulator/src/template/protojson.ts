@@ -4,7 +4,7 @@
  * `protojson.Unmarshal`; the result is what protojson would re-serialise (lowerCamelCase keys, zero
  * values dropped, enums by name, int64 as strings; Struct contents untouched).
  */
-import { toCamel } from "../encode.js";
+import { toCamel } from "../http/encode.js";
 
 // ── Strict PipelineSpec / PlatformSpec schema (api/v2alpha1/pipeline_spec.proto) ────────────────
 

@@ -10,7 +10,7 @@
  * enums by name, int64 as strings; Struct contents are untouched.
  */
 import YAML from "yaml";
-import { invalidInput } from "../errors.js";
+import { invalidInput } from "../http/errors.js";
 import { decodePipelineSpec, decodePlatformSpec } from "./protojson.js";
 import { specError } from "./spec-error.js";
 import { type YamlDoc, yamlDocs } from "./yaml-docs.js";

@@ -4,8 +4,8 @@
  * `yaml` package with libyaml's tolerance for quoted continuation lines; errors in Go's wording.
  */
 import YAML from "yaml";
-import { parseBlockYaml } from "../fast-yaml.js";
 import { depthMessage, MAX_NESTING_DEPTH, valueDepth, yamlTextDepth } from "../http/limits.js";
+import { parseBlockYaml } from "./fast-yaml.js";
 
 export interface YamlDoc {
   value: unknown;

@@ -1,5 +1,5 @@
-import type { ModuleHost } from "./module.js";
-import { ALL_V2 } from "./router.js";
+import type { ModuleHost } from "../http/module.js";
+import { ALL_V2 } from "../http/router.js";
 
 export function register(app: ModuleHost): void {
   const { config } = app;

@@ -7,8 +7,8 @@
  *
  * The result is the short (external) message; callers wrap it into an InvalidArgument error (HTTP 400).
  */
-import { goQuote } from "./go-text.js";
-import { scanJsonText } from "./http/limits.js";
+import { goQuote } from "../go-text.js";
+import { scanJsonText } from "../http/limits.js";
 
 /** The part of a pipeline spec this module reads (lowerCamelCase or snake_case keys). */
 export type SpecLike = Record<string, unknown>;

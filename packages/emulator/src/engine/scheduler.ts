@@ -13,13 +13,13 @@
  * Time comes from the emulator's injectable clock; timers are unref'd and cleared on close. Tests
  * with a manual clock call `poke()` after moving the clock.
  */
-import type { EmulatorApp } from "./context.js";
+import type { EmulatorApp } from "../http/context.js";
+import { RECURRING_RUNS, type RecurringRunRecord } from "../model/recurring-run.js";
+import { RUNS, type RunRecord } from "../model/run.js";
+import { createRunCore } from "../resource/runs.js";
 import { parseCron } from "./cron.js";
-import type { RecurringRunScheduler } from "./engine/engine.js";
-import { fnv32a } from "./engine/workflow.js";
-import { RECURRING_RUNS, type RecurringRunRecord } from "./model/recurring-run.js";
-import { RUNS, type RunRecord } from "./model/run.js";
-import { createRunCore } from "./resource/runs.js";
+import type { RecurringRunScheduler } from "./engine.js";
+import { fnv32a } from "./workflow.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
 /** Submissions per evaluation before yielding to the event loop (catch-up of many missed fires). */

@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import busboy from "busboy";
-import { MAX_MULTIPART_FIELD_BYTES, MAX_MULTIPART_PARTS } from "./http/limits.js";
+import { MAX_MULTIPART_FIELD_BYTES, MAX_MULTIPART_PARTS } from "./limits.js";
 
 export interface PartSummary {
   name: string;

@@ -11,7 +11,7 @@
 
 import { parseTimestamp, toCamel } from "./encode.js";
 import { gatewayInvalid } from "./errors.js";
-import { checkJsonText } from "./http/limits.js";
+import { checkJsonText } from "./limits.js";
 
 export type ScalarKind =
   | "string"

@@ -53,10 +53,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createApp } from "./app.js";
-import { identify, type MultiUserConfig } from "./auth.js";
+import { createApp } from "../app.js";
+import { identify, type MultiUserConfig } from "../auth.js";
+import type { LifecycleOptions } from "../engine/lifecycle-options.js";
+import type { Store } from "../storage/store.js";
 import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
-import type { LifecycleOptions } from "./engine/lifecycle-options.js";
+import { handleControl } from "./control.js";
 import {
   ApiError,
   GrpcCode,
@@ -67,17 +69,15 @@ import {
   writeRoutingError,
 } from "./errors.js";
 import { type ActiveFault, type FaultRule, Faults } from "./faults.js";
-import { handleControl } from "./http/control.js";
-import { answerClientError, installSafetyNet, withTimeBudget } from "./http/guards.js";
+import { answerClientError, installSafetyNet, withTimeBudget } from "./guards.js";
+import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
 import {
   MAX_CONTROL_BODY_BYTES,
   MAX_HEADER_BYTES,
   REQUEST_RECEIVE_TIMEOUT_MS,
   REQUEST_TIME_BUDGET_MS,
-} from "./http/limits.js";
-import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
+} from "./limits.js";
 import type { ApiVersion } from "./router.js";
-import type { Store } from "./store.js";
 
 export interface EmulatorOptions {
   /** TCP port (default 0 = any free port). */

@@ -26,10 +26,11 @@
  *   share the same `FieldSpec` object or the same `column` name; page tokens and the token/criteria
  *   match check compare columns, as upstream compares model field names.
  */
-import { ApiError, invalidInput } from "./errors.js";
-import { goQuote } from "./go-text.js";
-import { extractTags, parseApiFilterRaw, type RawPredicate, toPredicates } from "./list/filter.js";
-import { gatewayPageSize, validatePageSize } from "./list/go.js";
+
+import { goQuote } from "../go-text.js";
+import { ApiError, invalidInput } from "../http/errors.js";
+import { extractTags, parseApiFilterRaw, type RawPredicate, toPredicates } from "./filter.js";
+import { gatewayPageSize, validatePageSize } from "./go.js";
 import {
   type CanonFilter,
   type Column,
@@ -41,11 +42,11 @@ import {
   newOptions,
   type Options,
   type Scalar,
-} from "./list/options.js";
-import { type FieldSpec, GROUPS, type ListApi, type ListQuery, type ListSpec } from "./list/types.js";
+} from "./options.js";
+import { type FieldSpec, GROUPS, type ListApi, type ListQuery, type ListSpec } from "./types.js";
 
-export { parseFilter } from "./list/filter.js";
-export { goQueryUnescape, parsePageSize } from "./list/go.js";
+export { parseFilter } from "./filter.js";
+export { goQueryUnescape, parsePageSize } from "./go.js";
 // The list layer's entry: the modules under list/ hold the parts (types, Go text rules, the filter
 // language, options and page tokens); other layers import from here.
 export type {
@@ -56,7 +57,7 @@ export type {
   ListQuery,
   ListSpec,
   ParsedFilter,
-} from "./list/types.js";
+} from "./types.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Evaluation

@@ -5,9 +5,9 @@
  * is checked (`ValidateAuthorizeRequest`), then authorized like any other call — always allowed in
  * single-user mode, 401/403 in multi-user mode — and answered with `{}`.
  */
-import type { RequestContext } from "./context.js";
-import { ApiError, invalidInput } from "./errors.js";
-import type { ModuleHost } from "./module.js";
+import type { RequestContext } from "../http/context.js";
+import { ApiError, invalidInput } from "../http/errors.js";
+import type { ModuleHost } from "../http/module.js";
 
 const RESOURCES = ["UNASSIGNED_RESOURCES", "VIEWERS"] as const;
 const VERBS = ["UNASSIGNED_VERB", "CREATE", "GET", "DELETE"] as const;

@@ -13,7 +13,7 @@ import {
   MAX_ARCHIVE_TRAVERSAL_BYTES,
   MAX_SPEC_BYTES,
   SizeLimitError,
-} from "./http/limits.js";
+} from "../http/limits.js";
 
 export class ArchiveError extends Error {}
 

@@ -3,7 +3,6 @@
  * resource modules. See the API overview at the top of server.ts.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import type { ApiVersion } from "./api-version.js";
 import {
   type AuthResource,
   type AuthVerb,
@@ -11,15 +10,16 @@ import {
   identify,
   type ResolvedMultiUser,
   unauthenticatedError,
-} from "./auth.js";
+} from "../auth.js";
+import type { RecurringRunScheduler, RunEngine } from "../engine/engine.js";
+import type { ExperimentArchiveHooks } from "../model/experiment.js";
+import type { Store } from "../storage/store.js";
+import type { ApiVersion } from "./api-version.js";
 import { decodeJsonBody, type MessageShape } from "./body.js";
 import { type JsonListParts, jsonListPartsToBuffer, writeJsonListParts } from "./encode.js";
-import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
 import { ApiError, GrpcCode, gatewayInvalid } from "./errors.js";
 import type { PartSummary } from "./inspector.js";
-import type { ExperimentArchiveHooks } from "./model/experiment.js";
 import type { OutputPool } from "./out-pool.js";
-import type { Store } from "./store.js";
 
 export interface EmulatorLogger {
   debug?(msg: string): void;

@@ -13,7 +13,7 @@
  * Error texts are robfig's, so the server's 400 message matches. Times are whole Unix seconds in UTC
  * (the controller's default location in a container).
  */
-import { goQuote } from "./go-text.js";
+import { goQuote } from "../go-text.js";
 
 export class CronError extends Error {
   constructor(message: string) {
