@@ -68,6 +68,28 @@ function kfpTs(
 }
 
 describe("the built binary, one command per group", () => {
+  it("a reader that closes the pipe early (`kfp-ts --help | head -1`) ends it quietly with exit 0", async () => {
+    const child = spawn(process.execPath, [BIN, "--help"], { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    // Close our end at once: every write of the help text after this fails with EPIPE.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((res, rej) => {
+      const t = setTimeout(() => {
+        child.kill("SIGKILL");
+        rej(new Error("kfp-ts --help did not end within 30 s"));
+      }, 30_000);
+      child.once("close", (c) => {
+        clearTimeout(t);
+        res(c);
+      });
+    });
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    expect(code).toBe(EXIT.OK);
+  });
+
   it("pipelines: create from stdin, list as json", async () => {
     const c = await kfpTs(
       ["--host", emu.url, "-o", "json", "pipelines", "create", "-p", "bin-wc", "-"],

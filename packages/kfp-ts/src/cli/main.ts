@@ -247,7 +247,17 @@ function invokedDirectly(): boolean {
   }
 }
 
+/** `kfp-ts ... | head`: the reader went away; stop quietly, as other CLIs do (not a crash with a stack). */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? EXIT.OK);
+    throw err;
+  });
+}
+
 if (invokedDirectly()) {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   main(process.argv).then(
     (code) => {
       process.exitCode = code;
