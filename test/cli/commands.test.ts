@@ -314,7 +314,7 @@ describe("runs", () => {
     );
     expect(c.code).toBe(EXIT.OK);
     const id = c.stdout.trim();
-    const stored = emu.store.get<{ tasks: { pod_name: string; artifacts?: string[] }[] }>("runs", id)!;
+    const stored = emu.store.get("runs", id)!;
     const node = stored.tasks.find((t) => t.artifacts?.includes("main-logs"))!;
     const r = await cli([...host, "runs", "read-artifact", id, node.pod_name, "main-logs"], { env });
     expect(r.code).toBe(EXIT.OK);

@@ -19,14 +19,6 @@ const valid = path.resolve(repoRoot, "../shared/kfp-api/pipelines/valid");
 const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 
-/** What the emulator stores of a run: its record ("runs") and its specs ("run_specs"). */
-interface StoredRunSpecs {
-  inline_spec?: Record<string, unknown>;
-}
-interface StoredRun {
-  tasks: Array<{ pod_name: string; display_name: string; artifacts?: string[] }>;
-}
-
 describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
   let emu: Emulator;
   let kfp: Kfp;
@@ -146,7 +138,7 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
       parameters: { param2: "f" },
       enable_caching: false,
     });
-    const stored = emu.store.get<StoredRunSpecs>("run_specs", fromFile.run_id)!;
+    const stored = emu.store.get("run_specs", fromFile.run_id)!;
     type Root = { dag: { tasks: Record<string, { cachingOptions?: { enableCache?: boolean } }> } };
     const tasks = (stored.inline_spec!.root as Root).dag.tasks;
     expect(Object.values(tasks).map((t) => t.cachingOptions?.enableCache)).toEqual([false]);
@@ -233,7 +225,7 @@ describe.skipIf(!haveShared)("runs (single-user emulator over HTTP)", () => {
     expect(tree.tasks.map((t) => t.name)).toEqual(
       expect.arrayContaining(["root-driver", "root", "add-numbers", "executor"]),
     );
-    const stored = emu.store.get<StoredRun>("runs", run.run_id)!;
+    const stored = emu.store.get("runs", run.run_id)!;
     const node = stored.tasks.find((t) => t.artifacts?.includes("main-logs"))!;
     const art = await kfp.runs.readArtifact(run.run_id, node.pod_name, "main-logs");
     expect(art.text()).toContain(`of run ${run.run_id}`);

@@ -18,10 +18,6 @@ const haveShared = needs(existsSync(valid), valid);
 const read = (rel: string) => readFileSync(path.join(valid, rel), "utf8");
 const poll = { pollInterval: 5, maxPollInterval: 25, timeout: 15_000 };
 
-interface StoredRun {
-  tasks: Array<{ pod_name: string; artifacts?: string[] }>;
-}
-
 describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
   let emu: Emulator;
   let kfp: Kfp;
@@ -132,9 +128,7 @@ describe.skipIf(!haveShared)("v1beta1 adapter (single-user)", () => {
     });
     expect(listed.items.map((r) => r.run_id)).toEqual([run.run_id]);
     expect(listed.items[0]!.state).toBe("SUCCEEDED");
-    const node = emu.store
-      .get<StoredRun>("runs", run.run_id)!
-      .tasks.find((t) => t.artifacts?.includes("main-logs"))!;
+    const node = emu.store.get("runs", run.run_id)!.tasks.find((t) => t.artifacts?.includes("main-logs"))!;
     expect((await kfp.runs.readArtifact(run.run_id, node.pod_name, "main-logs")).text()).toContain(
       run.run_id,
     );

@@ -75,19 +75,19 @@ describe("compact finished runs", () => {
   });
 
   it("a store with the compactor hands back an equal record, and an undo restores the earlier one", () => {
-    const store = new MemoryStore(new Map([["runs", compactRun]]));
+    const store = new MemoryStore<{ runs: RunRecord }>(new Map([["runs", compactRun]]));
     const live = run("RUNNING", 3);
     store.put("runs", "r1", live);
     const done = run("FAILED", 5);
     expect(() =>
       store.transaction(() => {
         store.put("runs", "r1", done);
-        expect(isCompactRun(store.get<RunRecord>("runs", "r1")!)).toBe(true);
-        expect(store.get<RunRecord>("runs", "r1")).toEqual(done);
+        expect(isCompactRun(store.get("runs", "r1")!)).toBe(true);
+        expect(store.get("runs", "r1")).toEqual(done);
         throw new Error("roll back");
       }),
     ).toThrow("roll back");
-    expect(store.get<RunRecord>("runs", "r1")).toBe(live);
+    expect(store.get("runs", "r1")).toBe(live);
   });
 });
 
@@ -98,17 +98,17 @@ describe("compact finished runs with SQLite (--db)", () => {
     const compactors = new Map([["runs", compactRun]]);
     try {
       const done = run("SUCCEEDED", 40);
-      const store = SqliteStore.open(file, compactors);
+      const store = SqliteStore.open<{ runs: RunRecord }>(file, compactors);
       store.put("runs", "r1", done);
-      const kept = store.get<RunRecord>("runs", "r1")!;
+      const kept = store.get("runs", "r1")!;
       expect(isCompactRun(kept)).toBe(true);
       expect(Object.getOwnPropertySymbols(kept).map((k) => typeof (kept as never)[k])).toEqual(["function"]);
       expect(kept).toEqual(done);
       store.put("runs", "r1", { ...kept, storage_state: "ARCHIVED" });
       store.close();
-      const again = SqliteStore.open(file, compactors);
+      const again = SqliteStore.open<{ runs: RunRecord }>(file, compactors);
       try {
-        const loaded = again.get<RunRecord>("runs", "r1")!;
+        const loaded = again.get("runs", "r1")!;
         expect(isCompactRun(loaded)).toBe(true);
         expect(loaded).toEqual({ ...done, storage_state: "ARCHIVED" });
       } finally {

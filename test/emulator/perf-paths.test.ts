@@ -36,57 +36,57 @@ describe("store indexes (find) and snapshots", () => {
   const ids = (list: readonly Rec[]) => list.map((r) => r.id).sort();
 
   it("follow puts, field changes, deletes and rolled-back transactions", () => {
-    const s = new MemoryStore();
-    s.put<Rec>("k", "a", { id: "a", group: "x", v: 1 });
-    s.put<Rec>("k", "b", { id: "b", group: "y", v: 2 });
-    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(["a"]); // index built here
-    s.put<Rec>("k", "c", { id: "c", group: "x", v: 3 });
-    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(["a", "c"]);
+    const s = new MemoryStore<{ k: Rec; other: Rec }>();
+    s.put("k", "a", { id: "a", group: "x", v: 1 });
+    s.put("k", "b", { id: "b", group: "y", v: 2 });
+    expect(ids(s.find("k", "group", "x"))).toEqual(["a"]); // index built here
+    s.put("k", "c", { id: "c", group: "x", v: 3 });
+    expect(ids(s.find("k", "group", "x"))).toEqual(["a", "c"]);
     // A changed record replaces the old one in the list; a changed field moves it.
-    s.put<Rec>("k", "a", { id: "a", group: "x", v: 10 });
-    expect(s.find<Rec>("k", "group", "x").find((r) => r.id === "a")?.v).toBe(10);
-    s.put<Rec>("k", "c", { id: "c", group: "y", v: 3 });
-    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(["a"]);
-    expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(["b", "c"]);
+    s.put("k", "a", { id: "a", group: "x", v: 10 });
+    expect(s.find("k", "group", "x").find((r) => r.id === "a")?.v).toBe(10);
+    s.put("k", "c", { id: "c", group: "y", v: 3 });
+    expect(ids(s.find("k", "group", "x"))).toEqual(["a"]);
+    expect(ids(s.find("k", "group", "y"))).toEqual(["b", "c"]);
     s.delete("k", "b");
-    expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(["c"]);
+    expect(ids(s.find("k", "group", "y"))).toEqual(["c"]);
     expect(s.find("k", "group", "none")).toEqual([]);
     expect(s.find("other", "group", "x")).toEqual([]);
 
-    const before = { x: ids(s.find<Rec>("k", "group", "x")), y: ids(s.find<Rec>("k", "group", "y")) };
-    const snap = s.snapshot<Rec>("k").map((r) => r.v);
+    const before = { x: ids(s.find("k", "group", "x")), y: ids(s.find("k", "group", "y")) };
+    const snap = s.snapshot("k").map((r) => r.v);
     expect(() =>
       s.transaction(() => {
-        s.put<Rec>("k", "d", { id: "d", group: "x", v: 4 });
-        s.put<Rec>("k", "a", { id: "a", group: "y", v: 11 });
+        s.put("k", "d", { id: "d", group: "x", v: 4 });
+        s.put("k", "a", { id: "a", group: "y", v: 11 });
         s.delete("k", "c");
-        expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(["a"]);
+        expect(ids(s.find("k", "group", "y"))).toEqual(["a"]);
         throw new Error("boom");
       }),
     ).toThrow("boom");
-    expect(ids(s.find<Rec>("k", "group", "x"))).toEqual(before.x);
-    expect(ids(s.find<Rec>("k", "group", "y"))).toEqual(before.y);
-    expect(s.snapshot<Rec>("k").map((r) => r.v)).toEqual(snap);
+    expect(ids(s.find("k", "group", "x"))).toEqual(before.x);
+    expect(ids(s.find("k", "group", "y"))).toEqual(before.y);
+    expect(s.snapshot("k").map((r) => r.v)).toEqual(snap);
   });
 
   it("hand out frozen lists that are reused until something in them changes", () => {
-    const s = new MemoryStore();
-    s.put<Rec>("k", "a", { id: "a", group: "x", v: 1 });
-    s.put<Rec>("k", "b", { id: "b", group: "y", v: 2 });
-    const x1 = s.find<Rec>("k", "group", "x");
-    const all1 = s.snapshot<Rec>("k");
+    const s = new MemoryStore<{ k: Rec; other: Rec }>();
+    s.put("k", "a", { id: "a", group: "x", v: 1 });
+    s.put("k", "b", { id: "b", group: "y", v: 2 });
+    const x1 = s.find("k", "group", "x");
+    const all1 = s.snapshot("k");
     expect(Object.isFrozen(x1) && Object.isFrozen(all1)).toBe(true);
-    expect(s.find<Rec>("k", "group", "x")).toBe(x1);
-    expect(s.snapshot<Rec>("k")).toBe(all1);
-    s.put<Rec>("k", "b", { id: "b", group: "y", v: 3 }); // another group: x's list stays
-    expect(s.find<Rec>("k", "group", "x")).toBe(x1);
-    const all2 = s.snapshot<Rec>("k");
+    expect(s.find("k", "group", "x")).toBe(x1);
+    expect(s.snapshot("k")).toBe(all1);
+    s.put("k", "b", { id: "b", group: "y", v: 3 }); // another group: x's list stays
+    expect(s.find("k", "group", "x")).toBe(x1);
+    const all2 = s.snapshot("k");
     expect(all2).not.toBe(all1);
     expect(all2.map((r) => r.v)).toEqual([1, 3]);
     expect(all1.map((r) => r.v)).toEqual([1, 2]); // an old list is never changed
-    s.put<Rec>("k", "a", { id: "a", group: "x", v: 5 });
-    expect(s.find<Rec>("k", "group", "x")).not.toBe(x1);
-    expect(s.find<Rec>("k", "group", "x")[0]?.v).toBe(5);
+    s.put("k", "a", { id: "a", group: "x", v: 5 });
+    expect(s.find("k", "group", "x")).not.toBe(x1);
+    expect(s.find("k", "group", "x")[0]?.v).toBe(5);
   });
 });
 

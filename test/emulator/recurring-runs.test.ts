@@ -22,7 +22,7 @@ import {
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 function runsOf(emu: Emulator, rrId: string): RunRecord[] {
-  return [...emu.store.all<RunRecord>("runs")].filter((r) => r.recurring_run_id === rrId);
+  return [...emu.store.all("runs")].filter((r) => r.recurring_run_id === rrId);
 }
 
 /** Resolve once `n` runs of the recurring run exist (checked on every run event). */

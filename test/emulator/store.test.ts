@@ -6,19 +6,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../packages/emulator/src/index.js";
-import { MemoryStore, type Store } from "../../packages/emulator/src/storage/store.js";
+import { EXPERIMENTS } from "../../packages/emulator/src/model/experiment.js";
+import { RUNS, type RunRecord } from "../../packages/emulator/src/model/run.js";
+import type { Store, StoredKinds } from "../../packages/emulator/src/storage/kinds.js";
+import { MemoryStore, type RecordStore } from "../../packages/emulator/src/storage/store.js";
 import { SqliteStore } from "../../packages/emulator/src/storage/store-sqlite.js";
 import { call, MINIMAL_SPEC, upload } from "./helpers/http.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kfp-ts-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function exercise(store: Store) {
+/** The kinds the store tests use. */
+type TestKinds = { k: { v: number }; nothing: { v: number }; many: { i: number } };
+
+function exercise(store: RecordStore<TestKinds>) {
   store.put("k", "a", { v: 1 });
   store.put("k", "b", { v: 2 });
   store.put("k", "c", { v: 3 });
   store.put("k", "a", { v: 10 }); // keeps its position
-  expect([...store.all<{ v: number }>("k")].map((r) => r.v)).toEqual([10, 2, 3]);
+  expect([...store.all("k")].map((r) => r.v)).toEqual([10, 2, 3]);
   expect(store.count("k")).toBe(3);
   expect(store.delete("k", "b")).toBe(true);
   expect(store.delete("k", "b")).toBe(false);
@@ -34,40 +40,56 @@ function exercise(store: Store) {
       throw new Error("boom");
     }),
   ).toThrow("boom");
-  expect([...store.all<{ v: number }>("k")].map((r) => r.v)).toEqual([10, 3]);
+  expect([...store.all("k")].map((r) => r.v)).toEqual([10, 3]);
   expect(store.getMeta("m")).toBeUndefined();
   // Nested transactions join the outer one.
   store.transaction(() => {
     store.put("k", "e", { v: 5 });
     store.transaction(() => store.put("k", "f", { v: 6 }));
   });
-  expect([...store.all<{ v: number }>("k")].map((r) => r.v)).toEqual([10, 3, 5, 6]);
+  expect([...store.all("k")].map((r) => r.v)).toEqual([10, 3, 5, 6]);
   store.setMeta("default", "exp-1");
 }
 
 describe("MemoryStore", () => {
   it("keeps insertion order and rolls back failed transactions", () => {
-    exercise(new MemoryStore());
+    exercise(new MemoryStore<TestKinds>());
+  });
+});
+
+describe("the emulator's store is typed by kind (storage/kinds.ts)", () => {
+  it("hands out the kind's record type; an unknown kind, a wrong record or field does not compile", () => {
+    const s: Store = new MemoryStore<StoredKinds>();
+    // @ts-expect-error -- "custom_kind" is not a kind of StoredKinds
+    expect(s.get("custom_kind", "x")).toBeUndefined();
+    // @ts-expect-error -- an experiment's fields are not a RunRecord
+    s.put(RUNS, "r1", { experiment_id: "e1", namespace: "" });
+    const run: RunRecord | undefined = s.get(RUNS, "r1");
+    expect(run).toEqual({ experiment_id: "e1", namespace: "" }); // inside, records are kept as given
+    // @ts-expect-error -- RunRecord has no field "pipeline_nam"
+    expect(s.find(RUNS, "pipeline_nam", "x")).toEqual([]);
+    expect(s.find(RUNS, "experiment_id", "e1")).toEqual([run]);
+    expect(s.count(EXPERIMENTS)).toBe(0);
   });
 });
 
 describe("SqliteStore", () => {
   it("behaves like the memory store and survives a reopen", () => {
     const file = join(dir, "unit.db");
-    const s1 = SqliteStore.open(file);
+    const s1 = SqliteStore.open<TestKinds>(file);
     exercise(s1);
     s1.close();
     s1.close();
-    const s2 = SqliteStore.open(file);
-    expect([...s2.all<{ v: number }>("k")].map((r) => r.v)).toEqual([10, 3, 5, 6]);
+    const s2 = SqliteStore.open<TestKinds>(file);
+    expect([...s2.all("k")].map((r) => r.v)).toEqual([10, 3, 5, 6]);
     expect(s2.getMeta("default")).toBe("exp-1");
     expect(s2.getMeta("m")).toBeUndefined();
     s2.close();
-    expect(() => s2.put("k", "z", {})).toThrow(/closed/);
+    expect(() => s2.put("k", "z", { v: 0 })).toThrow(/closed/);
   });
 
   it("lists 10,000 records quickly", () => {
-    const s = SqliteStore.open(join(dir, "many.db"));
+    const s = SqliteStore.open<TestKinds>(join(dir, "many.db"));
     s.transaction(() => {
       for (let i = 0; i < 10_000; i++) s.put("many", `id-${i}`, { i });
     });
@@ -102,7 +124,8 @@ describe("emulator restart with --db", () => {
       );
       vid = v.body.pipeline_version_id;
       await call(e1.url, "POST", "/apis/v2beta1/pipelines", { name: "no-versions" });
-      e1.store.put("custom_kind", "x1", { hello: "world" });
+      // The emulator's store is typed by StoredKinds; underneath, any kind string is kept and reloaded.
+      (e1.store as unknown as RecordStore).put("custom_kind", "x1", { hello: "world" });
     } finally {
       await e1.close();
     }
@@ -115,7 +138,7 @@ describe("emulator restart with --db", () => {
       const v = await call(e2.url, "GET", `/apis/v2beta1/pipelines/${pid}/versions/${vid}`);
       expect(v.body.pipeline_spec.pipelineInfo.name).toBe("my-pipe");
       expect((await call(e2.url, "GET", "/apis/v2beta1/pipelines/names/no-versions")).status).toBe(200);
-      expect(e2.store.get("custom_kind", "x1")).toEqual({ hello: "world" });
+      expect((e2.store as unknown as RecordStore).get("custom_kind", "x1")).toEqual({ hello: "world" });
       expect(e2.store.location).toBe(db);
     } finally {
       await e2.close();

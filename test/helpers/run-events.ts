@@ -36,7 +36,7 @@ export function waitForRunRecord(
       engine.off("run", onRun);
     };
     engine.on("run", onRun);
-    for (const run of emu.store.all<RunRecord>("runs")) {
+    for (const run of emu.store.all("runs")) {
       if (match(run)) {
         cleanup();
         resolve(run);

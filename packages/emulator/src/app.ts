@@ -25,8 +25,8 @@ import type { ModuleHost } from "./http/module.js";
 import { OutputPool } from "./http/out-pool.js";
 import { Router } from "./http/router.js";
 import type { ExperimentArchiveHooks } from "./model/experiment.js";
+import type { Store } from "./storage/kinds.js";
 import { openStore } from "./storage/open.js";
-import type { Store } from "./storage/store.js";
 
 /** The API modules, registered in this order (routes of earlier modules match first). */
 const MODULES: readonly ((app: ModuleHost) => void)[] = [

@@ -15,7 +15,7 @@ export type { ActiveFault, FaultAction, FaultRule } from "./http/faults.js";
 export type { BodySummary, InspectedRequest, PartSummary } from "./http/inspector.js";
 export type { ApiVersion } from "./http/router.js";
 export type { Emulator, EmulatorOptions } from "./http/server.js";
-export type { Store } from "./storage/store.js";
+export type { Store } from "./storage/kinds.js";
 
 /** Start an emulator listening on `host:port` (default 127.0.0.1, a free port). */
 export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {

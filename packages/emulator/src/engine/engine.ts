@@ -10,7 +10,7 @@
  */
 
 import type { RunRecord } from "../model/run.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../storage/kinds.js";
 import type { ResolvedLifecycleOptions } from "./lifecycle-options.js";
 
 /** The emulator services an engine may use. */

@@ -108,15 +108,13 @@ export class Scheduler implements RecurringRunScheduler {
 
   /** Evaluate every recurring run (start-up). */
   start(): void {
-    for (const rec of [...this.app.store.all<RecurringRunRecord>(RECURRING_RUNS)])
-      this.schedule(rec.recurring_run_id, 0);
+    for (const rec of [...this.app.store.all(RECURRING_RUNS)]) this.schedule(rec.recurring_run_id, 0);
   }
 
   /** Evaluate one recurring run (or all) now, e.g. after a change or after moving a manual clock. */
   poke(id?: string): void {
     if (id === undefined) {
-      for (const rec of [...this.app.store.all<RecurringRunRecord>(RECURRING_RUNS)])
-        this.evaluate(rec.recurring_run_id);
+      for (const rec of [...this.app.store.all(RECURRING_RUNS)]) this.evaluate(rec.recurring_run_id);
     } else {
       this.evaluate(id);
     }
@@ -156,7 +154,7 @@ export class Scheduler implements RecurringRunScheduler {
 
   private activeRuns(id: string): number {
     let n = 0;
-    for (const r of this.app.store.find<RunRecord>(RUNS, "recurring_run_id", id)) {
+    for (const r of this.app.store.find(RUNS, "recurring_run_id", id)) {
       if (!TERMINAL.has(r.state)) n++;
     }
     return n;
@@ -167,7 +165,7 @@ export class Scheduler implements RecurringRunScheduler {
     this.clear(id);
     const store = this.app.store;
     for (let i = 0; i < BURST; i++) {
-      const rec = store.get<RecurringRunRecord>(RECURRING_RUNS, id);
+      const rec = store.get(RECURRING_RUNS, id);
       if (!rec?.enabled) return;
       const now = this.app.now();
       const next = nextScheduledEpoch(rec, now);
@@ -202,7 +200,7 @@ export class Scheduler implements RecurringRunScheduler {
         this.schedule(id, RETRY_MS);
         return;
       }
-      const latest = store.get<RecurringRunRecord>(RECURRING_RUNS, id);
+      const latest = store.get(RECURRING_RUNS, id);
       if (!latest) return;
       store.put(RECURRING_RUNS, id, { ...latest, last_index: index, last_triggered_time: next });
     }
@@ -211,7 +209,7 @@ export class Scheduler implements RecurringRunScheduler {
 
   /** The experiment's namespace ("" in single-user mode), like CreateRun's namespace resolution. */
   private runNamespace(rec: RecurringRunRecord): string {
-    const exp = this.app.store.get<{ namespace: string }>("experiments", rec.experiment_id);
+    const exp = this.app.store.get("experiments", rec.experiment_id);
     return exp?.namespace ?? "";
   }
 }

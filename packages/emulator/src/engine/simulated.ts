@@ -77,14 +77,14 @@ export class SimulatedRunEngine extends EventEmitter implements RunEngine {
 
   /** Resume every unfinished run (after a restart with a persistent store). */
   resumeAll(): void {
-    for (const rec of [...this.app.store.all<RunRecord>(RUNS)]) {
+    for (const rec of [...this.app.store.all(RUNS)]) {
       if (!TERMINAL.has(rec.state)) this.start(rec);
     }
   }
 
   private onReport(runId: string, report: WorkflowReport): void {
     const store = this.app.store;
-    const prev = store.get<RunRecord>(RUNS, runId);
+    const prev = store.get(RUNS, runId);
     if (!prev) {
       this.stop(runId);
       return;
@@ -160,7 +160,7 @@ export class SimulatedRunEngine extends EventEmitter implements RunEngine {
    */
   waitFor(runId: string, pred: (rec: RunRecord) => boolean, timeoutMs = 10_000): Promise<RunRecord> {
     return new Promise((resolve, reject) => {
-      const current = this.app.store.get<RunRecord>(RUNS, runId);
+      const current = this.app.store.get(RUNS, runId);
       if (current && pred(current)) {
         resolve(current);
         return;
@@ -172,7 +172,7 @@ export class SimulatedRunEngine extends EventEmitter implements RunEngine {
       };
       const timer = setTimeout(() => {
         cleanup();
-        const rec = this.app.store.get<RunRecord>(RUNS, runId);
+        const rec = this.app.store.get(RUNS, runId);
         reject(
           new Error(
             `timed out after ${timeoutMs} ms waiting for run ${runId} (state ${rec?.state ?? "deleted"})`,

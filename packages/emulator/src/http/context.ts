@@ -13,7 +13,7 @@ import {
 } from "../auth.js";
 import type { RecurringRunScheduler, RunEngine } from "../engine/engine.js";
 import type { ExperimentArchiveHooks } from "../model/experiment.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../storage/kinds.js";
 import type { ApiVersion } from "./api-version.js";
 import { decodeJsonBody, type MessageShape } from "./body.js";
 import { type JsonListParts, jsonListPartsToBuffer, writeJsonListParts } from "./encode.js";

@@ -36,7 +36,7 @@
  *   sendJson(status, json) (already serialised JSON, e.g. `listResponseJson` parts).
  * JSON helpers (encode.ts): timestamp(sec), int64(n), omitZero(msg), listResponse(key, items,
  * total, next), listResponseJson (the same from pre-serialised items) and `JsonCache` (JSON of
- * immutable records, per variant). Storage (store.ts): store.put/get/has/delete/all(kind)/count/
+ * immutable records, per variant). Storage (store.ts, typed by kind in kinds.ts): store.put/get/has/delete/all(kind)/count/
  * transaction(fn), find(kind, field, value) (indexed) and snapshot(kind) — records are immutable
  * values, `put` a new object to change one; find/snapshot lists are frozen and reused until changed,
  * which lets list.ts keep them sorted between requests.
@@ -56,7 +56,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "../app.js";
 import { identify, type MultiUserConfig } from "../auth.js";
 import type { LifecycleOptions } from "../engine/lifecycle-options.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../storage/kinds.js";
 import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
 import { handleControl } from "./control.js";
 import {

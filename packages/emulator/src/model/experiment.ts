@@ -1,6 +1,6 @@
 /** Experiment records (upstream `model/experiment.go`). */
 
-export const EXPERIMENTS = "experiments";
+export const EXPERIMENTS = "experiments" as const;
 export const DEFAULT_EXPERIMENT_META = "default_experiment_id";
 export const DEFAULT_EXPERIMENT_DESCRIPTION =
   "All runs created without specifying an experiment will be grouped here.";

@@ -1,10 +1,10 @@
 /** Pipeline and pipeline version records (upstream `model/pipeline.go`, `model/pipeline_version.go`). */
 
-import type { Store } from "../storage/store.js";
+import type { KindReader } from "../storage/store.js";
 import type { Template } from "../template/template.js";
 
-export const PIPELINES = "pipelines";
-export const PIPELINE_VERSIONS = "pipeline_versions";
+export const PIPELINES = "pipelines" as const;
+export const PIPELINE_VERSIONS = "pipeline_versions" as const;
 
 export interface PipelineRecord {
   pipeline_id: string;
@@ -33,16 +33,19 @@ export interface PipelineVersionRecord {
 
 // ── Store access ─────────────────────────────────────────────────────────────────────────────────
 
+/** The kinds this file reads (part of `StoredKinds`, storage/kinds.ts). */
+type Store = KindReader<{ [PIPELINES]: PipelineRecord; [PIPELINE_VERSIONS]: PipelineVersionRecord }>;
+
 export function getPipelineRecord(store: Store, id: string): PipelineRecord | undefined {
-  return store.get<PipelineRecord>(PIPELINES, id);
+  return store.get(PIPELINES, id);
 }
 
 export function getVersionRecord(store: Store, id: string): PipelineVersionRecord | undefined {
-  return store.get<PipelineVersionRecord>(PIPELINE_VERSIONS, id);
+  return store.get(PIPELINE_VERSIONS, id);
 }
 
 export function versionsOf(store: Store, pipelineId: string): readonly PipelineVersionRecord[] {
-  return store.find<PipelineVersionRecord>(PIPELINE_VERSIONS, "pipeline_id", pipelineId);
+  return store.find(PIPELINE_VERSIONS, "pipeline_id", pipelineId);
 }
 
 /** The most recent version (created_at desc, then id desc), like `GetLatestPipelineVersion`. */

@@ -1,7 +1,7 @@
 /** Recurring run (job) records (upstream `model/job.go`). */
 import type { RuntimeConfigRecord } from "./run.js";
 
-export const RECURRING_RUNS = "recurring_runs";
+export const RECURRING_RUNS = "recurring_runs" as const;
 
 export interface TriggerRecord {
   cron_schedule?: { cron: string; start_time?: number; end_time?: number };

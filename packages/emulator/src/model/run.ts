@@ -3,10 +3,10 @@
  * run, rewritten on every lifecycle report, and its specs kept apart (written once).
  */
 
-import type { Store } from "../storage/store.js";
+import type { KindReader } from "../storage/store.js";
 import type { StorageState } from "./experiment.js";
 
-export const RUNS = "runs";
+export const RUNS = "runs" as const;
 
 export const RUNTIME_STATES = [
   "RUNTIME_STATE_UNSPECIFIED",
@@ -109,8 +109,11 @@ export interface RunSpecRecord {
   inline_spec?: Record<string, unknown>;
 }
 
-export const RUN_SPECS = "run_specs";
+export const RUN_SPECS = "run_specs" as const;
 
-export function runSpecOf(store: Store, runId: string): RunSpecRecord | undefined {
-  return store.get<RunSpecRecord>(RUN_SPECS, runId);
+export function runSpecOf(
+  store: KindReader<{ [RUN_SPECS]: RunSpecRecord }>,
+  runId: string,
+): RunSpecRecord | undefined {
+  return store.get(RUN_SPECS, runId);
 }

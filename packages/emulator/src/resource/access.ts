@@ -11,11 +11,11 @@
  */
 import type { ResolvedMultiUser } from "../auth.js";
 import { type ApiError, internal, invalidInput, notFound } from "../http/errors.js";
-import { EXPERIMENTS, type ExperimentRecord, isEmptyNamespace } from "../model/experiment.js";
+import { EXPERIMENTS, isEmptyNamespace } from "../model/experiment.js";
 import { getPipelineRecord, getVersionRecord } from "../model/pipeline.js";
-import { RECURRING_RUNS, type RecurringRunRecord } from "../model/recurring-run.js";
-import { RUNS, type RunRecord } from "../model/run.js";
-import type { Store } from "../storage/store.js";
+import { RECURRING_RUNS } from "../model/recurring-run.js";
+import { RUNS } from "../model/run.js";
+import type { Store } from "../storage/kinds.js";
 
 /** What the rules need from a request: the store, the mode, and the authorizer of auth.ts. */
 export interface AccessSubject {
@@ -106,7 +106,7 @@ export function canAccessExperiment(
   let ns = namespace;
   let n = name;
   if (experimentId !== "") {
-    const rec = ctx.store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
+    const rec = ctx.store.get(EXPERIMENTS, experimentId);
     if (!rec) throw notFound("Experiment", experimentId).wrap("Failed to authorize with the experiment ID");
     ns = rec.namespace;
     if (n === "") n = rec.display_name;
@@ -128,10 +128,10 @@ export function canAccessJob(
   let ns = namespace;
   let n = name;
   if (jobId !== "") {
-    const rec = ctx.store.get<RecurringRunRecord>(RECURRING_RUNS, jobId);
+    const rec = ctx.store.get(RECURRING_RUNS, jobId);
     if (!rec) throw notFound("Job", jobId).wrap("failed to authorize with the recurring run ID");
     if (isEmptyNamespace(rec.namespace)) {
-      const exp = ctx.store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
+      const exp = ctx.store.get(EXPERIMENTS, rec.experiment_id);
       if (!exp) {
         throw internal(
           `recurring run ${jobId} has an empty namespace and the parent experiment ${rec.experiment_id} could not be fetched`,
@@ -161,14 +161,14 @@ export function canAccessRun(ctx: AccessSubject, runId: string, namespace: strin
   let ns = namespace;
   let name = "";
   if (runId !== "") {
-    const rec = ctx.store.get<RunRecord>(RUNS, runId);
+    const rec = ctx.store.get(RUNS, runId);
     if (!rec) {
       throw notFound("Run", runId)
         .wrap(`Failed to fetch run ${runId}`)
         .wrap(`Failed to authorize with the run ID ${runId}`);
     }
     if (isEmptyNamespace(rec.namespace)) {
-      const exp = ctx.store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
+      const exp = ctx.store.get(EXPERIMENTS, rec.experiment_id);
       if (!exp) {
         throw invalidInput(
           `run ${runId} has an empty namespace and the parent experiment ${rec.experiment_id} could not be fetched: ResourceNotFoundError: Experiment ${rec.experiment_id} not found`,

@@ -30,18 +30,19 @@ import {
   EXPERIMENTS,
   type ExperimentRecord,
 } from "../model/experiment.js";
-import type { Store } from "../storage/store.js";
+import { RUNS } from "../model/run.js";
+import type { Store } from "../storage/kinds.js";
 import { canAccessExperiment } from "./access.js";
 
 /** `ExperimentStore.GetExperiment`: 404 "Experiment <id> not found". */
 export function getExperiment(store: Store, id: string): ExperimentRecord {
-  const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
+  const rec = store.get(EXPERIMENTS, id);
   if (!rec) throw notFound("Experiment", id);
   return rec;
 }
 
 export function findExperiment(store: Store, id: string): ExperimentRecord | undefined {
-  return store.get<ExperimentRecord>(EXPERIMENTS, id);
+  return store.get(EXPERIMENTS, id);
 }
 
 export function defaultExperimentId(store: Store): string {
@@ -57,7 +58,7 @@ export function ensureDefaultExperiment(app: EmulatorApp, namespace = ""): strin
   const existing = defaultExperimentId(store);
   if (existing !== "") return existing;
   return store.transaction(() => {
-    let rec = [...store.all<ExperimentRecord>(EXPERIMENTS)].find(
+    let rec = [...store.all(EXPERIMENTS)].find(
       (e) => e.display_name === "Default" && e.namespace === namespace,
     );
     if (!rec) {
@@ -80,7 +81,7 @@ export function ensureDefaultExperiment(app: EmulatorApp, namespace = ""): strin
 /** `GetNamespaceFromExperimentId`: "" for an empty id; 404 (wrapped) for an unknown one. */
 export function namespaceOfExperiment(store: Store, experimentId: string): string {
   if (experimentId === "") return "";
-  const rec = store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
+  const rec = store.get(EXPERIMENTS, experimentId);
   if (!rec)
     throw notFound("Experiment", experimentId).wrap(
       `Failed to fetch namespace from experiment ${experimentId}`,
@@ -121,7 +122,7 @@ export function replaceNamespace(ctx: RequestContext, ns: string | undefined): s
 
 /** Set `last_run_created_at` of an experiment (on run creation). */
 export function touchExperiment(store: Store, experimentId: string, createdAt: number): void {
-  const rec = store.get<ExperimentRecord>(EXPERIMENTS, experimentId);
+  const rec = store.get(EXPERIMENTS, experimentId);
   if (rec) store.put(EXPERIMENTS, experimentId, { ...rec, last_run_created_at: createdAt });
 }
 
@@ -163,7 +164,7 @@ export function createExperiment(
   }
   const store = ctx.store;
   return store.transaction(() => {
-    for (const e of store.all<ExperimentRecord>(EXPERIMENTS)) {
+    for (const e of store.all(EXPERIMENTS)) {
       if (e.display_name === input.name && e.namespace === namespace) {
         throw alreadyExists(
           `Failed to create a new experiment. The name ${input.name} already exists. Please specify a new name`,
@@ -199,8 +200,8 @@ export function fetchExperiment(ctx: RequestContext, id: string, prefix: string)
 
 /** Rows visible to a list call in `namespace` (already authorized). */
 export function experimentsInScope(ctx: RequestContext, namespace: string): readonly ExperimentRecord[] {
-  if (!ctx.isMultiUser && namespace === "") return ctx.store.snapshot<ExperimentRecord>(EXPERIMENTS);
-  return ctx.store.find<ExperimentRecord>(EXPERIMENTS, "namespace", namespace);
+  if (!ctx.isMultiUser && namespace === "") return ctx.store.snapshot(EXPERIMENTS);
+  return ctx.store.find(EXPERIMENTS, "namespace", namespace);
 }
 
 export function listExperimentsScoped(
@@ -248,15 +249,11 @@ export function archiveExperiment(ctx: RequestContext, id: string, prefix: strin
   const store = ctx.store;
   store.transaction(() => {
     ctx.app.experimentArchive.disableRecurringRuns?.(id);
-    const rec = store.get<ExperimentRecord>(EXPERIMENTS, id);
+    const rec = store.get(EXPERIMENTS, id);
     if (rec) store.put(EXPERIMENTS, id, { ...rec, storage_state: "ARCHIVED" });
-    for (const run of store.find<{ run_id: string; experiment_id: string; storage_state: string }>(
-      "runs",
-      "experiment_id",
-      id,
-    )) {
+    for (const run of store.find(RUNS, "experiment_id", id)) {
       if (run.storage_state !== "ARCHIVED") {
-        store.put("runs", run.run_id, { ...run, storage_state: "ARCHIVED" });
+        store.put(RUNS, run.run_id, { ...run, storage_state: "ARCHIVED" });
       }
     }
   });
@@ -268,6 +265,6 @@ export function unarchiveExperiment(ctx: RequestContext, id: string, prefix: str
   } catch (err) {
     throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
   }
-  const rec = ctx.store.get<ExperimentRecord>(EXPERIMENTS, id);
+  const rec = ctx.store.get(EXPERIMENTS, id);
   if (rec) ctx.store.put(EXPERIMENTS, id, { ...rec, storage_state: "AVAILABLE" });
 }

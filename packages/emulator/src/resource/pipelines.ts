@@ -16,7 +16,7 @@ import {
   type PipelineVersionRecord,
   versionsOf,
 } from "../model/pipeline.js";
-import type { Store } from "../storage/store.js";
+import type { Store, StoredKinds } from "../storage/kinds.js";
 import { parseTemplate, type Template, validatePipelineName } from "../template/template.js";
 import { canAccessPipeline, canAccessPipelineVersion, visibleByName } from "./access.js";
 
@@ -83,7 +83,7 @@ export function requireVersion(host: StoreHolder, id: string): PipelineVersionRe
 }
 
 export function duplicatePipeline(store: Store, namespace: string, name: string): boolean {
-  return store.find<PipelineRecord>(PIPELINES, "name", name).some((p) => p.namespace === namespace);
+  return store.find(PIPELINES, "name", name).some((p) => p.namespace === namespace);
 }
 
 export function duplicateVersion(store: Store, pipelineId: string, name: string): boolean {
@@ -289,7 +289,7 @@ export function findByName(ctx: RequestContext, name: string, rawNs: string): Pi
     );
   }
   let best: PipelineRecord | undefined;
-  for (const p of ctx.store.find<PipelineRecord>(PIPELINES, "name", name)) {
+  for (const p of ctx.store.find(PIPELINES, "name", name)) {
     if (!visibleByName(ctx, p.namespace, namespace)) continue;
     if (!best || p.created_at >= best.created_at) best = p;
   }
@@ -313,7 +313,7 @@ export function pipelinesIn(ctx: RequestContext, rawNs: string): readonly Pipeli
       `Failed to list pipelines due to authorization error. Check if you have read permission to namespace ${namespace}`,
     );
   }
-  return ctx.store.find<PipelineRecord>(PIPELINES, "namespace", namespace);
+  return ctx.store.find(PIPELINES, "namespace", namespace);
 }
 
 export function deletePipelineCommon(ctx: RequestContext, id: string, cascade: boolean): void {
@@ -345,9 +345,9 @@ export function deletePipelineCommon(ctx: RequestContext, id: string, cascade: b
  * An update of a pipeline or version: the tags are checked, then the stored record gets a non-empty
  * display name and the tags (`{}` clears them) in one transaction.
  */
-export function applyUpdate<R extends { display_name: string; tags?: Record<string, string> }>(
+export function applyUpdate<K extends typeof PIPELINES | typeof PIPELINE_VERSIONS, R extends StoredKinds[K]>(
   host: StoreHolder,
-  kind: string,
+  kind: K,
   id: string,
   require: (host: StoreHolder, id: string) => R,
   displayName: string,

@@ -214,7 +214,7 @@ export function createJob(ctx: RequestContext, input: JobCreateInput, prefix: st
     };
     ctx.store.put(RECURRING_RUNS, id, rec);
     app.scheduler.poke(id);
-    return ctx.store.get<RecurringRunRecord>(RECURRING_RUNS, id) ?? rec;
+    return ctx.store.get(RECURRING_RUNS, id) ?? rec;
   } catch (err) {
     throw wrapError(err, prefix);
   }
@@ -226,7 +226,7 @@ export function fetchJob(ctx: RequestContext, id: string, prefix: string): Recur
   } catch (err) {
     throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
   }
-  const rec = ctx.store.get<RecurringRunRecord>(RECURRING_RUNS, id);
+  const rec = ctx.store.get(RECURRING_RUNS, id);
   if (!rec) throw notFound("Job", id).wrap(prefix);
   return rec;
 }
@@ -256,10 +256,9 @@ export function jobsInScope(
       );
     }
     const store = ctx.store;
-    if (experimentId !== "")
-      return store.find<RecurringRunRecord>(RECURRING_RUNS, "experiment_id", experimentId);
-    if (!ctx.isMultiUser && namespace === "") return store.snapshot<RecurringRunRecord>(RECURRING_RUNS);
-    return store.find<RecurringRunRecord>(RECURRING_RUNS, "namespace", namespace);
+    if (experimentId !== "") return store.find(RECURRING_RUNS, "experiment_id", experimentId);
+    if (!ctx.isMultiUser && namespace === "") return store.snapshot(RECURRING_RUNS);
+    return store.find(RECURRING_RUNS, "namespace", namespace);
   } catch (err) {
     throw wrapError(err, prefix);
   }
@@ -273,7 +272,7 @@ export function changeJobMode(ctx: RequestContext, id: string, enable: boolean, 
     throw (err as ApiError).wrap("Failed to authorize the request").wrap(prefix);
   }
   const store = ctx.store;
-  const rec = store.get<RecurringRunRecord>(RECURRING_RUNS, id);
+  const rec = store.get(RECURRING_RUNS, id);
   if (!rec) {
     throw notFound("Job", id)
       .wrap(`Failed to change recurring run's mode to enable:${enable}. Check if recurring run ${id} exists`)
@@ -301,7 +300,7 @@ export function deleteJob(ctx: RequestContext, id: string, prefix: string): void
 /** Experiment archive: disable the experiment's enabled recurring runs (`updated_at` = now). */
 export function disableExperimentRecurringRuns(app: EmulatorApp, experimentId: string): void {
   const now = app.now();
-  for (const j of [...app.store.all<RecurringRunRecord>(RECURRING_RUNS)]) {
+  for (const j of [...app.store.all(RECURRING_RUNS)]) {
     if (j.experiment_id === experimentId && j.enabled) {
       app.store.put(RECURRING_RUNS, j.recurring_run_id, { ...j, enabled: false, updated_at: now });
     }

@@ -15,7 +15,7 @@ import { uuidV5 } from "./runs.js";
 type StoreHolder = Pick<EmulatorApp, "store">;
 
 export function findRun(app: StoreHolder, runId: string): RunRecord | undefined {
-  return app.store.get<RunRecord>(RUNS, runId);
+  return app.store.get(RUNS, runId);
 }
 
 /** The run's stored spec row (its compiled spec, and the inline spec it was created with). */
@@ -63,7 +63,7 @@ export function tasksOfRunId(app: EmulatorApp, runId: string): V2Task[] {
 /** Whether another run has a task with this id (upstream task ids are global). */
 export function taskOfOtherRun(app: EmulatorApp, runId: string, taskId: string): boolean {
   const loopCount = app.engine.options.loopCount;
-  for (const rec of app.store.all<RunRecord>(RUNS)) {
+  for (const rec of app.store.all(RUNS)) {
     if (rec.run_id === runId || rec.tasks.length === 0) continue;
     if (v2TasksOf(app, rec, loopCount).some((t) => t.task_id === taskId)) return true;
   }

@@ -24,16 +24,10 @@ import {
   notFound,
   ServerError,
 } from "../http/errors.js";
-import { EXPERIMENTS, type ExperimentRecord } from "../model/experiment.js";
-import {
-  RUN_SPECS,
-  RUNS,
-  type RunRecord,
-  type RunSpecRecord,
-  type RuntimeConfigRecord,
-} from "../model/run.js";
+import { EXPERIMENTS } from "../model/experiment.js";
+import { RUN_SPECS, RUNS, type RunRecord, type RuntimeConfigRecord } from "../model/run.js";
 import { TERMINAL_STATES, v1Status } from "../model/run-state.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../storage/kinds.js";
 import { asRecord, validateRunParameters } from "../template/params.js";
 import { canAccessRun, canUseReferencedPipeline } from "./access.js";
 import {
@@ -115,7 +109,7 @@ export function createRunCore(app: EmulatorApp, m: NewRun): RunRecord {
   const store = app.store;
   if (m.recurring_run_id && m.display_name) {
     const id = recurringRunRunId(m.recurring_run_id, m.display_name);
-    const existing = store.get<RunRecord>(RUNS, id);
+    const existing = store.get(RUNS, id);
     if (existing) return existing;
   }
   let src: ResolvedSource;
@@ -187,7 +181,7 @@ export function createRunCore(app: EmulatorApp, m: NewRun): RunRecord {
     ...(m.v1_parameters && m.v1_parameters.length > 0 ? { v1_parameters: m.v1_parameters } : {}),
   };
   store.transaction(() => {
-    store.put<RunSpecRecord>(RUN_SPECS, runId, {
+    store.put(RUN_SPECS, runId, {
       run_id: runId,
       spec,
       ...(src.inline ? { inline_spec: src.inline } : {}),
@@ -214,7 +208,7 @@ function v1WorkflowName(wf: Record<string, unknown>, runId: string): string {
 // Operations shared by v2beta1 and v1beta1
 
 export function getRunRecord(store: Store, id: string): RunRecord {
-  const rec = store.get<RunRecord>(RUNS, id);
+  const rec = store.get(RUNS, id);
   if (!rec) throw notFound("Run", id).wrap(`Failed to fetch run ${id}`);
   return rec;
 }
@@ -236,7 +230,7 @@ function authorizedRun(
   missing: string,
 ): RunRecord {
   authorized(ctx, id, verb, prefix);
-  const rec = ctx.store.get<RunRecord>(RUNS, id);
+  const rec = ctx.store.get(RUNS, id);
   if (!rec) {
     throw notFound("Run", id).wrap(`Failed to fetch run ${id}`).wrap(missing).wrap(prefix);
   }
@@ -346,9 +340,9 @@ export function runsInScope(
         `Failed to list runs due to authorization error. Check if you have permission to access namespace ${namespace}`,
       );
     }
-    if (experimentId !== "") return ctx.store.find<RunRecord>(RUNS, "experiment_id", experimentId);
-    if (!ctx.isMultiUser && namespace === "") return ctx.store.snapshot<RunRecord>(RUNS);
-    return ctx.store.find<RunRecord>(RUNS, "namespace", namespace);
+    if (experimentId !== "") return ctx.store.find(RUNS, "experiment_id", experimentId);
+    if (!ctx.isMultiUser && namespace === "") return ctx.store.snapshot(RUNS);
+    return ctx.store.find(RUNS, "namespace", namespace);
   } catch (err) {
     throw wrapError(err, prefix);
   }
@@ -384,7 +378,7 @@ export function unarchiveRun(ctx: RequestContext, id: string, prefix: string): v
     prefix,
     `Failed to unarchive run ${id} as it does not exist`,
   );
-  const exp = store.get<ExperimentRecord>(EXPERIMENTS, rec.experiment_id);
+  const exp = store.get(EXPERIMENTS, rec.experiment_id);
   if (!exp) {
     throw notFound("Experiment", rec.experiment_id)
       .wrap(`Failed to unarchive run ${id} due to experiment fetching error`)
@@ -431,7 +425,7 @@ export function terminateRun(ctx: RequestContext, id: string, prefix: string): v
   store.put(RUNS, id, { ...rec, state: "CANCELING" });
   const engine = ctx.app.engine;
   engine.terminate(id);
-  engine.emit("run", store.get<RunRecord>(RUNS, id), rec);
+  engine.emit("run", store.get(RUNS, id), rec);
 }
 
 export function retryRun(ctx: RequestContext, id: string, prefix: string): void {
@@ -480,7 +474,7 @@ export function requireRun(app: EmulatorApp, runId: string): void {
  */
 export function recordRunMetric(app: EmulatorApp, runId: string, metric: RunMetric): boolean {
   const store = app.store;
-  const rec = store.get<RunRecord>(RUNS, runId);
+  const rec = store.get(RUNS, runId);
   if (!rec) throw notFound("Run", runId).wrap(`Failed to fetch run ${runId}`);
   if (rec.metrics?.some((x) => x.name === metric.name && x.node_id === metric.node_id)) return false;
   store.put(RUNS, runId, { ...rec, metrics: [...(rec.metrics ?? []), metric] });

@@ -4,14 +4,15 @@
  */
 import { RUNS } from "../model/run.js";
 import { compactRun } from "./compact-run.js";
-import { type Compactor, MemoryStore, type Store } from "./store.js";
+import type { Store, StoredKinds } from "./kinds.js";
+import { type Compactor, MemoryStore } from "./store.js";
 
 /** Finished runs are kept compact (storage/compact-run.ts). */
 const COMPACTORS: ReadonlyMap<string, Compactor> = new Map<string, Compactor>([[RUNS, compactRun]]);
 
 /** Open a store: in memory, or persisted in the SQLite file `db` (loaded lazily: better-sqlite3 is native). */
 export async function openStore(db?: string): Promise<Store> {
-  if (!db) return new MemoryStore(COMPACTORS);
+  if (!db) return new MemoryStore<StoredKinds>(COMPACTORS);
   const { SqliteStore } = await import("./store-sqlite.js");
-  return SqliteStore.open(db, COMPACTORS);
+  return SqliteStore.open<StoredKinds>(db, COMPACTORS);
 }

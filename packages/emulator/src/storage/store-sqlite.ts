@@ -6,14 +6,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { type Compactor, MemoryStore } from "./store.js";
+import { type Compactor, type KindMap, MemoryStore } from "./store.js";
 
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<unknown[]>;
 
 const SCHEMA_VERSION = "1";
 
-export class SqliteStore extends MemoryStore {
+export class SqliteStore<M extends KindMap = Record<string, unknown>> extends MemoryStore<M> {
   override readonly location: string;
   private db: Db | undefined;
   private readonly stmts: { put: Statement; del: Statement; meta: Statement; get: Statement };
@@ -35,7 +35,10 @@ export class SqliteStore extends MemoryStore {
     };
   }
 
-  static open(file: string, compactors?: ReadonlyMap<string, Compactor>): SqliteStore {
+  static open<M extends KindMap = Record<string, unknown>>(
+    file: string,
+    compactors?: ReadonlyMap<string, Compactor>,
+  ): SqliteStore<M> {
     const path = resolve(file);
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
@@ -67,7 +70,7 @@ export class SqliteStore extends MemoryStore {
       db.close();
       throw err;
     }
-    const store = new SqliteStore(path, db, compactors);
+    const store = new SqliteStore<M>(path, db, compactors);
     store.load();
     return store;
   }

@@ -1,5 +1,6 @@
 /**
- * The emulator's storage: a generic record store keyed by (kind, id).
+ * The emulator's storage: a record store keyed by (kind, id), typed by a map from kind to record type
+ * (storage/kinds.ts); inside, kinds are plain strings.
  *
  * - Records are plain JSON-serialisable objects. Treat a record returned by `get`/`all` as immutable:
  *   to change it, build a new object and `put` it (the SQLite store persists on `put` only).
@@ -14,23 +15,33 @@
  *   synchronously, so a write is durable before the handler answers.
  */
 
-export interface Store {
-  get<T = unknown>(kind: string, id: string): T | undefined;
-  has(kind: string, id: string): boolean;
-  put<T>(kind: string, id: string, record: T): void;
+/** The record type stored under each kind (e.g. `StoredKinds` in storage/kinds.ts). */
+export type KindMap = object;
+/** A kind of `M`. */
+export type KindOf<M extends KindMap> = keyof M & string;
+
+/**
+ * A store whose kind decides the record type: `get("runs", id)` is a `RunRecord` when `M` maps
+ * `runs` to it, and a kind `M` does not name is a compile error. The default map (any string kind,
+ * `unknown` records) is for tests of the store itself.
+ */
+export interface RecordStore<M extends KindMap = Record<string, unknown>> {
+  get<K extends KindOf<M>>(kind: K, id: string): M[K] | undefined;
+  has(kind: KindOf<M>, id: string): boolean;
+  put<K extends KindOf<M>>(kind: K, id: string, record: M[K]): void;
   /** Returns true when a record was removed. */
-  delete(kind: string, id: string): boolean;
+  delete(kind: KindOf<M>, id: string): boolean;
   /** Records of one kind in insertion order. */
-  all<T = unknown>(kind: string): IterableIterator<T>;
+  all<K extends KindOf<M>>(kind: K): IterableIterator<M[K]>;
   /**
    * Records of one kind whose top-level `field` is `value` (`===`), through an index, as a frozen
    * list that stays valid (and is returned again) until a record of the list changes. The order is
    * insertion order except after a field's value changed or an undo (callers must not rely on it).
    */
-  find<T = unknown>(kind: string, field: string, value: unknown): readonly T[];
+  find<K extends KindOf<M>>(kind: K, field: FieldOf<M[K]>, value: unknown): readonly M[K][];
   /** All records of one kind in insertion order, as a frozen list reused until the kind changes. */
-  snapshot<T = unknown>(kind: string): readonly T[];
-  count(kind: string): number;
+  snapshot<K extends KindOf<M>>(kind: K): readonly M[K][];
+  count(kind: KindOf<M>): number;
   transaction<R>(fn: () => R): R;
   /** Small key/value area for emulator metadata (e.g. the default experiment id). */
   getMeta(key: string): string | undefined;
@@ -40,6 +51,15 @@ export interface Store {
   /** "memory" or the database file path. */
   readonly location: string;
 }
+
+/**
+ * The reading part of a store over some of its kinds, for helpers that read one kind (model/): a
+ * store over more kinds passes for it.
+ */
+export type KindReader<M extends KindMap> = Pick<RecordStore<M>, "get" | "find">;
+
+/** A top-level field of a record type (any string for `unknown` records). */
+export type FieldOf<R> = unknown extends R ? string : keyof R & string;
 
 type Undo = () => void;
 
@@ -58,7 +78,7 @@ interface IndexEntry {
 }
 
 /** In-memory store; the base for the SQLite store. */
-export class MemoryStore implements Store {
+export class MemoryStore<M extends KindMap = Record<string, unknown>> implements RecordStore<M> {
   protected readonly kinds = new Map<string, Map<string, unknown>>();
   protected readonly meta = new Map<string, string>();
   private undoLog: Undo[] | undefined;
@@ -93,16 +113,16 @@ export class MemoryStore implements Store {
     return t;
   }
 
-  get<T = unknown>(kind: string, id: string): T | undefined {
-    return this.kinds.get(kind)?.get(id) as T | undefined;
+  get<K extends KindOf<M>>(kind: K, id: string): M[K] | undefined {
+    return this.kinds.get(kind)?.get(id) as M[K] | undefined;
   }
 
   has(kind: string, id: string): boolean {
     return this.kinds.get(kind)?.has(id) ?? false;
   }
 
-  put<T>(kind: string, id: string, original: T): void {
-    const record = this.compact(kind, id, original) as T;
+  put<K extends KindOf<M>>(kind: K, id: string, original: M[K]): void {
+    const record = this.compact(kind, id, original);
     const t = this.table(kind);
     const had = t.has(id);
     const prev = t.get(id);
@@ -144,9 +164,9 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  find<T = unknown>(kind: string, field: string, value: unknown): readonly T[] {
+  find<K extends KindOf<M>>(kind: K, field: FieldOf<M[K]>, value: unknown): readonly M[K][] {
     const t = this.kinds.get(kind);
-    if (!t) return EMPTY as readonly T[];
+    if (!t) return EMPTY as readonly M[K][];
     let byField = this.indexes.get(kind);
     if (!byField) {
       byField = new Map();
@@ -159,23 +179,23 @@ export class MemoryStore implements Store {
       byField.set(field, index);
     }
     const entry = index.get(value);
-    if (!entry) return EMPTY as readonly T[];
+    if (!entry) return EMPTY as readonly M[K][];
     if (!entry.list) {
       const out: unknown[] = [];
       for (const id of entry.ids) out.push(t.get(id));
       entry.list = Object.freeze(out);
     }
-    return entry.list as readonly T[];
+    return entry.list as readonly M[K][];
   }
 
-  snapshot<T = unknown>(kind: string): readonly T[] {
+  snapshot<K extends KindOf<M>>(kind: K): readonly M[K][] {
     let list = this.snapshots.get(kind);
     if (!list) {
       const t = this.kinds.get(kind);
       list = Object.freeze(t ? [...t.values()] : []);
       this.snapshots.set(kind, list);
     }
-    return list as readonly T[];
+    return list as readonly M[K][];
   }
 
   /**
@@ -202,9 +222,9 @@ export class MemoryStore implements Store {
     }
   }
 
-  all<T = unknown>(kind: string): IterableIterator<T> {
+  all<K extends KindOf<M>>(kind: K): IterableIterator<M[K]> {
     const t = this.kinds.get(kind);
-    return (t ? t.values() : new Map<string, T>().values()) as IterableIterator<T>;
+    return (t ? t.values() : new Map<string, M[K]>().values()) as IterableIterator<M[K]>;
   }
 
   count(kind: string): number {
