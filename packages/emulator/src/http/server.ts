@@ -78,6 +78,7 @@ import {
   REQUEST_TIME_BUDGET_MS,
 } from "./limits.js";
 import type { ApiVersion } from "./router.js";
+import { defaultUiDir, UiStatic } from "./ui-static.js";
 
 export interface EmulatorOptions {
   /** TCP port (default 0 = any free port). */
@@ -133,6 +134,12 @@ export interface EmulatorOptions {
    * an embedding program decides for itself (default false).
    */
   safetyNet?: boolean;
+  /**
+   * Serve the web UI at `/` (GET/HEAD of paths outside `/apis/` and `/_emulator/`; http/ui-static.ts):
+   * `true` for this package's `dist/ui`, or a directory. Default off, so an embedded emulator answers
+   * those paths with Go's plain 404 like the real server; the command line turns it on (`--no-ui`).
+   */
+  ui?: boolean | string;
 }
 
 export interface Emulator {
@@ -234,6 +241,7 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
   const multiUser = app.config.multiUser;
   const adminToken = opts.adminToken === "" ? undefined : opts.adminToken;
   const timeBudgetMs = opts.requestTimeBudgetMs ?? REQUEST_TIME_BUDGET_MS;
+  const ui = opts.ui ? new UiStatic(typeof opts.ui === "string" ? opts.ui : defaultUiDir()) : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
@@ -262,6 +270,11 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
         multiUser,
         adminToken,
       });
+      return;
+    }
+
+    if (ui && (method === "GET" || method === "HEAD") && path !== "/apis" && !path.startsWith("/apis/")) {
+      ui.serve(req, res, method, path); // the web UI: never faulted, never recorded
       return;
     }
 
