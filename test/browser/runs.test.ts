@@ -115,7 +115,7 @@ describe.skipIf(!hasChromium)("runs in the browser", () => {
     const runId = decodeURIComponent(page.url().split("/").pop()!);
     const run = await kfp.runs.get(runId);
     expect(run.display_name).toBe("from the form");
-    expect(run.runtime_config?.parameters).toEqual({ epochs: 3, fast: true });
+    expect(run.runtime_config?.parameters).toEqual({ epochs: 3, rate: 0.1, note: "hi", fast: true });
     // A mid-run screenshot once the second task is running.
     await page.locator('[data-node-id="train"][data-state="RUNNING"]').waitFor({ timeout: 20_000 });
     await screenshot(page, "run-live");

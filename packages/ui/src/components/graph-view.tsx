@@ -55,7 +55,7 @@ export function GraphView({ graph, states, selected, onSelect }: GraphViewProps)
       "data-node-id": n.id,
       "data-kind": n.kind,
       "data-state": st?.state ?? "",
-      tabIndex: 0,
+      tabindex: 0,
       role: "button" as const,
       "aria-label": `${isGroup ? `${n.group} group` : "task"} ${n.label}${st ? `, ${st.state}` : ""}`,
       onClick: () => onSelect?.(n.id),
