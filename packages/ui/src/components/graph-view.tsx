@@ -4,7 +4,7 @@
  * task's box carries its state's colour class and `data-state`. Keyboard: every box is focusable;
  * Enter selects it, and on a group Space opens or closes it.
  */
-import { useMemo, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { type PipelineGraph, visibleGraph } from "../model/graph.js";
 import { type LaidNode, layoutGraph } from "../model/layout.js";
 import { type NodeState, stateClass } from "../model/run-states.js";
@@ -30,8 +30,21 @@ function short(s: string, n: number): string {
 
 export function GraphView({ graph, states, selected, onSelect }: GraphViewProps) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const [zoom, setZoom] = useState(1);
+  // Zoom: null = fit the width (between 0.5 and 1); the buttons set it.
+  const [zoomSet, setZoom] = useState<number | null>(null);
+  const [avail, setAvail] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setAvail(el.clientWidth);
+    measure();
+    addEventListener("resize", measure);
+    return () => removeEventListener("resize", measure);
+  }, []);
   const laid = useMemo(() => layoutGraph(visibleGraph(graph, collapsed)), [graph, collapsed]);
+  const fit = avail > 0 && laid.width > 0 ? Math.max(0.5, Math.min(1, (avail - 4) / laid.width)) : 1;
+  const zoom = zoomSet ?? fit;
   const toggle = (id: string) =>
     setCollapsed((c) => {
       const n = new Set(c);
@@ -90,8 +103,16 @@ export function GraphView({ graph, states, selected, onSelect }: GraphViewProps)
         <g key={n.id} class={`${cls} open`} {...common} data-open="true">
           <title>{`${n.label}${n.detail ? `\n${n.detail}` : ""}`}</title>
           <rect class="frame" x={l.x} y={l.y} width={l.width} height={l.height} rx={8} />
-          <text class="group-title" x={l.x + 10} y={l.y + 21}>
-            {`${ICON[n.group ?? ""] ?? ""} ${short(n.label, Math.max(8, Math.floor(l.width / 8) - 6))}`}
+          <rect
+            class="title-row"
+            x={l.title?.x ?? l.x}
+            y={l.title?.y ?? l.y}
+            width={l.title?.width ?? 120}
+            height={l.title?.height ?? 24}
+            rx={12}
+          />
+          <text class="group-title" x={(l.title?.x ?? l.x) + 10} y={(l.title?.y ?? l.y) + 16}>
+            {`${ICON[n.group ?? ""] ?? ""} ${short(n.label, Math.max(8, Math.floor((l.title?.width ?? 120) / 7.5) - 5))}`}
           </text>
           {toggleButton}
         </g>
@@ -117,11 +138,14 @@ export function GraphView({ graph, states, selected, onSelect }: GraphViewProps)
   return (
     <div class="graph">
       <div class="graph-tools" role="toolbar" aria-label="Graph">
-        <button type="button" onClick={() => setZoom((z) => Math.min(2, z + 0.2))} aria-label="Zoom in">
+        <button type="button" onClick={() => setZoom(Math.min(2, zoom + 0.2))} aria-label="Zoom in">
           +
         </button>
-        <button type="button" onClick={() => setZoom((z) => Math.max(0.3, z - 0.2))} aria-label="Zoom out">
+        <button type="button" onClick={() => setZoom(Math.max(0.3, zoom - 0.2))} aria-label="Zoom out">
           −
+        </button>
+        <button type="button" onClick={() => setZoom(null)}>
+          Fit
         </button>
         <button type="button" onClick={() => setCollapsed(new Set(graph.groups))}>
           Close groups
@@ -134,7 +158,7 @@ export function GraphView({ graph, states, selected, onSelect }: GraphViewProps)
           {graph.edges.length} edges
         </span>
       </div>
-      <div class="graph-scroll">
+      <div class="graph-scroll" ref={scroller}>
         <svg
           width={laid.width * zoom}
           height={laid.height * zoom}

@@ -3,7 +3,8 @@
  * the box around their children, edges get polylines. Pure (no DOM): the SVG view only draws it.
  *
  * dagre lays out compound graphs but cannot route an edge to a cluster itself, so each open group
- * that an edge touches gets an invisible 1×1 anchor inside it and the edge is laid out to the anchor.
+ * gets a title node at its top (edges into the group end there) and a 1×1 footer at its bottom (edges
+ * out of it start there), held in place by hidden edges to the group's first and last children.
  */
 import { Graph, layout } from "@dagrejs/dagre";
 import type { GraphEdge, GraphNode, PipelineGraph } from "./graph.js";
@@ -22,6 +23,8 @@ export interface LaidNode extends Box {
   node: GraphNode;
   /** An open group (drawn as a frame around its children). */
   open: boolean;
+  /** An open group's title row (where edges into it end). */
+  title?: Box;
 }
 
 export interface LaidEdge {
@@ -36,35 +39,48 @@ export interface GraphLayout {
   height: number;
 }
 
-const anchorOf = (id: string) => `${id}\u0000anchor`;
+const headerOf = (id: string) => `${id}\u0000header`;
+const footerOf = (id: string) => `${id}\u0000footer`;
+
+/** Width of an open group's title row (its header node). */
+function titleWidth(label: string): number {
+  return Math.min(260, 7.5 * label.length + 56);
+}
 
 /** Lay out `visible` (groups with a visible child are open). */
 export function layoutGraph(visible: PipelineGraph): GraphLayout {
   const g = new Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: "TB", nodesep: 28, ranksep: 44, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: "TB", nodesep: 28, ranksep: 40, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   const parents = new Set(visible.nodes.flatMap((n) => (n.parent ? [n.parent] : [])));
+  // An open group is a cluster with a title row (header) at its top and a footer at its bottom:
+  // edges into the group end at the header, edges out of it start at the footer, and the header
+  // keeps the group's title clear of its children.
   for (const n of visible.nodes) {
-    if (parents.has(n.id))
-      g.setNode(n.id, { paddingTop: 34, paddingLeft: 12, paddingRight: 12, paddingBottom: 12 });
-    else g.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+    if (parents.has(n.id)) {
+      g.setNode(n.id, {});
+      g.setNode(headerOf(n.id), { width: titleWidth(n.label), height: 24 });
+      g.setNode(footerOf(n.id), { width: 1, height: 1 });
+      g.setParent(headerOf(n.id), n.id);
+      g.setParent(footerOf(n.id), n.id);
+    } else g.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   }
   for (const n of visible.nodes) if (n.parent && g.hasNode(n.parent)) g.setParent(n.id, n.parent);
-  const endpoint = (id: string): string => {
-    if (!parents.has(id)) return id;
-    const a = anchorOf(id);
-    if (!g.hasNode(a)) {
-      g.setNode(a, { width: 1, height: 1 });
-      g.setParent(a, id);
-    }
-    return a;
-  };
-  for (const e of visible.edges) g.setEdge(endpoint(e.from), endpoint(e.to));
+  const entry = (id: string) => (parents.has(id) ? headerOf(id) : id);
+  const exit = (id: string) => (parents.has(id) ? footerOf(id) : id);
+  const hasIn = new Set(visible.edges.map((e) => e.to));
+  const hasOut = new Set(visible.edges.map((e) => e.from));
+  for (const n of visible.nodes) {
+    if (!n.parent || !parents.has(n.parent)) continue;
+    if (!hasIn.has(n.id)) g.setEdge(headerOf(n.parent), entry(n.id));
+    if (!hasOut.has(n.id)) g.setEdge(exit(n.id), footerOf(n.parent));
+  }
+  for (const e of visible.edges) g.setEdge(exit(e.from), entry(e.to));
   layout(g);
 
   const nodes: LaidNode[] = visible.nodes.map((n) => {
     const l = g.node(n.id) as { x: number; y: number; width: number; height: number };
-    return {
+    const laidNode: LaidNode = {
       node: n,
       open: parents.has(n.id),
       x: l.x - l.width / 2,
@@ -72,9 +88,14 @@ export function layoutGraph(visible: PipelineGraph): GraphLayout {
       width: l.width,
       height: l.height,
     };
+    if (laidNode.open) {
+      const h = g.node(headerOf(n.id)) as { x: number; y: number; width: number; height: number };
+      laidNode.title = { x: h.x - h.width / 2, y: h.y - h.height / 2, width: h.width, height: h.height };
+    }
+    return laidNode;
   });
   const edges: LaidEdge[] = visible.edges.map((e) => {
-    const l = g.edge(endpoint(e.from), endpoint(e.to)) as { points?: { x: number; y: number }[] } | undefined;
+    const l = g.edge(exit(e.from), entry(e.to)) as { points?: { x: number; y: number }[] } | undefined;
     return { edge: e, points: (l?.points ?? []).map((p) => ({ x: p.x, y: p.y })) };
   });
   const gl = g.graph() as { width?: number; height?: number };
