@@ -70,7 +70,14 @@ import {
 } from "./errors.js";
 import { type ActiveFault, type FaultRule, Faults } from "./faults.js";
 import { answerClientError, installSafetyNet, withTimeBudget } from "./guards.js";
-import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
+import {
+  type InspectedRequest,
+  Inspector,
+  redactHeaders,
+  redactQuery,
+  summarizeBody,
+  watchResponse,
+} from "./inspector.js";
 import {
   MAX_CONTROL_BODY_BYTES,
   MAX_HEADER_BYTES,
@@ -300,9 +307,12 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
     let recorded = false;
     let bodyInfo: { body: Buffer; tooLarge: boolean } | null = null;
     let ctx: RequestContext | undefined;
+    const response = inspector.enabled ? watchResponse(res) : undefined;
     const record = async () => {
       if (recorded) return;
       recorded = true;
+      const sent = response?.();
+      if (sent) entry.response = sent;
       entry.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
       entry.status = intendedStatus ?? (res.headersSent ? res.statusCode : 0);
       if (bodyInfo) {
