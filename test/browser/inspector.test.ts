@@ -52,6 +52,8 @@ describe.skipIf(!hasChromium || !hasShared)("the emulator's pages in the browser
       `${Buffer.byteLength(text)} B`,
       "YAML pipeline package",
     ]);
+    expect(await detail.locator("tr.preview pre").first().textContent()).toContain("# PIPELINE DEFINITION");
+    expect(await detail.getByTestId("response").textContent()).toContain('"pipeline_id"');
     const auth = await detail
       .locator('[data-testid="headers"] tr', { hasText: "authorization" })
       .locator("td")

@@ -10,6 +10,8 @@ export interface PartSummary {
   content_type?: string;
   size: number;
   head: string;
+  /** File parts: the first KiB (emulators with the longer preview). */
+  preview?: string;
 }
 
 export interface BodySummary {
@@ -117,9 +119,9 @@ export function describePart(p: PartSummary): string {
   return p.content_type ?? "file";
 }
 
-/** Preview text of a part: its first bytes with control characters shown as dots. */
+/** Preview text of a part: its first bytes (the longer preview when kept) with control characters as dots. */
 export function partPreview(p: PartSummary): string {
-  return p.head.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g, "·");
+  return (p.preview ?? p.head).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/g, "·");
 }
 
 /** JSON pretty-printed when the text parses, else undefined. */

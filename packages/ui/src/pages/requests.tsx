@@ -129,7 +129,9 @@ function Detail({ r }: { r: InspectedRequest }) {
             {r.response.content_type ? `, ${r.response.content_type}` : ""}
           </p>
           {r.response.prefix !== undefined ? (
-            <pre class="code">{prettyJson(r.response.prefix) ?? r.response.prefix}</pre>
+            <pre class="code" data-testid="response">
+              {prettyJson(r.response.prefix) ?? r.response.prefix}
+            </pre>
           ) : null}
         </>
       ) : (
