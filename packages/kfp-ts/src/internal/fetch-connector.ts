@@ -14,8 +14,9 @@
  *   server runtime (Node, Deno, Bun), and read into memory first in a browser (browsers stream uploads
  *   only over HTTP/2, and not at all in some of them). The upload limit bounds that memory.
  * - Redirects are not followed (as with undici): a redirect answer is an error like any other status.
- * - Headers a browser forbids (`content-length`, `user-agent`, `cookie`) are left out: the browser sets
- *   them; cookies of the page's origin go along with `credentials: "same-origin"`.
+ * - `content-length` is fetch's to set (a stream goes chunked). Headers a browser forbids (`user-agent`,
+ *   `cookie`) are left out there: the browser sets them; cookies of the page's origin go along with
+ *   `credentials: "same-origin"`.
  */
 import { KfpError } from "../core/errors.js";
 import {
@@ -39,8 +40,10 @@ function inBrowser(): boolean {
   return g.process?.versions?.node === undefined && g.Deno === undefined;
 }
 
+/** Headers fetch sets itself (Node's fetch refuses a content-length of ours). */
+const FETCH_SET = new Set(["content-length", "host", "connection", "transfer-encoding"]);
 /** Headers a browser refuses to let a page set (sending them there would only be dropped or refused). */
-const BROWSER_SET = new Set(["content-length", "user-agent", "cookie", "host", "connection"]);
+const BROWSER_SET = new Set(["user-agent", "cookie"]);
 
 export class FetchConnector implements Connector {
   readonly kind = "fetch" as const;
@@ -106,7 +109,8 @@ export class FetchConnector implements Connector {
     try {
       const headers: Record<string, string> = {};
       for (const k in req.headers) {
-        if (!this.#browser || !BROWSER_SET.has(k)) headers[k] = req.headers[k] as string;
+        if (FETCH_SET.has(k) || (this.#browser && BROWSER_SET.has(k))) continue;
+        headers[k] = req.headers[k] as string;
       }
       const init: RequestInit & { duplex?: "half" } = {
         method: req.method,
