@@ -17,6 +17,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "../../packages/kfp-ts/src/index.js";
+import { FetchConnector } from "../../packages/kfp-ts/src/internal/fetch-connector.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { specObject, specYaml } from "../helpers/specs.js";
 
@@ -286,5 +287,46 @@ describe("options fetch refuses", () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).field).toBe(field);
     expect((err as ValidationError).message).toMatch(message);
+  });
+});
+
+describe("the fetch connector as a browser runs it", () => {
+  it("reads a request stream into a Blob (no duplex) and leaves out headers a page cannot set", async () => {
+    const seen: { init?: RequestInit & { duplex?: string } } = {};
+    const connector = new FetchConnector(
+      async (_url, init) => {
+        seen.init = init;
+        return new Response('{"ok":true}', { status: 200, headers: { "content-type": "application/json" } });
+      },
+      { browser: true },
+    );
+    async function* chunks() {
+      yield new TextEncoder().encode("part one, ");
+      yield new TextEncoder().encode("part two");
+    }
+    const r = await connector.attempt({
+      method: "POST",
+      origin: "http://127.0.0.1:1",
+      target: "/apis/v2beta1/pipelines/upload",
+      headers: {
+        "content-type": "multipart/form-data; boundary=x",
+        "content-length": "18",
+        "user-agent": "kfp-ts",
+        cookie: "a=b",
+        authorization: "Bearer t",
+      },
+      body: chunks(),
+      timeout: 1_000,
+      signal: undefined,
+    });
+    expect(r.ok && new TextDecoder().decode(r.body)).toBe('{"ok":true}');
+    expect(seen.init?.body).toBeInstanceOf(Blob);
+    expect(await (seen.init?.body as Blob).text()).toBe("part one, part two");
+    expect(seen.init?.duplex).toBeUndefined();
+    expect(seen.init?.headers).toEqual({
+      "content-type": "multipart/form-data; boundary=x",
+      authorization: "Bearer t",
+    });
+    expect(seen.init?.redirect).toBe("manual");
   });
 });

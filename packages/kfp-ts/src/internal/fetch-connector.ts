@@ -52,14 +52,15 @@ export class FetchConnector implements Connector {
   readonly #fetch: FetchLike;
   readonly #browser: boolean;
 
-  constructor(fetchImpl?: FetchLike) {
+  /** `runtime.browser`: override the detection (tests). */
+  constructor(fetchImpl?: FetchLike, runtime?: { browser: boolean }) {
     const f = fetchImpl ?? (globalThis.fetch as FetchLike | undefined);
     if (typeof f !== "function") {
       throw new KfpError("no fetch in this runtime: pass one with new Kfp({ fetch })");
     }
     // A bare `fetch` called as a method of another object throws "Illegal invocation" in browsers.
     this.#fetch = fetchImpl ? fetchImpl : (input, init) => globalThis.fetch(input, init);
-    this.#browser = inBrowser();
+    this.#browser = runtime?.browser ?? inBrowser();
   }
 
   async close(): Promise<void> {}
@@ -84,11 +85,11 @@ export class FetchConnector implements Connector {
     const timer =
       timeout === Number.POSITIVE_INFINITY
         ? undefined
-        : setTimeout(() => {
+        : restartable(timeout, () => {
             timedOut = true;
             controller.abort(new AttemptCancelled("timeout"));
-          }, timeout);
-    const progress = () => timer?.refresh();
+          });
+    const progress = () => timer?.restart();
     const onAbort = () => {
       aborted = true;
       controller.abort(new AttemptCancelled("aborted"));
@@ -142,10 +143,29 @@ export class FetchConnector implements Connector {
     } catch (err) {
       return failed(err);
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/**
+ * A timer that can be restarted: Node's `refresh()` where there is one, else a new timer (a browser's
+ * setTimeout returns a number).
+ */
+function restartable(ms: number, fire: () => void): { restart(): void; clear(): void } {
+  let t = setTimeout(fire, ms) as unknown as { refresh?: () => unknown } | number;
+  const canRefresh = typeof t === "object" && typeof t.refresh === "function";
+  return {
+    restart() {
+      if (canRefresh) (t as { refresh: () => unknown }).refresh();
+      else {
+        clearTimeout(t as Parameters<typeof clearTimeout>[0]);
+        t = setTimeout(fire, ms) as unknown as number;
+      }
+    },
+    clear: () => clearTimeout(t as Parameters<typeof clearTimeout>[0]),
+  };
 }
 
 /** A stream of chunks as a web ReadableStream (pulled as fetch sends; progress on each chunk). */
