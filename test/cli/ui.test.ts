@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { createServer as createHttpServer, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -213,6 +213,88 @@ describe("credentials are added server-side", () => {
     expect(ui.output()).toMatch(/GET \/apis\/v2beta1\/healthz 200/);
     expect(ui.output()).not.toContain(TOKEN);
   });
+});
+
+describe("bodies are streamed, not buffered", () => {
+  it("the remote sees the first chunk of an upload before the rest is sent, and the page the first chunk of an answer", async () => {
+    let firstChunk: () => void = () => undefined;
+    const gotFirst = new Promise<void>((r) => {
+      firstChunk = r;
+    });
+    let sendRest: () => void = () => undefined;
+    const restWanted = new Promise<void>((r) => {
+      sendRest = r;
+    });
+    const remote = createHttpServer((req, res) => {
+      let n = 0;
+      req.on("data", (d: Buffer) => {
+        n += d.length;
+        firstChunk();
+      });
+      req.on("end", async () => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write(`got ${n} bytes;`);
+        await restWanted;
+        res.end(" done");
+      });
+    });
+    await new Promise<void>((r) => remote.listen(0, "127.0.0.1", r));
+    const ui = await startUi([
+      "ui",
+      "--host",
+      `http://127.0.0.1:${(remote.address() as { port: number }).port}`,
+    ]);
+    // Bounded: if the answer were buffered, the remote would hold its end until this fires.
+    const fallback = setTimeout(() => sendRest(), 10_000);
+    let sawFirstPartEarly = false;
+    try {
+      const { port } = new URL(ui.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/apis/v2beta1/pipelines/upload",
+            headers: { "content-type": "application/octet-stream" },
+          },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (d: string) => {
+              text += d;
+              // The first part of the answer arrived while the remote still holds the rest back.
+              if (text === "got 10 bytes;") {
+                sawFirstPartEarly = true;
+                sendRest();
+              }
+            });
+            res.on("end", () => resolve(text));
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.write("first-part");
+        // The second chunk only after the remote has received the first one (bounded by the test timeout).
+        const stuck = setTimeout(
+          () =>
+            reject(new Error("the remote saw nothing of the upload before it ended: the body was buffered")),
+          10_000,
+        );
+        gotFirst.then(() => {
+          clearTimeout(stuck);
+          req.end("");
+        }, reject);
+      });
+      expect(answer).toBe("got 10 bytes; done");
+      expect(sawFirstPartEarly).toBe(true);
+    } finally {
+      clearTimeout(fallback);
+      sendRest();
+      await ui.stop();
+      await new Promise((r) => remote.close(r));
+    }
+  }, 30_000);
 });
 
 describe("errors", () => {
