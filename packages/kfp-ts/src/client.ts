@@ -477,6 +477,14 @@ export class Kfp {
     return this.#transport.send<T>(o);
   }
 
+  /**
+   * @internal The headers that carry this client's identity (authorization, cookie, extra headers),
+   * for a proxy sending requests on its behalf (`kfp-ts ui`). Never log them.
+   */
+  _credentialHeaders(signal?: AbortSignal): Promise<Record<string, string>> {
+    return this.#transport.credentialHeaders(signal);
+  }
+
   /** @internal */
   get _transport(): Transport {
     return this.#transport;

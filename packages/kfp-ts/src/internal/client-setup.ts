@@ -155,6 +155,11 @@ export function connect<Info>(
       owned: false,
     };
   }
+  if (opts.transport === "undici" && platform.name !== "node") {
+    throw new ValidationError("transport undici needs Node; this runtime has fetch: drop transport", {
+      field: "transport",
+    });
+  }
   if (opts.fetch !== undefined || opts.transport === "fetch") {
     // A fetch connector holds no connections: one per client, nothing to share or close.
     const connector = new FetchConnector(opts.fetch);

@@ -14,8 +14,9 @@
  *   server runtime (Node, Deno, Bun), and read into memory first in a browser (browsers stream uploads
  *   only over HTTP/2, and not at all in some of them). The upload limit bounds that memory.
  * - Redirects are not followed (as with undici): a redirect answer is an error like any other status.
- * - Headers a browser forbids (`content-length`, `user-agent`, `cookie`) are left out: the browser sets
- *   them; cookies of the page's origin go along with `credentials: "same-origin"`.
+ * - `content-length` is fetch's to set (a stream goes chunked). Headers a browser forbids (`user-agent`,
+ *   `cookie`) are left out there: the browser sets them; cookies of the page's origin go along with
+ *   `credentials: "same-origin"`.
  */
 import { KfpError } from "../core/errors.js";
 import {
@@ -39,8 +40,10 @@ function inBrowser(): boolean {
   return g.process?.versions?.node === undefined && g.Deno === undefined;
 }
 
+/** Headers fetch sets itself (Node's fetch refuses a content-length of ours). */
+const FETCH_SET = new Set(["content-length", "host", "connection", "transfer-encoding"]);
 /** Headers a browser refuses to let a page set (sending them there would only be dropped or refused). */
-const BROWSER_SET = new Set(["content-length", "user-agent", "cookie", "host", "connection"]);
+const BROWSER_SET = new Set(["user-agent", "cookie"]);
 
 export class FetchConnector implements Connector {
   readonly kind = "fetch" as const;
@@ -49,14 +52,15 @@ export class FetchConnector implements Connector {
   readonly #fetch: FetchLike;
   readonly #browser: boolean;
 
-  constructor(fetchImpl?: FetchLike) {
+  /** `runtime.browser`: override the detection (tests). */
+  constructor(fetchImpl?: FetchLike, runtime?: { browser: boolean }) {
     const f = fetchImpl ?? (globalThis.fetch as FetchLike | undefined);
     if (typeof f !== "function") {
       throw new KfpError("no fetch in this runtime: pass one with new Kfp({ fetch })");
     }
     // A bare `fetch` called as a method of another object throws "Illegal invocation" in browsers.
     this.#fetch = fetchImpl ? fetchImpl : (input, init) => globalThis.fetch(input, init);
-    this.#browser = inBrowser();
+    this.#browser = runtime?.browser ?? inBrowser();
   }
 
   async close(): Promise<void> {}
@@ -81,11 +85,11 @@ export class FetchConnector implements Connector {
     const timer =
       timeout === Number.POSITIVE_INFINITY
         ? undefined
-        : setTimeout(() => {
+        : restartable(timeout, () => {
             timedOut = true;
             controller.abort(new AttemptCancelled("timeout"));
-          }, timeout);
-    const progress = () => timer?.refresh();
+          });
+    const progress = () => timer?.restart();
     const onAbort = () => {
       aborted = true;
       controller.abort(new AttemptCancelled("aborted"));
@@ -106,7 +110,8 @@ export class FetchConnector implements Connector {
     try {
       const headers: Record<string, string> = {};
       for (const k in req.headers) {
-        if (!this.#browser || !BROWSER_SET.has(k)) headers[k] = req.headers[k] as string;
+        if (FETCH_SET.has(k) || (this.#browser && BROWSER_SET.has(k))) continue;
+        headers[k] = req.headers[k] as string;
       }
       const init: RequestInit & { duplex?: "half" } = {
         method: req.method,
@@ -138,10 +143,29 @@ export class FetchConnector implements Connector {
     } catch (err) {
       return failed(err);
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/**
+ * A timer that can be restarted: Node's `refresh()` where there is one, else a new timer (a browser's
+ * setTimeout returns a number).
+ */
+function restartable(ms: number, fire: () => void): { restart(): void; clear(): void } {
+  let t = setTimeout(fire, ms) as unknown as { refresh?: () => unknown } | number;
+  const canRefresh = typeof t === "object" && typeof t.refresh === "function";
+  return {
+    restart() {
+      if (canRefresh) (t as { refresh: () => unknown }).refresh();
+      else {
+        clearTimeout(t as Parameters<typeof clearTimeout>[0]);
+        t = setTimeout(fire, ms) as unknown as number;
+      }
+    },
+    clear: () => clearTimeout(t as Parameters<typeof clearTimeout>[0]),
+  };
 }
 
 /** A stream of chunks as a web ReadableStream (pulled as fetch sends; progress on each chunk). */

@@ -167,6 +167,8 @@ export class Transport {
   readonly redactor: Redactor;
   readonly backoff: BackoffOptions;
   readonly #baseHeaders: Record<string, string>;
+  /** The caller's extra headers and the cookie: what a proxy adds for this client (see credentialHeaders). */
+  readonly #credentialHeaders: Record<string, string>;
 
   constructor(o: TransportOptions) {
     this.origin = o.origin;
@@ -181,9 +183,28 @@ export class Transport {
     const base: Record<string, string> = { accept: "application/json" };
     const userAgent = o.userAgent ?? platform.userAgent;
     if (userAgent) base["user-agent"] = o.connector.kind === "fetch" ? `${userAgent} (fetch)` : userAgent;
-    Object.assign(base, normalizeHeaders(o.headers, o.redactor));
+    const extra = normalizeHeaders(o.headers, o.redactor);
+    Object.assign(base, extra);
     if (o.auth.cookie) base.cookie = o.auth.cookie;
     this.#baseHeaders = base;
+    this.#credentialHeaders = { ...extra };
+    if (o.auth.cookie) this.#credentialHeaders.cookie = o.auth.cookie;
+  }
+
+  /**
+   * The headers that carry this client's identity — the caller's extra headers (e.g. an identity
+   * header), the cookie, and the current `authorization` (a token file is re-read when it rotates) —
+   * for a proxy that sends requests on the client's behalf (`kfp-ts ui`).
+   */
+  async credentialHeaders(signal?: AbortSignal): Promise<Record<string, string>> {
+    const h: Record<string, string> = { ...this.#credentialHeaders };
+    const authz = this.auth.authorization();
+    const authorization =
+      authz === undefined || typeof authz === "string"
+        ? authz
+        : await abortable(authz, signal, () => new AbortError("The request was aborted"));
+    if (authorization !== undefined) h.authorization = authorization;
+    return h;
   }
 
   /** The redacted absolute URL of a path+query, for messages. */
