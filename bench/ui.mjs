@@ -11,7 +11,7 @@
 // 3. state-to-colour delay: a run of 8 chained tasks moving slowly (each task RUNNING for ~1 s); for
 //    every task state change, the time from the emulator's write (its run listener) to the page's box
 //    taking the new state (a MutationObserver in the page; same machine clock), median/p90/max.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 

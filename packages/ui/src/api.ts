@@ -10,9 +10,7 @@ export function makeClient(settings: Settings): Kfp {
   const opts: ConstructorParameters<typeof Kfp>[0] = {
     host: location.origin,
     maxRetries: 1,
-    // No per-attempt timer: the library's fetch connector calls `timer.refresh()`, which a browser's
-    // numeric setTimeout handle lacks (reported; the pages abort their own calls when they go away).
-    timeout: Number.POSITIVE_INFINITY,
+    timeout: 30_000,
   };
   if (settings.auth === "token" && settings.token) opts.token = settings.token;
   if (settings.auth === "header" && settings.identity) opts.headers = authHeaders(settings);
