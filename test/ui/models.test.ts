@@ -169,9 +169,15 @@ describe("inspector helpers", () => {
     expect(matchesFilter({ ...upload, status: 0 }, { status: "error" })).toBe(true);
     expect(prettyJson('{"a":[1]}')).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect(prettyJson("{nope")).toBeUndefined();
-    expect(partPreview({ name: "f", filename: "a.zip", size: 99, head: "PK\u0003\u0004", preview: "PK\u0003\u0004more\u0000" })).toBe(
-      "PK··more·",
-    );
+    expect(
+      partPreview({
+        name: "f",
+        filename: "a.zip",
+        size: 99,
+        head: "PK\u0003\u0004",
+        preview: "PK\u0003\u0004more\u0000",
+      }),
+    ).toBe("PK··more·");
     expect(partPreview({ name: "f", size: 2, head: "ab" })).toBe("ab");
   });
 });
