@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the whole test suite: the TypeScript tests (vitest), the interop tests against the official
-// Python SDK (pytest, in a venv made by test/interop/run.sh), and — with --node — the library's tests
+// Runs the whole test suite: the TypeScript tests (vitest), the library's e2e tests again through the
+// fetch transport (KFP_TS_TRANSPORT=fetch, read by test/helpers/kfp.ts), the interop tests against the
+// official Python SDK (pytest, in a venv made by test/interop/run.sh), and — with --node — the library's tests
 // (test/unit and test/e2e, the emulator in memory) again on other Node.js binaries. Each runner's own
 // summary is printed as it comes; the last line adds them all up as "N passed, N failed, N skipped"
 // (CI reads it). Exit code is non-zero when anything failed, a runner could not run, or — with CI set
@@ -45,17 +46,14 @@ let skipped = 0;
 let ok = true;
 
 /** One vitest run with `node` on `files` (all when empty); its counts are added to the totals. */
-async function vitest(label, node, files) {
+async function vitest(label, node, files, env = {}) {
   const dir = mkdtempSync(join(tmpdir(), "kfp-ts-test-"));
   const report = join(dir, "vitest.json");
-  const v = await run(node, [
-    vitestBin,
-    "run",
-    ...files,
-    "--reporter=default",
-    "--reporter=json",
-    `--outputFile.json=${report}`,
-  ]);
+  const v = await run(
+    node,
+    [vitestBin, "run", ...files, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    env,
+  );
   try {
     const r = JSON.parse(readFileSync(report, "utf8"));
     const skip = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
@@ -79,6 +77,16 @@ async function vitest(label, node, files) {
 
 // 1. vitest, everything, on this node.
 await vitest(`vitest (node ${process.versions.node})`, process.execPath, []);
+
+// 1b. the library's e2e tests through the fetch transport (the tests that run the built CLI and
+// examples do not go through test/helpers/kfp.ts: they are left out).
+const E2E_NOT_THROUGH_HELPER = ["cli.test.ts", "examples.test.ts", "package-types.test.ts"];
+await vitest(
+  `vitest (node ${process.versions.node}, e2e through fetch)`,
+  process.execPath,
+  ["test/e2e", ...E2E_NOT_THROUGH_HELPER.flatMap((f) => ["--exclude", `test/e2e/${f}`])],
+  { KFP_TS_TRANSPORT: "fetch" },
+);
 
 // 2. the library's tests on other Node.js lines (the emulator runs in memory).
 for (const node of otherNodes) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp } from "../../packages/kfp-ts/src/client.js";
+
 import {
   ConflictError,
   ConnectionError,
@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from "../../packages/kfp-ts/src/core/errors.js";
 import { experimentFilter } from "../../packages/kfp-ts/src/core/filters.js";
+import { Kfp } from "../helpers/kfp.js";
 
 describe("experiments (single-user emulator over HTTP)", () => {
   let emu: Emulator;

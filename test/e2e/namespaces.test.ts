@@ -6,12 +6,13 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp } from "../../packages/kfp-ts/src/client.js";
+
 import {
   AuthenticationError,
   PermissionDeniedError,
   ValidationError,
 } from "../../packages/kfp-ts/src/core/errors.js";
+import { Kfp } from "../helpers/kfp.js";
 import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");

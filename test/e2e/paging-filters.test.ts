@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp, pipelineFilter, runFilter } from "../../packages/kfp-ts/src/index.js";
+import { pipelineFilter, runFilter } from "../../packages/kfp-ts/src/index.js";
+import { Kfp } from "../helpers/kfp.js";
 import { specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;

@@ -13,12 +13,12 @@ import {
   BadRequestError,
   ConflictError,
   fromPath,
-  Kfp,
   NotFoundError,
   type Pipeline,
   SpecValidationError,
   specsEqual,
 } from "../../packages/kfp-ts/src/index.js";
+import { Kfp } from "../helpers/kfp.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { hasShared, makeTar, sharedPipelines, specObject, specYaml } from "../helpers/specs.js";
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp } from "../../packages/kfp-ts/src/index.js";
+import { Kfp } from "../helpers/kfp.js";
 import { specYaml } from "../helpers/specs.js";
 
 let emu: Emulator;

@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp } from "../../packages/kfp-ts/src/client.js";
+
 import { NotFoundError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { recurringRunFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { Kfp } from "../helpers/kfp.js";
 import { needs } from "../helpers/needs.js";
 import { waitForRunRecord } from "../helpers/run-events.js";
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp } from "../../packages/kfp-ts/src/client.js";
+
 import {
   BadRequestError,
   ConnectionError,
@@ -12,6 +12,7 @@ import {
 import { runFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError, RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
 import { fromPath } from "../../packages/kfp-ts/src/core/uploads.js";
+import { Kfp } from "../helpers/kfp.js";
 import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");

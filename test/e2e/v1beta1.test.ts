@@ -6,10 +6,11 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { Kfp } from "../../packages/kfp-ts/src/client.js";
+
 import { NotFoundError, UnsupportedError, ValidationError } from "../../packages/kfp-ts/src/core/errors.js";
 import { experimentFilter, runFilter } from "../../packages/kfp-ts/src/core/filters.js";
 import { ParameterError, RunFailedError } from "../../packages/kfp-ts/src/core/run-errors.js";
+import { Kfp } from "../helpers/kfp.js";
 import { needs } from "../helpers/needs.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");

@@ -39,7 +39,8 @@ function importsOf(file: string): Imports {
     local: specs
       .filter((s) => s.startsWith("."))
       .map((s) => relative(ROOT, resolve(dirname(file), s)).replace(/\.js$/, ".ts")),
-    packages: specs.filter((s) => !s.startsWith(".") && !s.startsWith("node:")),
+    // `#platform` is the package's own conditional import (package.json "imports"), not a dependency.
+    packages: specs.filter((s) => !s.startsWith(".") && !s.startsWith("node:") && !s.startsWith("#")),
   };
 }
 

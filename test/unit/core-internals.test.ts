@@ -11,11 +11,6 @@ import {
   UnsupportedError,
   ValidationError,
 } from "../../packages/kfp-ts/src/core/errors.js";
-import {
-  createDispatcher,
-  dispatcherSettings,
-  sameDispatcherSettings,
-} from "../../packages/kfp-ts/src/internal/dispatcher.js";
 import { normalizeHost, readEnv } from "../../packages/kfp-ts/src/internal/env.js";
 import { Log, Redactor, redactUrl } from "../../packages/kfp-ts/src/internal/log.js";
 import { encodePathSegment, encodeQuery, path } from "../../packages/kfp-ts/src/internal/path.js";
@@ -25,6 +20,11 @@ import {
   decideOnStatus,
   parseRetryAfter,
 } from "../../packages/kfp-ts/src/internal/retry.js";
+import {
+  createDispatcher,
+  dispatcherSettings,
+  sameDispatcherSettings,
+} from "../../packages/kfp-ts/src/platform/node-dispatcher.js";
 
 describe("path template", () => {
   it("percent-encodes every interpolated value", () => {

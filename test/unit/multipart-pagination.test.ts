@@ -13,8 +13,8 @@ import {
 } from "../../packages/kfp-ts/src/internal/multipart.js";
 import { checkFraming, parseMultipart } from "../helpers/multipart.js";
 
-async function collect(it: Buffer | AsyncIterable<Uint8Array>): Promise<Buffer> {
-  if (Buffer.isBuffer(it)) return it;
+async function collect(it: Uint8Array | AsyncIterable<Uint8Array>): Promise<Buffer> {
+  if (it instanceof Uint8Array) return Buffer.from(it);
   const parts: Buffer[] = [];
   for await (const c of it) parts.push(Buffer.from(c));
   return Buffer.concat(parts);
@@ -48,7 +48,7 @@ describe("multipart framing", () => {
       data,
       Buffer.from("\r\n--BOUND--\r\n"),
     ]);
-    expect(body.equals(expected)).toBe(true);
+    expect(expected.equals(body)).toBe(true);
     expect(multipartLength("BOUND", "p.yaml", "application/x-yaml", data.length)).toBe(expected.length);
     expect(multipartHead("B", "x", "t\r\nInjected: 1").toString()).toContain(
       "Content-Type: tInjected: 1\r\n\r\n",

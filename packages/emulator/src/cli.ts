@@ -34,6 +34,7 @@ Options:
       --seed <n>               seed for --fail-rate
       --inspector-size <n>     requests kept by the inspector (default 200)
       --no-exit-with-parent    keep running after the process that started it exits (default: stop)
+      --no-ui                  do not serve the web UI at / (paths outside /apis/ then get Go's 404)
   -q, --quiet                  print only the URL
   -h, --help                   show this help
 
@@ -137,6 +138,7 @@ export async function parseEmulatorArgs(
         seed: { type: "string" },
         "inspector-size": { type: "string" },
         "no-exit-with-parent": { type: "boolean" },
+        "no-ui": { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
       },
@@ -164,6 +166,7 @@ export async function parseEmulatorArgs(
     lifecycle,
     allowLoopbackUrls: bool("allow-loopback-urls"),
     allowHttpUrls: bool("allow-http-urls"),
+    ui: !bool("no-ui"),
     // A request must never end the command's process: stray async errors are logged instead.
     safetyNet: true,
   };

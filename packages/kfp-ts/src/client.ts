@@ -1,5 +1,6 @@
 /**
- * The KFP client: options → environment → defaults, one undici dispatcher, resources as fields.
+ * The KFP client: options → environment → defaults, one connector (undici on Node, fetch elsewhere or
+ * when asked), resources as fields.
  *
  * ```ts
  * const kfp = new Kfp({ host: "http://localhost:8888" });
@@ -8,13 +9,13 @@
  * await kfp.close();
  * ```
  */
-import { readFileSync } from "node:fs";
+
 import type { Dispatcher } from "undici";
+import { platform } from "#platform";
 import { AbortError, KfpError, ValidationError } from "./core/errors.js";
 import { listPages, type Page, type PagePromise } from "./core/pagination.js";
-import { abortable, checkTimeout } from "./internal/abort.js";
+import { abortable } from "./internal/abort.js";
 import {
-  type ApiState,
   type ApiVersion,
   isUnknownRoute,
   learnApiVersion,
@@ -23,12 +24,7 @@ import {
   versionOfPath,
 } from "./internal/api-version.js";
 import { Auth, type TokenProvider } from "./internal/auth.js";
-import {
-  createDispatcher,
-  type DispatcherSettings,
-  dispatcherSettings,
-  sameDispatcherSettings,
-} from "./internal/dispatcher.js";
+import { checkOptions, connect, pageOrigin, type Shared } from "./internal/client-setup.js";
 import {
   DEFAULT_TOKEN_PATH,
   type Env,
@@ -37,6 +33,7 @@ import {
   normalizeHost,
   readEnv,
 } from "./internal/env.js";
+import type { FetchLike } from "./internal/fetch-connector.js";
 import { isLogLevel, Log, type Logger, type LogLevel, Redactor } from "./internal/log.js";
 import type { Query } from "./internal/path.js";
 import type { BackoffOptions } from "./internal/retry.js";
@@ -56,16 +53,19 @@ import { Runs } from "./resources/runs.js";
 import type { HealthzResponse } from "./types/common.js";
 
 export type { ApiVersion } from "./internal/api-version.js";
+export type { FetchLike } from "./internal/fetch-connector.js";
 export type { Logger, LogLevel } from "./internal/log.js";
 export type { Query } from "./internal/path.js";
 export type { ReconcileContext } from "./internal/transport.js";
 
-const API_VERSIONS: readonly ApiVersion[] = ["v2", "v2beta1", "v1beta1"];
 /** What `auto` tries, in order: every released 2.x server serves v2beta1; 1.x servers only v1beta1. */
 const AUTO_VERSIONS: readonly ApiVersion[] = ["v2beta1", "v1beta1"];
 
 export interface KfpOptions {
-  /** KFP API endpoint, e.g. `http://localhost:8888` or `https://kubeflow.example.com/pipeline`. Env: `KFP_HOST`, `KF_PIPELINES_ENDPOINT`. */
+  /**
+   * KFP API endpoint, e.g. `http://localhost:8888` or `https://kubeflow.example.com/pipeline`. Env:
+   * `KFP_HOST`, `KF_PIPELINES_ENDPOINT`. In a browser `""` (or omitted) means the page's own origin.
+   */
   host?: string;
   /** Static bearer token. Env: `KFP_TOKEN`. */
   token?: string;
@@ -86,8 +86,8 @@ export interface KfpOptions {
   timeout?: number;
   /** Retries after the first attempt (default 2). */
   maxRetries?: number;
-  /** CA certificate(s) for TLS: PEM text, a Buffer, or a path to a PEM file. */
-  ca?: string | Buffer;
+  /** CA certificate(s) for TLS: PEM text, bytes, or a path to a PEM file (Node transport only). */
+  ca?: string | Uint8Array;
   /** Skip TLS certificate verification (never in production). Cannot be combined with `ca`. */
   insecure?: boolean;
   /** Where log lines go (default: console). Every line is redacted. */
@@ -110,10 +110,19 @@ export interface KfpOptions {
    * being retried.
    */
   dispatcher?: Dispatcher;
-  /** Environment to read fallbacks from (default `process.env`). */
+  /**
+   * The HTTP stack: `auto` (default) is undici on Node and `fetch` elsewhere (browsers, Deno, Bun, edge
+   * workers); `fetch` forces fetch on Node too. Passing `fetch` implies `transport: "fetch"`.
+   */
+  transport?: "auto" | "undici" | "fetch";
+  /**
+   * The `fetch` to call (default `globalThis.fetch`), e.g. one that adds credentials or runs in a test.
+   * With fetch a create (POST) that may have been sent is never sent again: fetch cannot tell "not sent"
+   * from "sent, answer lost".
+   */
+  fetch?: FetchLike;
+  /** Environment to read fallbacks from (default `process.env` on Node, none elsewhere). */
   env?: Env;
-  /** Not supported: kfp-ts does not use `fetch`. */
-  fetchDispatcher?: never;
 }
 
 export interface ServerInfo {
@@ -156,77 +165,9 @@ export interface ListCallOptions<Item, Raw> extends CallOptions {
   map?: (raw: Raw) => Item;
 }
 
-/** Mutable state shared by a client and the clients derived from it with `withOptions()`. */
-interface Shared {
-  dispatcher: Dispatcher;
-  settings: DispatcherSettings | undefined;
-  closed: boolean;
-  /** Cached probe result per host. */
-  probes: Map<string, Promise<ServerInfo>>;
-  /** What `auto` learned of each host's API version (see internal/api-version.ts). */
-  apis: Map<string, ApiState>;
-  /** healthz answers already received, per host. */
-  infos: Map<string, ServerInfo>;
-}
-
 /** Where `withOptions()` puts its shared state: on the new client's options, not in a module variable. */
 const INHERIT: unique symbol = Symbol("kfp-ts.inherit");
-type InheritingOptions = KfpOptions & { [INHERIT]?: Shared };
-
-function checkOptions(o: KfpOptions): void {
-  checkTimeout(o.timeout, "timeout");
-  if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
-    throw new ValidationError(`maxRetries must be a non-negative integer, got ${o.maxRetries}`, {
-      field: "maxRetries",
-    });
-  }
-  if (o.logLevel !== undefined && !isLogLevel(o.logLevel)) {
-    throw new ValidationError(
-      `logLevel must be one of debug, info, warn, error, off; got ${String(o.logLevel)}`,
-      {
-        field: "logLevel",
-      },
-    );
-  }
-  if (o.apiVersion !== undefined && o.apiVersion !== "auto" && !API_VERSIONS.includes(o.apiVersion)) {
-    throw new ValidationError(
-      `apiVersion must be auto, v2, v2beta1 or v1beta1; got ${String(o.apiVersion)}`,
-      {
-        field: "apiVersion",
-      },
-    );
-  }
-  if (o.namespace !== undefined && typeof o.namespace !== "string") {
-    throw new ValidationError("namespace must be a string", { field: "namespace" });
-  }
-  if (o.headers !== undefined && (typeof o.headers !== "object" || o.headers === null)) {
-    throw new ValidationError("headers must be an object of header name → value", { field: "headers" });
-  }
-  if (o.insecure === true && o.ca !== undefined) {
-    throw new ValidationError(
-      "pass either ca or insecure, not both: insecure turns certificate verification off, so ca would be ignored. Keep ca to verify the server against it, or drop it to skip verification",
-      { field: "insecure" },
-    );
-  }
-  const creds = [o.token !== undefined, o.tokenProvider !== undefined, o.tokenFile !== undefined].filter(
-    Boolean,
-  );
-  if (creds.length > 1) {
-    throw new ValidationError("pass only one of token, tokenProvider and tokenFile", { field: "token" });
-  }
-}
-
-function loadCa(ca: string | Buffer | undefined): string | Buffer | undefined {
-  if (ca === undefined || Buffer.isBuffer(ca) || ca.includes("-----BEGIN")) return ca;
-  try {
-    return readFileSync(ca);
-  } catch (err) {
-    throw new ValidationError(`ca is neither PEM text nor a readable file: ${ca}`, {
-      field: "ca",
-      cause: err,
-    });
-  }
-}
+type InheritingOptions = KfpOptions & { [INHERIT]?: Shared<ServerInfo> };
 
 /**
  * The Kubeflow Pipelines client: one per server (its connections, credentials and API version), with the
@@ -247,8 +188,8 @@ export class Kfp {
 
   readonly #options: KfpOptions;
   readonly #transport: Transport;
-  readonly #shared: Shared;
-  readonly #ownsDispatcher: boolean;
+  readonly #shared: Shared<ServerInfo>;
+  readonly #ownsConnector: boolean;
   readonly #apiVersion: "auto" | ApiVersion;
   #closed = false;
 
@@ -256,12 +197,17 @@ export class Kfp {
     const { [INHERIT]: shared, ...own } = opts as InheritingOptions;
     checkOptions(own);
     this.#options = own;
-    const env = readEnv(opts.env ?? process.env);
+    const rawEnv = opts.env ?? platform.env();
+    const env = readEnv(rawEnv);
     const redactor = new Redactor();
     const levelFromEnv = env.logLevel && isLogLevel(env.logLevel) ? env.logLevel : undefined;
     const log = new Log(opts.logger, opts.logLevel ?? levelFromEnv ?? "warn", redactor);
 
-    const rawHost = opts.host ?? env.host ?? (env.inCluster ? IN_CLUSTER_HOST : undefined);
+    const rawHost =
+      (opts.host === "" ? undefined : opts.host) ??
+      env.host ??
+      (env.inCluster ? IN_CLUSTER_HOST : undefined) ??
+      pageOrigin();
     if (!rawHost) throw new ValidationError(MISSING_HOST_MESSAGE, { field: "host" });
     const host = normalizeHost(rawHost);
     if (host.schemeAdded) {
@@ -285,44 +231,14 @@ export class Kfp {
     );
 
     const timeout = opts.timeout ?? 60_000;
-    if (opts.dispatcher) {
-      this.#shared =
-        shared && shared.dispatcher === opts.dispatcher
-          ? shared
-          : {
-              dispatcher: opts.dispatcher,
-              settings: undefined,
-              closed: false,
-              probes: shared?.probes ?? new Map(),
-              apis: shared?.apis ?? new Map(),
-              infos: shared?.infos ?? new Map(),
-            };
-      this.#ownsDispatcher = false;
-    } else {
-      const settings = dispatcherSettings(
-        { timeout, ca: loadCa(opts.ca), insecure: opts.insecure },
-        opts.env ?? process.env,
-      );
-      if (shared?.settings && !shared.closed && sameDispatcherSettings(shared.settings, settings)) {
-        this.#shared = shared;
-        this.#ownsDispatcher = false;
-      } else {
-        this.#shared = {
-          dispatcher: createDispatcher(settings),
-          settings,
-          closed: false,
-          probes: shared?.probes ?? new Map(),
-          apis: shared?.apis ?? new Map(),
-          infos: shared?.infos ?? new Map(),
-        };
-        this.#ownsDispatcher = true;
-      }
-    }
+    const connection = connect(opts, shared, timeout, rawEnv);
+    this.#shared = connection.shared;
+    this.#ownsConnector = connection.owned;
 
     this.#transport = new Transport({
       origin: host.origin,
       basePath: host.basePath,
-      dispatcher: this.#shared.dispatcher,
+      connector: this.#shared.connector,
       auth,
       headers: opts.headers,
       timeout,
@@ -330,8 +246,6 @@ export class Kfp {
       log,
       redactor,
       backoff: opts.retry,
-      // A caller's dispatcher may drop undici's onRequestSent callback (see internal/transport.ts).
-      trustSentSignal: opts.dispatcher === undefined,
     });
 
     // In auto mode a call made before the server's API version is known is run again after a fallback.
@@ -344,7 +258,7 @@ export class Kfp {
     this.healthz = new Healthz(this);
   }
 
-  /** A client with some options changed; shares the dispatcher when the connection settings match. */
+  /** A client with some options changed; shares the connections when their settings match. */
   withOptions(opts: Partial<KfpOptions>): Kfp {
     const merged: KfpOptions = { ...this.#options, ...opts };
     // A new credential replaces the old one rather than conflicting with it.
@@ -369,13 +283,13 @@ export class Kfp {
     return this.withOptions({ namespace });
   }
 
-  /** Close the connections (when this client created the dispatcher). Idempotent. */
+  /** Close the connections (when this client created them). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ownsDispatcher && !this.#shared.closed) {
+    if (this.#ownsConnector && !this.#shared.closed) {
       this.#shared.closed = true;
-      await this.#shared.dispatcher.close();
+      await this.#shared.connector.close();
     }
   }
 
@@ -563,6 +477,14 @@ export class Kfp {
     return this.#transport.send<T>(o);
   }
 
+  /**
+   * @internal The headers that carry this client's identity (authorization, cookie, extra headers),
+   * for a proxy sending requests on its behalf (`kfp-ts ui`). Never log them.
+   */
+  _credentialHeaders(signal?: AbortSignal): Promise<Record<string, string>> {
+    return this.#transport.credentialHeaders(signal);
+  }
+
   /** @internal */
   get _transport(): Transport {
     return this.#transport;
@@ -575,6 +497,7 @@ export class Kfp {
       namespace: this.namespace,
       apiVersion: this.#apiVersion,
       auth: this.#transport.auth.kind,
+      transport: this.#transport.connector.kind,
     };
   }
 

@@ -12,6 +12,7 @@
 export {
   type ApiVersion,
   type CallOptions,
+  type FetchLike,
   Kfp,
   type KfpOptions,
   type ListCallOptions,
@@ -78,6 +79,7 @@ export {
   checkPackageText,
   type PipelinePackage,
   parsePipelinePackage,
+  readArchiveSpec,
   SpecValidationError,
   specHash,
   specsEqual,

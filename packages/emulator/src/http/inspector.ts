@@ -3,10 +3,11 @@
  * `GET /_emulator/requests` and `emu.requests()`. Credentials never enter the buffer: headers such
  * as Authorization, Cookie, X-Auth-Token or any header/query name that looks like a secret are
  * replaced by "[redacted]" before an entry is stored, and bodies are summarised (multipart parts by
- * name/filename/type/size/first 64 bytes, which are "[redacted]" for secret-looking part names;
- * JSON by size and a prefix).
+ * name/filename/type/size/first 64 bytes, which are "[redacted]" for secret-looking part names, and
+ * for file parts a longer `preview` of a package; JSON by size and a prefix). The response is kept as
+ * its content type, size and first 256 characters (`response`).
  */
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import busboy from "busboy";
 import { MAX_MULTIPART_FIELD_BYTES, MAX_MULTIPART_PARTS } from "./limits.js";
 
@@ -17,6 +18,19 @@ export interface PartSummary {
   size: number;
   /** First 64 bytes as text. */
   head: string;
+  /** File parts: the first PREVIEW_BYTES bytes as text (a package's header comment and first keys). */
+  preview?: string;
+}
+
+/** Bytes of a file part kept as its preview. */
+export const PREVIEW_BYTES = 1024;
+
+export interface ResponseSummary {
+  content_type?: string;
+  /** Bytes of the body sent (0 for an empty body). */
+  size: number;
+  /** The first 256 characters of a body sent in one piece (JSON answers and errors). */
+  prefix?: string;
 }
 
 export interface BodySummary {
@@ -44,6 +58,7 @@ export interface InspectedRequest {
   route?: string;
   fault?: string;
   body?: BodySummary;
+  response?: ResponseSummary;
   /** Multi-user mode: the identified user (a user sees only their own entries). */
   user?: string;
 }
@@ -112,14 +127,17 @@ export function watchParts(bb: busboy.Busboy): PartSummary[] {
     stream.on("error", () => {});
     stream.on("data", (c: Buffer) => {
       size += c.length;
-      if (headLen < 64) {
-        chunks.push(c.subarray(0, 64 - headLen));
-        headLen += Math.min(c.length, 64 - headLen);
+      if (headLen < PREVIEW_BYTES) {
+        chunks.push(c.subarray(0, PREVIEW_BYTES - headLen));
+        headLen += Math.min(c.length, PREVIEW_BYTES - headLen);
       }
     });
     stream.on("end", () => {
-      const head = SECRET_QUERY.test(name) ? REDACTED : Buffer.concat(chunks).toString("utf8");
+      const secret = SECRET_QUERY.test(name);
+      const first = Buffer.concat(chunks);
+      const head = secret ? REDACTED : first.subarray(0, 64).toString("utf8");
       const p: PartSummary = { name, size, head };
+      if (first.length > 64) p.preview = secret ? REDACTED : first.toString("utf8");
       if (info.filename !== undefined) p.filename = info.filename;
       if (info.mimeType) p.content_type = info.mimeType;
       parts.push(p);
@@ -157,6 +175,42 @@ function multipartParts(contentType: string, body: Buffer): Promise<PartSummary[
   });
 }
 
+/**
+ * Watch what `res` sends and return a function that summarises it (content type, size, and the first
+ * 256 characters when the body went out in one `end(body)` call, as every JSON answer does).
+ */
+export function watchResponse(res: ServerResponse): () => ResponseSummary | undefined {
+  let prefix: string | undefined;
+  let type: string | undefined;
+  let length: number | undefined;
+  // Headers given to writeHead directly are not kept by node:http (getHeader misses them).
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const headers = args.find((a, i) => i > 0 && typeof a === "object" && a !== null && !Array.isArray(a));
+    for (const [k, v] of Object.entries((headers ?? {}) as Record<string, unknown>)) {
+      const key = k.toLowerCase();
+      if (key === "content-type" && typeof v === "string") type = v;
+      else if (key === "content-length") length = Number(v);
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse["writeHead"];
+  const end = res.end;
+  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (typeof chunk === "string") prefix = chunk.slice(0, 256);
+    else if (Buffer.isBuffer(chunk)) prefix = chunk.subarray(0, 256).toString("utf8");
+    return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  } as ServerResponse["end"];
+  return () => {
+    if (!res.headersSent) return undefined;
+    const t = type ?? res.getHeader("content-type");
+    const n = length ?? Number(res.getHeader("content-length"));
+    const out: ResponseSummary = { size: Number.isFinite(n) ? n : Buffer.byteLength(prefix ?? "") };
+    if (typeof t === "string") out.content_type = t;
+    if (prefix !== undefined && prefix !== "") out.prefix = prefix;
+    return out;
+  };
+}
+
 export class Inspector {
   // Entries are kept as JSON text in a ring: one string per request instead of a dozen small
   // objects, which a busy server would otherwise copy at every young-generation collection.
@@ -165,6 +219,11 @@ export class Inspector {
   private seq = 0;
 
   constructor(private readonly size: number) {}
+
+  /** Whether requests are kept at all (size > 0). */
+  get enabled(): boolean {
+    return this.size > 0;
+  }
 
   record(entry: Omit<InspectedRequest, "seq">): void {
     if (this.size <= 0) return;

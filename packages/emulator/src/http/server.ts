@@ -70,7 +70,14 @@ import {
 } from "./errors.js";
 import { type ActiveFault, type FaultRule, Faults } from "./faults.js";
 import { answerClientError, installSafetyNet, withTimeBudget } from "./guards.js";
-import { type InspectedRequest, Inspector, redactHeaders, redactQuery, summarizeBody } from "./inspector.js";
+import {
+  type InspectedRequest,
+  Inspector,
+  redactHeaders,
+  redactQuery,
+  summarizeBody,
+  watchResponse,
+} from "./inspector.js";
 import {
   MAX_CONTROL_BODY_BYTES,
   MAX_HEADER_BYTES,
@@ -78,6 +85,7 @@ import {
   REQUEST_TIME_BUDGET_MS,
 } from "./limits.js";
 import type { ApiVersion } from "./router.js";
+import { defaultUiDir, UiStatic } from "./ui-static.js";
 
 export interface EmulatorOptions {
   /** TCP port (default 0 = any free port). */
@@ -133,6 +141,12 @@ export interface EmulatorOptions {
    * an embedding program decides for itself (default false).
    */
   safetyNet?: boolean;
+  /**
+   * Serve the web UI at `/` (GET/HEAD of paths outside `/apis/` and `/_emulator/`; http/ui-static.ts):
+   * `true` for this package's `dist/ui`, or a directory. Default off, so an embedded emulator answers
+   * those paths with Go's plain 404 like the real server; the command line turns it on (`--no-ui`).
+   */
+  ui?: boolean | string;
 }
 
 export interface Emulator {
@@ -234,6 +248,7 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
   const multiUser = app.config.multiUser;
   const adminToken = opts.adminToken === "" ? undefined : opts.adminToken;
   const timeBudgetMs = opts.requestTimeBudgetMs ?? REQUEST_TIME_BUDGET_MS;
+  const ui = opts.ui ? new UiStatic(typeof opts.ui === "string" ? opts.ui : defaultUiDir()) : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
@@ -265,6 +280,11 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
       return;
     }
 
+    if (ui && (method === "GET" || method === "HEAD") && path !== "/apis" && !path.startsWith("/apis/")) {
+      ui.serve(req, res, method, path); // the web UI: never faulted, never recorded
+      return;
+    }
+
     const match = app.router.match(method, path);
     const entry: Omit<InspectedRequest, "seq"> = {
       time: startedAt,
@@ -287,9 +307,12 @@ export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator>
     let recorded = false;
     let bodyInfo: { body: Buffer; tooLarge: boolean } | null = null;
     let ctx: RequestContext | undefined;
+    const response = inspector.enabled ? watchResponse(res) : undefined;
     const record = async () => {
       if (recorded) return;
       recorded = true;
+      const sent = response?.();
+      if (sent) entry.response = sent;
       entry.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
       entry.status = intendedStatus ?? (res.headersSent ? res.statusCode : 0);
       if (bodyInfo) {

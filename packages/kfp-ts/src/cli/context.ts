@@ -149,13 +149,23 @@ export class CliContext {
   async client(): Promise<Kfp> {
     if (this.#client) return this.#client;
     const { Kfp } = await this.lib();
+    this.#client = new Kfp(this.clientOptions());
+    return this.#client;
+  }
+
+  /**
+   * The client options for the target (flags > environment > context): host (or `host`, e.g. an
+   * embedded emulator), namespace, credentials, TLS, timeout, API version, and a logger on stderr.
+   */
+  clientOptions(host?: string): KfpOptions {
     const t = this.target;
-    if (!t.host) {
+    const target = host ?? t.host;
+    if (!target) {
       throw usageError(
         'no KFP server given: pass --host URL, set KFP_HOST, or save one with "kfp-ts config set-context NAME --host URL"',
       );
     }
-    const opts: KfpOptions = { host: t.host, env: {}, maxRetries: 2 };
+    const opts: KfpOptions = { host: target, env: {}, maxRetries: 2 };
     if (t.namespace) opts.namespace = t.namespace;
     if (t.token) opts.token = t.token;
     else if (t.tokenFile) opts.tokenFile = t.tokenFile;
@@ -176,8 +186,7 @@ export class CliContext {
       stderr.write(`${this.err.dim(`[${level}]`)} ${flagNames(m)}\n`);
     opts.logger = { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
     opts.logLevel = this.verbose ? "debug" : this.quiet ? "error" : "warn";
-    this.#client = new Kfp(opts);
-    return this.#client;
+    return opts;
   }
 
   /** A progress or diagnostic line on stderr (not with -q). */

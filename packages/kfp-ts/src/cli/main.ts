@@ -13,6 +13,7 @@ import { addDemoCommand } from "./demo-command.js";
 import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, exitCodeFor, usageError } from "./exit-codes.js";
 import { type IOStreams, systemIO } from "./io.js";
+import { addUiCommand } from "./ui-command.js";
 import { clientVersion } from "./version.js";
 
 export { EXIT } from "./exit-codes.js";
@@ -132,6 +133,7 @@ export async function buildProgram(app: App, args?: readonly string[]): Promise<
   }
   addEmulatorCommand(program);
   addDemoCommand(program);
+  addUiCommand(program, app);
   // Subcommands inherit the output streams and the error handling of the program.
   const io = app.io;
   const inherit = (c: Command, depth: number) => {

@@ -2,7 +2,7 @@
  * Comparing and hashing pipeline specs the way the server stores them (its protojson round trip):
  * `specsEqual` and `specHash` call a package and the copy the server returns the same pipeline.
  */
-import { createHash } from "node:crypto";
+import { platform } from "#platform";
 import { isRecord } from "../internal/values.js";
 import { type JsonObject, splitSpecObject } from "./spec-rules.js";
 
@@ -98,6 +98,6 @@ function canonicalJson(v: unknown): string {
 
 /** SHA-256 (hex) of the normalised spec: equal for packages that `specsEqual` calls equal. */
 export function specHash(spec: unknown): string {
-  const { pipeline, platform } = normalizedPair(spec);
-  return createHash("sha256").update(canonicalJson({ pipeline, platform })).digest("hex");
+  const { pipeline, platform: platformSpec } = normalizedPair(spec);
+  return platform.sha256Hex(canonicalJson({ pipeline, platform: platformSpec }));
 }

@@ -27,8 +27,9 @@
  * the exact verdict and message; test/unit/spec-differential.test.ts holds the two to the same verdict
  * and message over the shared corpus and generated variants.
  */
-import { createRequire } from "node:module";
+
 import type * as Yaml from "yaml";
+import { platform } from "#platform";
 import { archiveKind, extractArchiveSpec } from "../internal/archive.js";
 import { fastCheck, indentOf } from "./fast-check.js";
 import {
@@ -39,7 +40,7 @@ import {
   splitSpecObject,
 } from "./spec-rules.js";
 
-export { archiveKind, extractArchiveSpec } from "../internal/archive.js";
+export { archiveKind, extractArchiveSpec, readArchiveSpec } from "../internal/archive.js";
 export { type FastResult, fastCheck } from "./fast-check.js";
 export { normalizeSpec, specHash, specsEqual } from "./spec-compare.js";
 export {
@@ -52,17 +53,9 @@ export {
   splitSpecObject,
 } from "./spec-rules.js";
 
-/**
- * The `yaml` library, loaded on first use: most calls (uploads with `validate: false`, streams, text the
- * fast scan accepts, every non-pipeline resource) never parse or write YAML, and loading it adds ~1 MB of
- * long-lived heap to every process that imports kfp-ts (enough, measured, to make V8 double its young
- * generation during a first large upload). `require` keeps the first use synchronous (the package ships
- * CommonJS for Node).
- */
-let yamlLib: typeof Yaml | undefined;
+/** The `yaml` library (on Node loaded on first use: platform/node.ts says why). */
 function yaml(): typeof Yaml {
-  yamlLib ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
-  return yamlLib;
+  return platform.yaml();
 }
 
 /**
@@ -205,7 +198,7 @@ export function checkPackageText(text: string): void {
  */
 export function checkPackageBytes(bytes: Uint8Array, filename: string, text?: string): void {
   if (isSpecFilename(filename)) {
-    checkPackageText(text ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    checkPackageText(text ?? platform.utf8Decode(bytes));
     return;
   }
   const kind = archiveKind(bytes);

@@ -3,7 +3,7 @@
  *
  * Accepted sources:
  * - a string: the package **content** (never a path; use `fromPath()` or `{ path }` for files);
- * - `Buffer` / `Uint8Array` / `ArrayBuffer`;
+ * - `Uint8Array` (a Node `Buffer` too) / `ArrayBuffer`;
  * - `Blob` / `File` (a File's name is used as the filename);
  * - a Node `Readable` (an `fs.ReadStream`'s path gives the filename), a web `ReadableStream`, or any
  *   `AsyncIterable` of bytes (strings are UTF-8 encoded);
@@ -11,7 +11,8 @@
  *   it): serialised to YAML;
  * - a file: `fromPath(path)` or `{ path }` — files up to 4 MiB are read into memory (checked, and sent
  *   with Content-Length; a retry re-sends the same bytes); larger files are streamed from disk and
- *   reopened on a retry.
+ *   reopened on a retry. Node only: where there are no files (browsers) a path is a ValidationError
+ *   that says to pass a File, Blob or stream.
  *
  * Filenames: the server picks YAML/JSON by the part's filename and zip/tar.gz by magic bytes
  * (FACTS.md §4.1). In-memory content gets `pipeline.yaml`, `pipeline.json` (content starting with `{`),
@@ -22,24 +23,24 @@
  * otherwise.
  *
  * This module picks the kind of source; the shared pieces are in core/prepared-source.ts, streams and
- * Blobs in internal/upload-stream.ts, files in internal/upload-file.ts.
+ * Blobs in internal/upload-stream.ts, reading files in the platform (platform/node-files.ts).
  */
-import { basename } from "node:path";
-import { Readable } from "node:stream";
-import { prepareFile } from "../internal/upload-file.js";
+import { platform } from "#platform";
 import { prepareBlob, streamSource, webStreamChunks } from "../internal/upload-stream.js";
 import { ValidationError } from "./errors.js";
 import {
   checkFilename,
   checkSize,
+  contentTypeFor,
+  IN_MEMORY_LIMIT,
   memory,
   type PreparedSource,
   type PrepareOptions,
+  SYNC_READ_LIMIT,
   textSource,
 } from "./prepared-source.js";
 import { specToYaml } from "./spec.js";
 
-export { SYNC_READ_LIMIT } from "../internal/upload-file.js";
 export {
   contentTypeFor,
   defaultFilename,
@@ -47,6 +48,7 @@ export {
   MAX_UPLOAD_BYTES,
   type PreparedSource,
   type PrepareOptions,
+  SYNC_READ_LIMIT,
 } from "./prepared-source.js";
 
 /** A file on disk, streamed (or read, when small) at upload time. Create with `fromPath()`. */
@@ -69,6 +71,16 @@ export function fromPath(path: string, options?: { filename?: string; contentTyp
   return new FileSource(path, options);
 }
 
+/**
+ * A Node stream (`stream.Readable`, or an old-style one with `pipe`/`on`/`read`), described by
+ * structure so that the type needs no Node typings.
+ */
+export interface NodeReadableLike {
+  pipe(...args: never[]): unknown;
+  on(...args: never[]): unknown;
+  read(...args: never[]): unknown;
+}
+
 /** A pipeline spec object (`PipelineSpec`), or the `{pipeline_spec, platform_spec}` form. */
 export type PipelineSpecObject =
   | { pipelineInfo: unknown; root?: unknown; [key: string]: unknown }
@@ -83,8 +95,7 @@ export type PipelineSource =
   | Uint8Array
   | ArrayBuffer
   | Blob
-  | Readable
-  | NodeJS.ReadableStream
+  | NodeReadableLike
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array | string>
   | PipelineSpecObject
@@ -97,15 +108,30 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function isNodeReadable(v: unknown): v is Readable {
-  return (
-    v instanceof Readable ||
-    (typeof v === "object" &&
-      v !== null &&
-      typeof (v as Readable).pipe === "function" &&
-      typeof (v as Readable).on === "function" &&
-      typeof (v as Readable).read === "function")
-  );
+/** A file on disk: small ones read into memory, larger ones streamed and reopened on a retry. */
+async function prepareFile(path: string, opts: PrepareOptions): Promise<PreparedSource> {
+  if (typeof path !== "string" || path === "") {
+    throw new ValidationError("file source needs a non-empty path", { field: "path" });
+  }
+  const description = `file ${path}`;
+  const content = await platform.readPath(path, {
+    check: (size) => checkSize(size, description, opts.maxSize),
+    syncRead: SYNC_READ_LIMIT,
+    inMemory: IN_MEMORY_LIMIT,
+  });
+  const filename = checkFilename(opts.filename ?? platform.basename(path));
+  if (content.data) return memory(content.data, { ...opts, filename }, description);
+  return {
+    filename,
+    contentType: opts.contentType ?? contentTypeFor(filename),
+    size: content.size,
+    data: undefined,
+    text: undefined,
+    spec: undefined,
+    open: content.open,
+    reopenable: true,
+    description,
+  };
 }
 
 function isWebStream(v: unknown): v is ReadableStream<Uint8Array> {
@@ -136,13 +162,8 @@ export async function prepareSource(
   if (typeof source === "string") {
     return textSource(source, opts, "string");
   }
-  if (source instanceof Uint8Array) {
-    const buf = Buffer.isBuffer(source)
-      ? source
-      : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    return memory(buf, opts, "bytes");
-  }
-  if (source instanceof ArrayBuffer) return memory(Buffer.from(source), opts, "bytes");
+  if (source instanceof Uint8Array) return memory(source, opts, "bytes");
+  if (source instanceof ArrayBuffer) return memory(new Uint8Array(source), opts, "bytes");
   if (isBlob(source)) return prepareBlob(source, opts);
   if (source instanceof FileSource) {
     return prepareFile(source.path, {
@@ -151,17 +172,10 @@ export async function prepareSource(
       contentType: opts.contentType ?? source.contentType,
     });
   }
-  if (isNodeReadable(source)) {
-    const p = (source as { path?: unknown }).path;
-    const named =
-      opts.filename ??
-      (typeof p === "string" && p ? basename(p) : Buffer.isBuffer(p) ? basename(p.toString()) : undefined);
-    // A legacy stream without async iteration is wrapped (a modern Readable is used as is).
-    const iterable =
-      typeof (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === "function"
-        ? (source as AsyncIterable<Uint8Array | string>)
-        : new Readable().wrap(source as NodeJS.ReadableStream);
-    return streamSource(iterable, named, opts, "stream");
+  const node = platform.nodeStream(source);
+  if (node) {
+    const named = opts.filename ?? (node.path ? platform.basename(node.path) : undefined);
+    return streamSource(node.chunks, named, opts, "stream");
   }
   if (isWebStream(source)) {
     return streamSource(webStreamChunks(source), opts.filename, opts, "ReadableStream");
@@ -193,7 +207,7 @@ export async function prepareSource(
     );
   }
   throw new ValidationError(
-    `unsupported pipeline source (${source === null ? "null" : typeof source}): pass the package content as a string, Buffer, Blob or stream, a spec object, or a file with fromPath(path)`,
+    `unsupported pipeline source (${source === null ? "null" : typeof source}): pass the package content as a string, bytes, a Blob or File, a stream, a spec object, or a file with fromPath(path)`,
     { field: "source" },
   );
 }
@@ -202,20 +216,17 @@ export async function prepareSource(
  * Read a prepared source fully into memory (bounded by the 32 MiB limit). Used by `publish()`, which
  * must hash and compare the package.
  */
-export async function materialize(src: PreparedSource): Promise<Buffer> {
+export async function materialize(src: PreparedSource): Promise<Uint8Array> {
   if (src.data) return src.data;
-  if (src.text !== undefined) return Buffer.from(src.text, "utf8");
+  if (src.text !== undefined) return platform.utf8Encode(src.text);
   if (!src.open) throw new ValidationError("empty source", { field: "source" });
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of src.open()) {
-    const b =
-      typeof chunk === "string"
-        ? Buffer.from(chunk, "utf8")
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const b = typeof chunk === "string" ? platform.utf8Encode(chunk) : chunk;
     total += b.byteLength;
     checkSize(total, src.description);
     chunks.push(b);
   }
-  return Buffer.concat(chunks, total);
+  return platform.concatBytes(chunks, total);
 }

@@ -1,8 +1,10 @@
 /**
  * Pipeline packages that are archives (zip, tar.gz), read the way the server reads them: recognised by
  * their magic bytes, and the YAML entry it would use found without unpacking to disk (bounded inflate).
+ * `extractArchiveSpec` is synchronous where the platform inflates synchronously (Node); elsewhere it
+ * answers undefined (the server then judges the archive) and `readArchiveSpec` does it asynchronously.
  */
-import { gunzipSync, inflateRawSync } from "node:zlib";
+import { platform } from "#platform";
 
 /** Whether the content starts with the zip (`PK`) or gzip (1F 8B) magic bytes. */
 export function archiveKind(bytes: Uint8Array): "zip" | "gzip" | undefined {
@@ -13,62 +15,93 @@ export function archiveKind(bytes: Uint8Array): "zip" | "gzip" | undefined {
 
 const MAX_INFLATE = 64 * 1024 * 1024;
 
+type Entry = { name: string; text: string };
+
 /**
  * The YAML entry the server would read from a zip or tar.gz package: the one named exactly
  * `pipeline.yaml`, else the first entry. Undefined when the archive cannot be read here (the server
  * then gives its own verdict).
  */
-export function extractArchiveSpec(bytes: Uint8Array): { name: string; text: string } | undefined {
+export function extractArchiveSpec(bytes: Uint8Array): Entry | undefined {
   try {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const kind = archiveKind(buf);
-    if (kind === "zip") return extractZip(buf);
-    if (kind === "gzip") return extractTarGz(buf);
+    const kind = archiveKind(bytes);
+    if (kind === "zip") {
+      const e = zipEntry(bytes);
+      if (!e) return undefined;
+      const out = e.method === 0 ? e.data : platform.inflateRaw(e.data, MAX_INFLATE);
+      return out ? { name: e.name, text: platform.utf8Decode(out) } : undefined;
+    }
+    if (kind === "gzip") {
+      const tar = platform.gunzip(bytes, MAX_INFLATE);
+      return tar ? tarEntry(tar) : undefined;
+    }
   } catch {
     return undefined;
   }
   return undefined;
 }
 
-function extractZip(buf: Buffer): { name: string; text: string } | undefined {
+/** The same as `extractArchiveSpec`, on every platform (asynchronous inflate). */
+export async function readArchiveSpec(bytes: Uint8Array): Promise<Entry | undefined> {
+  try {
+    const kind = archiveKind(bytes);
+    if (kind === "zip") {
+      const e = zipEntry(bytes);
+      if (!e) return undefined;
+      const out = e.method === 0 ? e.data : await platform.decompress("deflate-raw", e.data, MAX_INFLATE);
+      return { name: e.name, text: platform.utf8Decode(out) };
+    }
+    if (kind === "gzip") return tarEntry(await platform.decompress("gzip", bytes, MAX_INFLATE));
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function u16(b: Uint8Array, at: number): number {
+  return (b[at] as number) | ((b[at + 1] as number) << 8);
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (u16(b, at) | (u16(b, at + 2) << 16)) >>> 0;
+}
+
+/** The zip entry the server would read (stored or deflated bytes), or undefined. */
+function zipEntry(buf: Uint8Array): { name: string; method: number; data: Uint8Array } | undefined {
   const min = Math.max(0, buf.length - 22 - 0xffff);
   let eocd = -1;
   for (let i = buf.length - 22; i >= min; i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) {
+    if (u32(buf, i) === 0x06054b50) {
       eocd = i;
       break;
     }
   }
   if (eocd < 0) return undefined;
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
+  const count = u16(buf, eocd + 10);
+  let p = u32(buf, eocd + 16);
   const entries: { name: string; method: number; size: number; local: number }[] = [];
   for (let n = 0; n < count; n++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) return undefined;
-    const method = buf.readUInt16LE(p + 10);
-    const size = buf.readUInt32LE(p + 20);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    const local = buf.readUInt32LE(p + 42);
-    entries.push({ name: buf.toString("utf8", p + 46, p + 46 + nameLen), method, size, local });
+    if (p + 46 > buf.length || u32(buf, p) !== 0x02014b50) return undefined;
+    const method = u16(buf, p + 10);
+    const size = u32(buf, p + 20);
+    const nameLen = u16(buf, p + 28);
+    const extraLen = u16(buf, p + 30);
+    const commentLen = u16(buf, p + 32);
+    const local = u32(buf, p + 42);
+    entries.push({ name: platform.utf8Decode(buf, p + 46, p + 46 + nameLen), method, size, local });
     p += 46 + nameLen + extraLen + commentLen;
   }
   const entry = entries.find((e) => e.name === "pipeline.yaml") ?? entries[0];
   if (!entry) return undefined;
   const l = entry.local;
-  if (buf.readUInt32LE(l) !== 0x04034b50) return undefined;
-  const start = l + 30 + buf.readUInt16LE(l + 26) + buf.readUInt16LE(l + 28);
-  const data = buf.subarray(start, start + entry.size);
-  let out: Buffer;
-  if (entry.method === 0) out = data;
-  else if (entry.method === 8) out = inflateRawSync(data, { maxOutputLength: MAX_INFLATE });
-  else return undefined;
-  return { name: entry.name, text: out.toString("utf8") };
+  if (l + 30 > buf.length || u32(buf, l) !== 0x04034b50) return undefined;
+  if (entry.method !== 0 && entry.method !== 8) return undefined;
+  const start = l + 30 + u16(buf, l + 26) + u16(buf, l + 28);
+  return { name: entry.name, method: entry.method, data: buf.subarray(start, start + entry.size) };
 }
 
-function extractTarGz(buf: Buffer): { name: string; text: string } | undefined {
-  const tar = gunzipSync(buf, { maxOutputLength: MAX_INFLATE });
+/** The entry the server would read from an uncompressed tar. */
+function tarEntry(tar: Uint8Array): Entry | undefined {
   let p = 0;
   let longName: string | undefined;
   let first: { name: string; text: string } | undefined;
@@ -78,7 +111,7 @@ function extractTarGz(buf: Buffer): { name: string; text: string } | undefined {
     const cstr = (s: number, e: number) => {
       const part = header.subarray(s, e);
       const z = part.indexOf(0);
-      return part.toString("utf8", 0, z < 0 ? part.length : z);
+      return platform.utf8Decode(part, 0, z < 0 ? part.length : z);
     };
     const size = Number.parseInt(cstr(124, 136).trim() || "0", 8);
     if (!Number.isFinite(size) || size < 0) return undefined;
@@ -87,11 +120,11 @@ function extractTarGz(buf: Buffer): { name: string; text: string } | undefined {
     const data = tar.subarray(dataStart, dataStart + size);
     p = dataStart + Math.ceil(size / 512) * 512;
     if (type === "L") {
-      longName = data.toString("utf8").replace(/\0+$/, "");
+      longName = platform.utf8Decode(data).replace(/\0+$/, "");
       continue;
     }
     if (type === "x") {
-      const m = /\d+ path=([^\n]*)\n/.exec(data.toString("utf8"));
+      const m = /\d+ path=([^\n]*)\n/.exec(platform.utf8Decode(data));
       if (m) longName = m[1];
       continue;
     }
@@ -105,7 +138,7 @@ function extractTarGz(buf: Buffer): { name: string; text: string } | undefined {
       name = longName;
       longName = undefined;
     }
-    const entry = { name, text: type === "0" || type === "\0" ? data.toString("utf8") : "" };
+    const entry = { name, text: type === "0" || type === "\0" ? platform.utf8Decode(data) : "" };
     if (name === "pipeline.yaml") return entry;
     first ??= entry;
   }

@@ -9,8 +9,9 @@
  * its mtime/size/inode changed or the value is older than 60 s (projected service-account tokens
  * rotate). A failed re-read keeps the last good value.
  */
-import { readFile, stat } from "node:fs/promises";
+import { platform } from "#platform";
 import { KfpError, ValidationError } from "../core/errors.js";
+import type { TokenFs } from "../platform/contract.js";
 import type { Log, Redactor } from "./log.js";
 
 /** Returns a bearer token for each request (cache it on your side); may be async. */
@@ -71,15 +72,16 @@ export function cookieHeader(cookies: string | Record<string, string> | undefine
   return parts.length ? parts.join("; ") : undefined;
 }
 
-interface FsLike {
-  stat(path: string): Promise<{ mtimeMs: number; size: number; ino: number }>;
-  readFile(path: string): Promise<string>;
-}
+type FsLike = TokenFs;
 
-const nodeFs: FsLike = {
-  stat: (p) => stat(p),
-  readFile: (p) => readFile(p, "utf8"),
-};
+/** The platform's files (Node), or a ValidationError that says what to pass instead (browsers). */
+function platformFs(): FsLike {
+  if (platform.tokenFs) return platform.tokenFs;
+  throw new ValidationError(
+    "tokenFile needs a file system, which this runtime does not have: pass token or tokenProvider",
+    { field: "tokenFile" },
+  );
+}
 
 /** A token file, re-read when it changes or gets old. */
 export class TokenFile {
@@ -96,7 +98,7 @@ export class TokenFile {
 
   constructor(path: string, deps: { redactor: Redactor; log: Log; fs?: FsLike; now?: () => number }) {
     this.path = path;
-    this.#fs = deps.fs ?? nodeFs;
+    this.#fs = deps.fs ?? platformFs();
     this.#now = deps.now ?? Date.now;
     this.#redactor = deps.redactor;
     this.#log = deps.log;
@@ -203,7 +205,7 @@ export class Auth {
       this.#source = { kind: "provider", fn: config.tokenProvider };
     } else if (config.tokenFile) {
       this.#source = { kind: "file", file: this.#makeFile(config.tokenFile) };
-    } else if (config.defaultTokenFile && !this.cookie) {
+    } else if (config.defaultTokenFile && !this.cookie && (this.#fs ?? platform.tokenFs)) {
       this.#source = { kind: "default-file", path: config.defaultTokenFile };
     } else {
       this.#source = { kind: "none" };
@@ -284,7 +286,7 @@ export class Auth {
 
   #probeDefault(p: string): Promise<void> {
     this.#defaultProbe ??= (async () => {
-      const fs = this.#fs ?? nodeFs;
+      const fs = this.#fs ?? platformFs();
       try {
         await fs.stat(p);
       } catch {

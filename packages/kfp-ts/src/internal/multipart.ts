@@ -14,29 +14,19 @@
  * The boundary is `kfp-ts-` + 24 random hex characters (96 bits): the chance that it occurs in a file is
  * negligible, so the content is not scanned.
  *
- * In-memory content becomes one body Buffer per upload, nothing of it is kept after the call (an earlier
+ * In-memory content becomes one body byte array per upload, nothing of it is kept after the call (an earlier
  * version re-sent the body of an identical earlier upload; with a different document every time, as
  * users upload, it only cost a comparison, and it kept package content in module state).
  */
-import { randomBytes } from "node:crypto";
+import { platform } from "#platform";
 import { ValidationError } from "../core/errors.js";
 
 /** Form field name the KFP upload handlers read (`r.FormFile("uploadfile")`). */
 export const UPLOAD_FIELD = "uploadfile";
 
-/** Random bytes are taken in batches to keep per-request cost low. */
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
 /** A fresh random boundary, e.g. `kfp-ts-3f9a0c...` (31 characters). */
 export function newBoundary(): string {
-  if (poolOffset + 12 > pool.length) {
-    pool = randomBytes(12 * 256);
-    poolOffset = 0;
-  }
-  const hex = pool.toString("hex", poolOffset, poolOffset + 12);
-  poolOffset += 12;
-  return `kfp-ts-${hex}`;
+  return `kfp-ts-${platform.randomHex(12)}`;
 }
 
 /** Escape a filename for the quoted `filename="..."` parameter. */
@@ -63,18 +53,18 @@ export function multipartHead(
   filename: string,
   contentType: string,
   field = UPLOAD_FIELD,
-): Buffer {
+): Uint8Array {
   // The content type is ours (a fixed list) or the caller's; strip CR/LF defensively.
   const ct = contentType.replace(/[\r\n]/g, "");
-  return Buffer.from(
+  return platform.utf8Encode(
     `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(field)}"; filename="${escapeFilename(filename)}"\r\nContent-Type: ${ct}\r\n\r\n`,
-    "utf8",
   );
 }
 
 /** Everything after the file bytes (the closing delimiter). */
-export function multipartTail(boundary: string): Buffer {
-  return Buffer.from(`\r\n--${boundary}--\r\n`, "latin1");
+export function multipartTail(boundary: string): Uint8Array {
+  // The boundary is ASCII: its UTF-8 bytes are its Latin-1 bytes.
+  return platform.utf8Encode(`\r\n--${boundary}--\r\n`);
 }
 
 /** A complete multipart body for in-memory content. */
@@ -83,13 +73,13 @@ export function multipartBuffer(
   filename: string,
   contentType: string,
   data: Uint8Array,
-): Buffer {
+): Uint8Array {
   const head = multipartHead(boundary, filename, contentType);
   const tail = multipartTail(boundary);
-  const out = Buffer.allocUnsafe(head.length + data.byteLength + tail.length);
-  head.copy(out, 0);
+  const out = platform.allocBytes(head.length + data.byteLength + tail.length);
+  out.set(head, 0);
   out.set(data, head.length);
-  tail.copy(out, head.length + data.byteLength);
+  out.set(tail, head.length + data.byteLength);
   return out;
 }
 
@@ -99,15 +89,15 @@ export function multipartText(
   filename: string,
   contentType: string,
   text: string,
-  byteLength = Buffer.byteLength(text, "utf8"),
-): Buffer {
+  byteLength = platform.utf8Length(text),
+): Uint8Array {
   const head = multipartHead(boundary, filename, contentType);
   const tail = multipartTail(boundary);
-  const out = Buffer.allocUnsafe(head.length + byteLength + tail.length);
-  head.copy(out, 0);
-  const written = out.write(text, head.length, "utf8");
+  const out = platform.allocBytes(head.length + byteLength + tail.length);
+  out.set(head, 0);
+  const written = platform.utf8Write(out, text, head.length);
   if (written !== byteLength) throw new Error("multipartText: byte length mismatch");
-  tail.copy(out, head.length + byteLength);
+  out.set(tail, head.length + byteLength);
   return out;
 }
 
@@ -126,7 +116,7 @@ export interface MultipartSource {
   filename: string;
   contentType: string;
   size: number | undefined;
-  data: Buffer | undefined;
+  data: Uint8Array | undefined;
   /** In-memory text, written straight into the body (with `size` = its UTF-8 length). */
   text?: string | undefined;
   open: (() => AsyncIterable<Uint8Array | string>) | undefined;
@@ -138,14 +128,14 @@ export interface MultipartSource {
 export interface MultipartBody {
   contentType: string;
   length: number | undefined;
-  take(): Buffer | AsyncIterable<Uint8Array>;
+  take(): Uint8Array | AsyncIterable<Uint8Array>;
   canReplay(): boolean;
   /** True once bytes were pulled from a one-shot source. */
   readonly touched: boolean;
 }
 
 /**
- * The multipart body of an upload. In-memory content becomes one Buffer (Content-Length, replayable).
+ * The multipart body of an upload. In-memory content becomes one byte array (Content-Length, replayable).
  * Streams are framed by an async generator: head, the source's chunks as they come, tail — nothing is
  * buffered, and the byte count is checked against `limit` (and against the known size) on the way.
  */
@@ -169,7 +159,7 @@ export function multipartBody(
     state.touched = true;
     let total = 0;
     for await (const chunk of (open as () => AsyncIterable<Uint8Array | string>)()) {
-      const b = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      const b = typeof chunk === "string" ? platform.utf8Encode(chunk) : chunk;
       if (b.byteLength === 0) continue;
       total += b.byteLength;
       if (total > limit) throw onLimit(total);
@@ -190,21 +180,20 @@ export function multipartBody(
   };
 }
 
-/** The body of in-memory content: one Buffer (head, content, tail), replayable, with Content-Length. */
+/** The body of in-memory content: one byte array (head, content, tail), replayable, with Content-Length. */
 function inMemoryBody(src: MultipartSource, boundaryOption: string | undefined): MultipartBody {
   const { filename, contentType: partType, text, data } = src;
   const boundary = boundaryOption ?? newBoundary();
   const head = multipartHead(boundary, filename, partType);
   const tail = multipartTail(boundary);
-  const size =
-    text !== undefined ? (src.size ?? Buffer.byteLength(text, "utf8")) : (data as Buffer).byteLength;
-  const body = Buffer.allocUnsafe(head.length + size + tail.length);
-  head.copy(body, 0);
+  const size = text !== undefined ? (src.size ?? platform.utf8Length(text)) : (data as Uint8Array).byteLength;
+  const body = platform.allocBytes(head.length + size + tail.length);
+  body.set(head, 0);
   if (text !== undefined) {
-    if (body.write(text, head.length, "utf8") !== size)
+    if (platform.utf8Write(body, text, head.length) !== size)
       throw new Error("multipartBody: byte length mismatch");
-  } else body.set(data as Buffer, head.length);
-  tail.copy(body, head.length + size);
+  } else body.set(data as Uint8Array, head.length);
+  body.set(tail, head.length + size);
   return {
     contentType: multipartContentType(boundary),
     length: body.length,

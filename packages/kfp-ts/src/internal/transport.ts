@@ -1,17 +1,15 @@
 /**
- * The HTTP transport: one undici dispatcher, `dispatch()` with a small handler (no fetch, no body
- * streams), per-attempt timeout, AbortSignal, retries and reconciliation of creates whose outcome is
- * unknown.
+ * The HTTP transport: per-attempt timeout, AbortSignal, retries and reconciliation of creates whose
+ * outcome is unknown, the same on every platform; one attempt is the connector's job (internal/connector.ts:
+ * undici's `dispatch()` on Node, `fetch` elsewhere or when asked).
  *
- * "Was the request sent?" On a dispatcher the client built itself (`trustSentSignal`), undici's
- * `onRequestSent` callback answers it: it fires once the whole request (headers and body) has been
- * written to the socket. Before that the server cannot hold a complete request, so nothing was processed
- * and a replayable request may be sent again, whatever its method. A dispatcher the caller passed may
- * wrap the handler (undici's `compose()` wraps it in a way that drops `onRequestSent`; a proxy or mock
- * agent may do anything), so there the callback proves nothing: every failure after `dispatch()` counts
- * as "maybe sent" unless its error code proves the request never left (ECONNREFUSED, ENOTFOUND, undici's
- * invalid-argument or closed-dispatcher codes: retry.ts `provesNotSent`). That errs on the safe side: a
- * create is looked up (reconciled) instead of sent twice.
+ * "Was the request sent?" The connector says what it knows: on a dispatcher the client built, undici's
+ * `onRequestSent` proves "not sent" until the whole request was written, so a replayable request may be
+ * sent again whatever its method. On a caller's dispatcher, and with fetch, every failure after the
+ * request was handed over counts as "maybe sent" unless its error code proves the request never left
+ * (ECONNREFUSED, ENOTFOUND, undici's invalid-argument or closed-dispatcher codes: retry.ts `provesNotSent`).
+ * That errs on the safe side: a create is looked up (reconciled) instead of sent twice — and with fetch,
+ * which can never tell, a create that may have been sent is never sent again (`resendsCreatesAfterLookup`).
  * After a send, a failure without an answer leaves the outcome of a POST/PATCH unknown: the caller's
  * `reconcile()` looks the resource up (by name) before anything is sent again; it gets the time the
  * request was first sent, so that it can tell a resource this request created from one that was there
@@ -26,7 +24,7 @@
  * `Infinity` means none. The caller's AbortSignal is honoured at every wait, including an asynchronous
  * token (a token provider, a token file being read).
  */
-import type { Dispatcher } from "undici";
+import { platform } from "#platform";
 import {
   AbortError,
   type ApiError,
@@ -40,8 +38,9 @@ import {
   TimeoutError,
   ValidationError,
 } from "../core/errors.js";
-import { abortable, checkTimeout, undiciTimer } from "./abort.js";
+import { abortable, checkTimeout } from "./abort.js";
 import type { Auth } from "./auth.js";
+import { type Attempt, type Connector, headerRecord, headerValue, type RawHeaders } from "./connector.js";
 import { type Log, type Redactor, redactUrl, SECRET_HEADERS } from "./log.js";
 import { encodeQuery, type Query } from "./path.js";
 import {
@@ -55,20 +54,20 @@ import {
   sleep,
 } from "./retry.js";
 
-/** A request body that can be handed to undici, possibly more than once. */
+/** A request body that can be handed to the connector, possibly more than once. */
 export interface BodySource {
   contentType: string;
   /** Byte length when known (sent as Content-Length; undefined → chunked). */
   length: number | undefined;
   /** The body for one attempt. */
-  take(): Buffer | AsyncIterable<Uint8Array>;
+  take(): Uint8Array | AsyncIterable<Uint8Array>;
   /** Whether `take()` may be called again (false once a one-shot stream was read). */
   canReplay(): boolean;
 }
 
 /** A JSON body: serialised once, re-sent as is. */
 export function jsonBody(value: unknown): BodySource {
-  const buf = Buffer.from(JSON.stringify(value), "utf8");
+  const buf = platform.utf8Encode(JSON.stringify(value));
   return { contentType: "application/json", length: buf.length, take: () => buf, canReplay: () => true };
 }
 
@@ -105,7 +104,7 @@ export interface SendOptions<T> {
 export interface TransportOptions {
   origin: string;
   basePath: string;
-  dispatcher: Dispatcher;
+  connector: Connector;
   auth: Auth;
   headers?: Record<string, string> | undefined;
   timeout: number;
@@ -114,42 +113,6 @@ export interface TransportOptions {
   redactor: Redactor;
   backoff?: Partial<BackoffOptions> | undefined;
   userAgent?: string | undefined;
-  /**
-   * Whether the dispatcher is one the client built, whose `onRequestSent` callback reaches the handler.
-   * False for a caller's dispatcher: then only a connect-phase error code proves "not sent".
-   */
-  trustSentSignal: boolean;
-}
-
-/** Largest response body accepted (a list of 200 pipeline versions with big specs fits easily). */
-const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
-
-type Attempt =
-  | { ok: true; status: number; rawHeaders: Buffer[] | string[]; body: Buffer }
-  | { ok: false; error: unknown; sent: boolean; timedOut: boolean; aborted: boolean };
-
-class AttemptCancelled extends Error {}
-
-function headerValue(raw: Buffer[] | string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i] as Buffer | string;
-    const key = typeof k === "string" ? k : k.toString("latin1");
-    if (key.length === name.length && key.toLowerCase() === name) {
-      const v = raw[i + 1] as Buffer | string;
-      return typeof v === "string" ? v : v.toString("latin1");
-    }
-  }
-  return undefined;
-}
-
-function headerRecord(raw: Buffer[] | string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = String(raw[i]).toLowerCase();
-    const v = String(raw[i + 1]);
-    out[k] = out[k] === undefined ? v : `${out[k]}, ${v}`;
-  }
-  return out;
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -196,34 +159,52 @@ export function normalizeHeaders(
 export class Transport {
   readonly origin: string;
   readonly basePath: string;
-  readonly dispatcher: Dispatcher;
+  readonly connector: Connector;
   readonly auth: Auth;
   readonly timeout: number;
   readonly maxRetries: number;
   readonly log: Log;
   readonly redactor: Redactor;
   readonly backoff: BackoffOptions;
-  readonly trustSentSignal: boolean;
   readonly #baseHeaders: Record<string, string>;
+  /** The caller's extra headers and the cookie: what a proxy adds for this client (see credentialHeaders). */
+  readonly #credentialHeaders: Record<string, string>;
 
   constructor(o: TransportOptions) {
     this.origin = o.origin;
     this.basePath = o.basePath;
-    this.dispatcher = o.dispatcher;
+    this.connector = o.connector;
     this.auth = o.auth;
     this.timeout = o.timeout;
     this.maxRetries = o.maxRetries;
     this.log = o.log;
     this.redactor = o.redactor;
     this.backoff = { ...DEFAULT_BACKOFF, ...(o.backoff ?? {}) };
-    this.trustSentSignal = o.trustSentSignal;
-    const base: Record<string, string> = {
-      accept: "application/json",
-      "user-agent": o.userAgent ?? `kfp-ts node/${process.versions.node}`,
-      ...normalizeHeaders(o.headers, o.redactor),
-    };
+    const base: Record<string, string> = { accept: "application/json" };
+    const userAgent = o.userAgent ?? platform.userAgent;
+    if (userAgent) base["user-agent"] = o.connector.kind === "fetch" ? `${userAgent} (fetch)` : userAgent;
+    const extra = normalizeHeaders(o.headers, o.redactor);
+    Object.assign(base, extra);
     if (o.auth.cookie) base.cookie = o.auth.cookie;
     this.#baseHeaders = base;
+    this.#credentialHeaders = { ...extra };
+    if (o.auth.cookie) this.#credentialHeaders.cookie = o.auth.cookie;
+  }
+
+  /**
+   * The headers that carry this client's identity — the caller's extra headers (e.g. an identity
+   * header), the cookie, and the current `authorization` (a token file is re-read when it rotates) —
+   * for a proxy that sends requests on the client's behalf (`kfp-ts ui`).
+   */
+  async credentialHeaders(signal?: AbortSignal): Promise<Record<string, string>> {
+    const h: Record<string, string> = { ...this.#credentialHeaders };
+    const authz = this.auth.authorization();
+    const authorization =
+      authz === undefined || typeof authz === "string"
+        ? authz
+        : await abortable(authz, signal, () => new AbortError("The request was aborted"));
+    if (authorization !== undefined) h.authorization = authorization;
+    return h;
   }
 
   /** The redacted absolute URL of a path+query, for messages. */
@@ -294,6 +275,8 @@ export class Transport {
           if (!o.reconcile) throw err;
           const found = await this.#reconcile(o.reconcile, { sentAt, method, url: err.url }, err);
           if (found !== undefined) return found;
+          // fetch cannot rule out that the create is still in flight: never send it again.
+          if (!this.connector.resendsCreatesAfterLookup) throw err;
           decision = "retry";
         }
         if (decision === "retry" && retries < maxRetries && (!body || body.canReplay())) {
@@ -352,6 +335,12 @@ export class Transport {
         if (found !== undefined) {
           this.log.info(`${method} ${url}: no answer, but the resource exists: using it`);
           return found;
+        }
+        if (!this.connector.resendsCreatesAfterLookup) {
+          throw makeErr({
+            outcomeUnknown: true,
+            note: "The request may have been sent (fetch cannot tell) and no answer came; a lookup found nothing yet. It was not sent again, so that it is never created twice: look it up later, or send it again if it is still missing.",
+          });
         }
         if (retries < maxRetries && replayable) {
           const delay = backoffDelay(retries, this.backoff);
@@ -432,122 +421,27 @@ export class Transport {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<Attempt> {
-    return new Promise<Attempt>((resolve) => {
-      let done = false;
-      let sent = false;
-      let timedOut = false;
-      let aborted = false;
-      let abortFn: ((err: Error) => void) | undefined;
-      let pending: Error | undefined;
-      let status = 0;
-      let rawHeaders: Buffer[] | string[] = [];
-      let chunks: Buffer[] | undefined;
-      let single: Buffer | undefined;
-      let size = 0;
-
-      // A dispatcher the client did not build may drop `onRequestSent` (or answer with an error from
-      // within dispatch(), as a MockAgent does): every failure it reports counts as maybe sent, unless
-      // its error code proves otherwise (send(): provesNotSent). Only a throw from dispatch() is "not sent".
-      const wasSent = () => sent || !this.trustSentSignal;
-      const finish = (a: Attempt) => {
-        if (done) return;
-        done = true;
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        resolve(a);
-      };
-      const cancel = (why: Error) => {
-        if (abortFn) abortFn(why);
-        else pending = why;
-        // Answer now even if undici has not connected yet; it aborts when it does.
-        finish({ ok: false, error: why, sent: wasSent(), timedOut, aborted });
-      };
-      const timer =
-        timeout === Number.POSITIVE_INFINITY
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true;
-              cancel(new AttemptCancelled("timeout"));
-            }, timeout);
-      const onAbort = () => {
-        aborted = true;
-        cancel(new AttemptCancelled("aborted"));
-      };
-      if (signal) {
-        if (signal.aborted) {
-          finish({ ok: false, error: new AttemptCancelled("aborted"), sent: false, timedOut, aborted: true });
-          return;
-        }
-        signal.addEventListener("abort", onAbort, { once: true });
-      }
-
-      const handler: Dispatcher.DispatchHandler = {
-        onConnect(abort: (err?: Error) => void) {
-          if (pending) abort(pending);
-          else abortFn = abort as (err: Error) => void;
-        },
-        onRequestSent() {
-          sent = true;
-          timer?.refresh();
-        },
-        onBodySent() {
-          timer?.refresh();
-        },
-        onHeaders(statusCode: number, headers: Buffer[] | string[]) {
-          status = statusCode;
-          rawHeaders = headers;
-          sent = true;
-          timer?.refresh();
-          return true;
-        },
-        onData(chunk: Buffer) {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            cancel(new KfpError(`response body larger than ${MAX_RESPONSE_BYTES} bytes`));
-            return false;
-          }
-          if (single === undefined && chunks === undefined) single = chunk;
-          else {
-            if (!chunks) chunks = [single as Buffer];
-            chunks.push(chunk);
-          }
-          timer?.refresh();
-          return true;
-        },
-        onComplete() {
-          const bodyBuf = chunks ? Buffer.concat(chunks, size) : (single ?? EMPTY);
-          finish({ ok: true, status, rawHeaders, body: bodyBuf });
-        },
-        onError(err: Error) {
-          finish({ ok: false, error: err, sent: wasSent(), timedOut, aborted });
-        },
-      } as unknown as Dispatcher.DispatchHandler;
-
-      let payload: Buffer | AsyncIterable<Uint8Array> | null = null;
-      try {
-        payload = body ? body.take() : null;
-        this.dispatcher.dispatch(
-          {
-            origin: this.origin,
-            path: target,
-            method: method as Dispatcher.HttpMethod,
-            headers,
-            // undici accepts async iterables as bodies (typed as Readable only).
-            body: payload as Buffer | null,
-            headersTimeout: undiciTimer(timeout),
-            bodyTimeout: undiciTimer(timeout),
-          },
-          handler,
-        );
-      } catch (err) {
-        finish({ ok: false, error: err, sent: false, timedOut: false, aborted: false });
-      }
+    let payload: Uint8Array | AsyncIterable<Uint8Array> | null = null;
+    try {
+      payload = body ? body.take() : null;
+    } catch (err) {
+      // The body source refused (a one-shot stream read twice): nothing was sent.
+      return Promise.resolve({ ok: false, error: err, sent: false, timedOut: false, aborted: false });
+    }
+    return this.connector.attempt({
+      method,
+      origin: this.origin,
+      target,
+      headers,
+      body: payload,
+      timeout,
+      signal,
     });
   }
 
   #parse<T>(r: Extract<Attempt, { ok: true }>, method: string, target: string, type: ResponseType): T {
     if (type === "buffer") return r.body as T;
-    const text = r.body.toString("utf8");
+    const text = platform.utf8Decode(r.body);
     if (type === "text") return text as T;
     if (text.length === 0) return {} as T;
     try {
@@ -572,7 +466,7 @@ export class Transport {
     }
   }
 
-  #safeHeaders(raw: Buffer[] | string[]): Record<string, string> {
+  #safeHeaders(raw: RawHeaders): Record<string, string> {
     const h = headerRecord(raw);
     delete h["set-cookie"];
     if (h.location) h.location = this.redactor.scrub(redactUrl(h.location));
@@ -583,7 +477,7 @@ export class Transport {
   #apiError(r: Extract<Attempt, { ok: true }>, method: string, target: string): ApiError {
     return makeApiError({
       status: r.status,
-      text: this.redactor.scrub(r.body.toString("utf8")),
+      text: this.redactor.scrub(platform.utf8Decode(r.body)),
       headers: this.#safeHeaders(r.rawHeaders),
       method,
       url: this.displayUrl(target),
@@ -591,4 +485,4 @@ export class Transport {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY = new Uint8Array(0);

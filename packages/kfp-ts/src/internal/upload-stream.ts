@@ -3,7 +3,7 @@
  * has its first bytes read ahead to tell an archive from text (FACTS.md §4.1: the server detects zip and
  * tar.gz by magic bytes); a Blob over IN_MEMORY_LIMIT is streamed and can be reopened.
  */
-import { basename } from "node:path";
+import { platform } from "#platform";
 import { ValidationError } from "../core/errors.js";
 import {
   checkFilename,
@@ -103,7 +103,7 @@ async function peek(
         head.push(c);
         // Strings are text (a package given as text is YAML or JSON, never an archive).
         if (bytes === 0) text = true;
-        bytes += Buffer.byteLength(c, "utf8");
+        bytes += platform.utf8Length(c);
       } else {
         if (c.byteLength === 0) continue;
         head.push(c);
@@ -120,10 +120,14 @@ async function peek(
   let filename = "pipeline.yaml";
   if (!text && head.length > 0) {
     const first = head[0] as Uint8Array;
+    const parts = head.map((c) => (typeof c === "string" ? platform.utf8Encode(c) : c));
     const magic =
       first.byteLength >= MAGIC_BYTES || head.length === 1
         ? first
-        : Buffer.concat(head.map((c) => (typeof c === "string" ? Buffer.from(c, "utf8") : c)));
+        : platform.concatBytes(
+            parts,
+            parts.reduce((n, c) => n + c.byteLength, 0),
+          );
     const kind = archiveKind(magic);
     if (kind === "zip") filename = "pipeline.zip";
     else if (kind === "gzip") filename = "pipeline.tar.gz";
@@ -162,9 +166,9 @@ async function* replay(
 export async function prepareBlob(blob: Blob, opts: PrepareOptions): Promise<PreparedSource> {
   checkSize(blob.size, "Blob", opts.maxSize);
   const fileName = (blob as { name?: unknown }).name;
-  const named = typeof fileName === "string" && fileName ? basename(fileName) : undefined;
+  const named = typeof fileName === "string" && fileName ? platform.basename(fileName) : undefined;
   if (blob.size <= IN_MEMORY_LIMIT) {
-    const data = Buffer.from(await blob.arrayBuffer());
+    const data = new Uint8Array(await blob.arrayBuffer());
     const extra: { filename?: string; contentType?: string } = {};
     if (named) extra.filename = named;
     if (blob.type && !opts.filename && named) extra.contentType = blob.type;

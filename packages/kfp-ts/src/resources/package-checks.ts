@@ -1,4 +1,5 @@
 /** Checks of upload options and of in-memory package content, shared by uploads and publish. */
+import { platform } from "#platform";
 import { ValidationError } from "../core/errors.js";
 import { checkPackageBytes, checkPackageText, checkSpecObject, isSpecFilename } from "../core/spec.js";
 import type { PreparedSource } from "../core/uploads.js";
@@ -39,7 +40,7 @@ export function validatePrepared(src: PreparedSource): void {
   }
   if (src.text !== undefined) {
     if (isSpecFilename(src.filename)) checkPackageText(src.text);
-    else checkPackageBytes(Buffer.from(src.text, "utf8"), src.filename);
+    else checkPackageBytes(platform.utf8Encode(src.text), src.filename);
   } else if (src.data) {
     checkPackageBytes(src.data, src.filename);
   }

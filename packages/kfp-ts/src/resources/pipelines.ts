@@ -1,4 +1,4 @@
-import { basename } from "node:path";
+import { platform } from "#platform";
 import type { ApiVersion, CallOptions, Kfp, ReconcileContext } from "../client.js";
 import { NotFoundError, ValidationError } from "../core/errors.js";
 import type { FilterBuilder, FilterObject, PipelineFilterKeys } from "../core/filters.js";
@@ -80,7 +80,7 @@ export interface PipelineListParams
 
 /** The name the server gives an upload: `name` ?: `display_name` ?: the filename's base name. */
 function serverName(name: string | undefined, displayName: string | undefined, filename: string): string {
-  return name || displayName || basename(escapeFilename(filename));
+  return name || displayName || platform.basename(escapeFilename(filename));
 }
 
 /** Pipelines: `kfp.pipelines` (uploads, JSON endpoints, and the idempotent `publish()` for CI). */

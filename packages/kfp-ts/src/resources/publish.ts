@@ -8,15 +8,15 @@
  * pipeline is created empty (`POST /pipelines`) and then gets the version, so every version has the
  * same naming scheme (on v1beta1 servers the first version is named like the pipeline instead).
  */
-import { createHash } from "node:crypto";
+import { platform } from "#platform";
 import type { CallOptions, Kfp } from "../client.js";
 import { ConflictError, KfpError, ValidationError } from "../core/errors.js";
 import {
   checkSpecObject,
-  extractArchiveSpec,
   type PipelinePackage,
   packageSpecObject,
   parsePipelinePackage,
+  readArchiveSpec,
   specHash,
   specsEqual,
 } from "../core/spec.js";
@@ -104,11 +104,11 @@ export async function publishPipeline(
     pkg = validate ? checkSpecObject(prepared.spec) : tryParse(() => checkSpecObject(prepared.spec));
   } else {
     if (validate) validatePrepared(prepared);
-    const text = prepared.text ?? extractArchiveSpec(bytes)?.text ?? bytes.toString("utf8");
+    const text = prepared.text ?? (await readArchiveSpec(bytes))?.text ?? platform.utf8Decode(bytes);
     pkg = tryParse(() => parsePipelinePackage(text));
   }
   const v2 = pkg?.kind === "v2" ? pkg : undefined;
-  const hash = v2 ? specHash(packageSpecObject(v2)) : createHash("sha256").update(bytes).digest("hex");
+  const hash = v2 ? specHash(packageSpecObject(v2)) : platform.sha256Hex(bytes);
   const derived = `${name.slice(0, 127 - 13)}-${hash.slice(0, 12)}`;
   const versionName = opts.version_name ?? derived;
   const hashNamed = opts.version_name === undefined;
@@ -128,7 +128,7 @@ export async function publishPipeline(
     if (!routes.createsEmptyPipelines) {
       // v1beta1: the pipeline comes with its first version, from the upload.
       try {
-        const created = await pipelines.upload(memory.data as Buffer, {
+        const created = await pipelines.upload(memory.data, {
           ...call,
           name,
           description: opts.description,
@@ -171,7 +171,7 @@ export async function publishPipeline(
 
   // 3. Upload a new version.
   try {
-    const version = await pipelines.uploadVersion(memory.data as Buffer, {
+    const version = await pipelines.uploadVersion(memory.data, {
       ...call,
       pipeline_id: pid,
       name: versionName,

@@ -5,15 +5,16 @@
  * archive, or `fromPath(...)`). Also: parameter checking against the resolved spec, and the SDK-style
  * caching override for inline specs; and the experiment/namespace a run is created or listed in.
  */
+import { platform } from "#platform";
 import type { CallOptions, Kfp } from "../client.js";
 import { ValidationError } from "../core/errors.js";
 import { checkRunParameters } from "../core/params.js";
 import {
   archiveKind,
-  extractArchiveSpec,
   type JsonObject,
   packageSpecObject,
   parsePipelinePackage,
+  readArchiveSpec,
   specToYaml,
   splitSpecObject,
 } from "../core/spec.js";
@@ -106,14 +107,14 @@ async function packageText(pkg: string | Uint8Array | FileSource): Promise<strin
   const prepared = await prepareSource(pkg);
   const bytes = prepared.data ?? (await materialize(prepared));
   if (archiveKind(bytes)) {
-    const found = extractArchiveSpec(bytes);
+    const found = await readArchiveSpec(bytes);
     if (!found)
       throw new ValidationError("the package archive contains no pipeline spec (.yaml/.yml/.json)", {
         field: "package",
       });
     return found.text;
   }
-  return prepared.text ?? bytes.toString("utf8");
+  return prepared.text ?? platform.utf8Decode(bytes);
 }
 
 /** Where a run (or recurring run) is created: its experiment, and the namespace for name lookups. */

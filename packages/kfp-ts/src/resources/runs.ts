@@ -7,6 +7,7 @@
  * and the API has no idempotency key, so an unknown outcome cannot be reconciled. The transport then
  * raises a ConnectionError with `outcomeUnknown: true`; list the experiment's runs to find out.
  */
+import { platform } from "#platform";
 import type { CallOptions, Kfp } from "../client.js";
 import { ValidationError } from "../core/errors.js";
 import type { FilterBuilder, FilterObject, RunFilterKeys } from "../core/filters.js";
@@ -53,7 +54,7 @@ export interface RunGetOptions extends CallOptions {
 
 /** An artifact read through the API: the decoded bytes. */
 export interface RunArtifact {
-  data: Buffer;
+  data: Uint8Array;
   /** The bytes as UTF-8 text. */
   text(): string;
 }
@@ -138,8 +139,8 @@ export class Runs {
     requireString(artifactName, "artifactName", "artifact name");
     const routes = await this.#routes(opts);
     const res = await routes.readArtifact(this.#client, runId, nodeId, artifactName, callOpts(opts));
-    const data = Buffer.from(res?.data ?? "", "base64");
-    return { data, text: () => data.toString("utf8") };
+    const data = platform.fromBase64(res?.data ?? "");
+    return { data, text: () => platform.utf8Decode(data) };
   }
 
   /** The run's tasks as a tree with counts per state (from task_details, v2 tasks, or the v1 workflow). */

@@ -4,19 +4,19 @@
  *
  * - An `EnvHttpProxyAgent` when `HTTP_PROXY`/`HTTPS_PROXY` (or lower-case) is set, so `NO_PROXY` is
  *   honoured per host; otherwise an `Agent`.
- * - TLS: `ca` (PEM text or Buffer) and `insecure` (`rejectUnauthorized: false`) apply to the KFP
+ * - TLS: `ca` (PEM text or bytes) and `insecure` (`rejectUnauthorized: false`) apply to the KFP
  *   connection (and to the tunnelled connection through a proxy).
  * - `headersTimeout`/`bodyTimeout` are the client timeout plus a margin: the client's own timer fires
  *   first and gives the clearer error.
  * - TCP keep-alive probes start after 30 s; idle pooled sockets are kept for 30 s at most.
  */
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
-import { undiciTimer } from "./abort.js";
-import type { Env } from "./env.js";
+import { undiciTimer } from "../internal/abort.js";
+import type { Env } from "../internal/env.js";
 
 export interface DispatcherInput {
   timeout: number;
-  ca?: string | Buffer | undefined;
+  ca?: string | Uint8Array | undefined;
   insecure?: boolean | undefined;
 }
 
@@ -36,7 +36,7 @@ export interface DispatcherSettings {
   connect: TlsSettings & { keepAlive: true; keepAliveInitialDelay: number; timeout: number };
 }
 
-export { TIMEOUT_MARGIN_MS } from "./abort.js";
+export { TIMEOUT_MARGIN_MS } from "../internal/abort.js";
 
 function envVar(env: Env, name: string): string | undefined {
   const v = env[name.toLowerCase()] ?? env[name.toUpperCase()];
@@ -58,7 +58,13 @@ export function dispatcherSettings(input: DispatcherInput, env: Env): Dispatcher
   // 0 = no timer (a client timeout of Infinity).
   const timers = undiciTimer(input.timeout);
   const tls: TlsSettings = { rejectUnauthorized: !input.insecure };
-  if (input.ca !== undefined) tls.ca = input.ca;
+  if (input.ca !== undefined) {
+    const ca = input.ca;
+    tls.ca =
+      typeof ca === "string" || Buffer.isBuffer(ca)
+        ? ca
+        : Buffer.from(ca.buffer, ca.byteOffset, ca.byteLength);
+  }
   const settings: DispatcherSettings = {
     kind: httpProxy || httpsProxy ? "env-proxy" : "agent",
     headersTimeout: timers,

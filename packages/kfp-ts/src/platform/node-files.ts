@@ -1,6 +1,6 @@
 /**
- * A file on disk as an upload source: a small file read in one synchronous open+read, a file up to
- * IN_MEMORY_LIMIT read into memory, a larger one streamed from disk (and reopened on a retry); never
+ * A file on disk as an upload source (Node): a small file read in one synchronous open+read, a file up
+ * to IN_MEMORY_LIMIT read into memory, a larger one streamed from disk (and reopened on a retry); never
  * blocks on a FIFO or device, and names what to fix when the file cannot be read.
  */
 import {
@@ -12,28 +12,8 @@ import {
   readSync,
 } from "node:fs";
 import { open as fsOpen, readFile } from "node:fs/promises";
-import { basename } from "node:path";
 import { ValidationError } from "../core/errors.js";
-import {
-  checkFilename,
-  checkSize,
-  contentTypeFor,
-  IN_MEMORY_LIMIT,
-  memory,
-  type PreparedSource,
-  type PrepareOptions,
-} from "../core/prepared-source.js";
-
-/**
- * Files up to this size are opened, stat'ed and read synchronously. Why: a read this small from the
- * page cache blocks the event loop only briefly, while the asynchronous way pays a libuv threadpool
- * round trip (a thread handoff and wake-up) for each of open, fstat, read and close, and queues behind
- * other threadpool work (DNS lookups, zlib, other file reads). Measured on a 20 KB file, one core:
- * `fs.promises` stat + readFile ≈ 72 µs of CPU, async open/fstat/read/close ≈ 57 µs, the synchronous
- * open/fstat/read/close ≈ 5 µs, which is also how long the event loop is blocked (≈ 45 µs at this
- * 1 MiB bound). Larger files are read asynchronously (up to IN_MEMORY_LIMIT) or streamed.
- */
-export const SYNC_READ_LIMIT = 1024 * 1024;
+import type { PathContent, PathLimits } from "./contract.js";
 
 /**
  * Open read-only and never block on open: a FIFO or a device given by mistake must not hang the
@@ -89,10 +69,14 @@ async function readFileOnce(path: string, size: number): Promise<Buffer> {
   }
 }
 
-export async function prepareFile(path: string, opts: PrepareOptions): Promise<PreparedSource> {
-  if (typeof path !== "string" || path === "") {
-    throw new ValidationError("file source needs a non-empty path", { field: "path" });
-  }
+/**
+ * Read a file for upload: `check(size)` first (it throws when the size is refused), then files up to
+ * `syncRead` bytes with one synchronous open+read (core/prepared-source.ts SYNC_READ_LIMIT says why),
+ * up to `inMemory` asynchronously, larger ones as a stream opened anew for each attempt. Names what to fix when the file
+ * cannot be read.
+ */
+export async function readPath(path: string, limits: PathLimits): Promise<PathContent> {
+  const { check, syncRead, inMemory } = limits;
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
@@ -105,7 +89,6 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
   }
   let size: number;
   let data: Buffer | undefined;
-  const description = `file ${path}`;
   try {
     let st: ReturnType<typeof fstatSync>;
     try {
@@ -115,9 +98,9 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
     }
     if (!st.isFile()) throw new ValidationError(`not a regular file: ${path}`, { field: "path" });
     size = st.size;
-    checkSize(size, description, opts.maxSize);
+    check(size);
     // fstat gives 0 for some files with content (procfs and the like): those are read to the end below.
-    if (size > 0 && size <= SYNC_READ_LIMIT) {
+    if (size > 0 && size <= syncRead) {
       try {
         data = readSmallFile(fd, size);
       } catch (err) {
@@ -127,24 +110,13 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
   } finally {
     closeSync(fd);
   }
-  const filename = checkFilename(opts.filename ?? basename(path));
-  if (!data && size <= IN_MEMORY_LIMIT) {
+  if (!data && size <= inMemory) {
     try {
       data = size > 0 ? await readFileOnce(path, size) : await readFile(path);
     } catch (err) {
       throw fileError(path, err);
     }
   }
-  if (data) return memory(data, { ...opts, filename }, description);
-  return {
-    filename,
-    contentType: opts.contentType ?? contentTypeFor(filename),
-    size,
-    data: undefined,
-    text: undefined,
-    spec: undefined,
-    open: () => createReadStream(path, { highWaterMark: 64 * 1024 }),
-    reopenable: true,
-    description,
-  };
+  if (data) return { size: data.byteLength, data, open: undefined };
+  return { size, data: undefined, open: () => createReadStream(path, { highWaterMark: 64 * 1024 }) };
 }
