@@ -25,7 +25,8 @@ const SQUOTE = 0x27;
 /** Characters allowed after a backslash in a double-quoted scalar (besides x, u, U with hex digits). */
 const DOUBLE_ESCAPES = new Set('0abt\tnvfre "/\\N_LP'.split("").map((c) => c.charCodeAt(0)));
 /** Characters that cannot start a plain scalar. */
-const INDICATORS = new Set("[]{}&*!|>'\"%@`#,?:-".split("").map((c) => c.charCodeAt(0)));
+const INDICATORS = new Uint8Array(128);
+for (const c of "[]{}&*!|>'\"%@`#,?:-") INDICATORS[c.charCodeAt(0)] = 1;
 /** Whether t[from, to) is a word a YAML 1.2 resolver reads as a boolean or null (any case). */
 function isSpecialWord(t: string, from: number, to: number): boolean {
   const len = to - from;
@@ -40,37 +41,77 @@ function isHex(c: number): boolean {
 }
 
 /**
+ * The next occurrence of a short pattern in the text being scanned, from a position that only moves
+ * forward (the scan reads the text once, front to back): `String.prototype.indexOf` is native and reads
+ * many characters per step, where a `charCodeAt` loop costs ~1.5 ns a character — the recogniser calls
+ * it for what it must find inside values (quotes, escapes, `: `, ` #`) instead of looking at every
+ * character. A search from before the last one searches again, so the answer is always right.
+ */
+class Next {
+  private at = -1;
+  private from = Number.POSITIVE_INFINITY;
+  constructor(
+    private readonly t: string,
+    private readonly pattern: string,
+  ) {}
+
+  /** The index of the first occurrence at or after `from`, or -1. */
+  find(from: number): number {
+    if (from < this.from || (this.at >= 0 && this.at < from)) this.at = this.t.indexOf(this.pattern, from);
+    this.from = from;
+    return this.at;
+  }
+}
+
+/** The searches of one scan of a text. */
+interface Finders {
+  dquote: Next;
+  backslash: Next;
+  squote: Next;
+  colonSpace: Next;
+  hash: Next;
+}
+
+function findersOf(t: string): Finders {
+  return {
+    dquote: new Next(t, '"'),
+    backslash: new Next(t, "\\"),
+    squote: new Next(t, "'"),
+    colonSpace: new Next(t, ": "),
+    // Not " #": indexOf looks for a pattern's first character first, and spaces are everywhere.
+    hash: new Next(t, "#"),
+  };
+}
+
+/**
  * Scan a double-quoted scalar from `from` (after the opening quote) to `end`: the index just after the
  * closing quote, -1 when it goes on to the next line, -2 on an invalid escape.
  */
-function endOfDouble(t: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    const c = t.charCodeAt(i);
-    if (c === DQUOTE) return i + 1;
-    if (c === 0x5c) {
-      if (i + 1 === end) return -1; // an escaped line break: the scalar goes on
-      const e = t.charCodeAt(i + 1);
-      const hex = e === 0x78 ? 2 : e === 0x75 ? 4 : e === 0x55 ? 8 : 0;
-      if (hex > 0) {
-        if (i + 2 + hex > end) return -2;
-        for (let j = i + 2; j < i + 2 + hex; j++) if (!isHex(t.charCodeAt(j))) return -2;
-        i += 1 + hex;
-      } else if (DOUBLE_ESCAPES.has(e)) i++;
-      else return -2;
-    }
+function endOfDouble(t: string, f: Finders, from: number, end: number): number {
+  for (let i = from; ; ) {
+    const q = f.dquote.find(i);
+    const b = f.backslash.find(i);
+    if (b < 0 || b >= end || (q >= 0 && q < b)) return q >= 0 && q < end ? q + 1 : -1;
+    if (b + 1 === end) return -1; // an escaped line break: the scalar goes on
+    const e = t.charCodeAt(b + 1);
+    const hex = e === 0x78 ? 2 : e === 0x75 ? 4 : e === 0x55 ? 8 : 0;
+    if (hex > 0) {
+      if (b + 2 + hex > end) return -2;
+      for (let j = b + 2; j < b + 2 + hex; j++) if (!isHex(t.charCodeAt(j))) return -2;
+      i = b + 2 + hex;
+    } else if (DOUBLE_ESCAPES.has(e)) i = b + 2;
+    else return -2;
   }
-  return -1;
 }
 
 /** Scan a single-quoted scalar from `from` to `end`: the index after the closing quote, or -1. */
-function endOfSingle(t: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    if (t.charCodeAt(i) === SQUOTE) {
-      if (i + 1 < end && t.charCodeAt(i + 1) === SQUOTE) i++;
-      else return i + 1;
-    }
+function endOfSingle(t: string, f: Finders, from: number, end: number): number {
+  for (let i = from; ; ) {
+    const q = f.squote.find(i);
+    if (q < 0 || q >= end) return -1;
+    if (q + 1 < end && t.charCodeAt(q + 1) === SQUOTE) i = q + 2;
+    else return q + 1;
   }
-  return -1;
 }
 
 /** Only spaces, or spaces and a comment, from `from` to `end`. */
@@ -80,135 +121,196 @@ function restIsEmpty(t: string, from: number, end: number): boolean {
   return i === end || (t.charCodeAt(i) === HASH && i > from);
 }
 
-/** In t[from, end): 1 when a `: ` or a final `:` comes first (a mapping), 2 when ` #` does, else 0. */
-function mappingOrComment(t: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    const c = t.charCodeAt(i);
-    if (c === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) return 1;
-    if (c === HASH && i > from && t.charCodeAt(i - 1) === SPACE) return 2;
-  }
-  return 0;
+/**
+ * In t[from, end) (`end` a line end): 1 when a `: ` or a final `:` comes first (a mapping), 2 when ` #`
+ * does (a comment), else 0.
+ */
+function mappingOrComment(t: string, f: Finders, from: number, end: number): number {
+  const cs = f.colonSpace.find(from);
+  let colon = cs >= 0 && cs < end ? cs : -1;
+  if (colon < 0 && end > from && t.charCodeAt(end - 1) === COLON) colon = end - 1;
+  let hash = f.hash.find(from + 1);
+  while (hash >= 0 && hash < end && t.charCodeAt(hash - 1) !== SPACE) hash = f.hash.find(hash + 1);
+  if (hash >= end) hash = -1;
+  if (colon < 0) return hash < 0 ? 0 : 2;
+  return hash >= 0 && hash < colon ? 2 : 1;
 }
 
 /** A plain scalar starting at `from` that a parser reads as a scalar (not a mapping, not an indicator). */
-function plainScalarOk(t: string, from: number, end: number): boolean {
+function plainScalarOk(t: string, f: Finders, from: number, end: number): boolean {
   const c = t.charCodeAt(from);
-  if (INDICATORS.has(c)) {
+  if (c < 128 && INDICATORS[c] === 1) {
     // "-", ":" and "?" start a plain scalar when not followed by a space ("-1", "-x").
     if (!((c === DASH || c === COLON || c === 0x3f) && from + 1 < end && t.charCodeAt(from + 1) !== SPACE)) {
       return false;
     }
   }
-  return mappingOrComment(t, from, end) !== 1;
+  return mappingOrComment(t, f, from, end) !== 1;
 }
 
 /** A line going on with a plain scalar: no `: `, no comment, not starting with `-`, `?`, `:` or `#`. */
-function plainContinuationOk(t: string, from: number, end: number): boolean {
+function plainContinuationOk(t: string, f: Finders, from: number, end: number): boolean {
   const c = t.charCodeAt(from);
   if (c === DASH || c === 0x3f || c === COLON || c === HASH) return false;
-  return mappingOrComment(t, from, end) === 0;
+  return mappingOrComment(t, f, from, end) === 0;
 }
 
 /** Where the quoted scalar that `keyEnd` last scanned ends (as `endOfDouble`/`endOfSingle` say). */
 let quoteEnd = -1;
 
 /**
- * The hash of the key `keyEnd` last found (FNV-1a over its characters as the parser reads them), or -1
- * when it is not a simple key: a plain word (a letter, `_` or `$`, then letters, digits and `_$./-`,
- * not a boolean or null) or a one-line quoted string without escapes. Keys are compared by hash: two
- * different keys with the same hash only send the text to the full parse.
+ * Where the characters of the key `keyEnd` last found start (-1 when it is not a simple key) and how
+ * many there are. A simple key is a plain word (a letter, `_` or `$`, then letters, digits and `_$./-`,
+ * not a boolean or null) or a one-line quoted string without escapes: its characters are the key as the
+ * parser reads it (but for `''` in a single-quoted one), so two keys are the same when their characters
+ * are.
  */
-let keyHash = -1;
+let simpleKeyAt = -1;
+let simpleKeyLen = 0;
+/** Whether that key is single-quoted with a `''` in it (one quote as the parser reads it). */
+let simpleKeyQuotes = false;
 
-/** Character classes of ASCII for plain keys: 2 = may start a word (a letter, `_`, `$`), 1 = may go on. */
-const WORD = new Uint8Array(128);
+/**
+ * Character classes for plain keys: 2 = may start a word (an ASCII letter, `_`, `$`), 1 = may go on, 0
+ * = neither (all of UTF-16, so that any `charCodeAt` indexes it).
+ */
+const WORD = new Uint8Array(0x10000);
 for (let c = 0; c < 128; c++) {
   const start = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
   const more = (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2f || c === DASH;
   WORD[c] = start ? 2 : more ? 1 : 0;
 }
 
-function isWordStart(c: number): boolean {
-  return c < 128 && WORD[c] === 2;
-}
-
 /**
  * The index of the `:` ending a mapping key that starts at `from` (followed by a space or the line end),
- * -1 when the entry is not a `key:` line, -2 on an invalid quoted key. Sets `keyHash` (and `quoteEnd`
- * for a quoted start).
+ * -1 when the entry is not a `key:` line, -2 on an invalid quoted key. Sets `simpleKeyAt`,
+ * `simpleKeyLen` (and `quoteEnd` for a quoted start).
  */
-function keyEnd(t: string, from: number, end: number): number {
+function keyEnd(t: string, f: Finders, from: number, end: number): number {
   const c = t.charCodeAt(from);
-  let h = 0x811c9dc5 | 0;
+  simpleKeyAt = -1;
+  simpleKeyQuotes = false;
   if (c === DQUOTE || c === SQUOTE) {
-    const q = c === DQUOTE ? endOfDouble(t, from + 1, end) : endOfSingle(t, from + 1, end);
+    const q = c === DQUOTE ? endOfDouble(t, f, from + 1, end) : endOfSingle(t, f, from + 1, end);
     quoteEnd = q;
     if (q < 0) return q; // -1: a quoted value going on to the next lines; -2: bad escape
     if (t.charCodeAt(q) !== COLON || (q + 1 !== end && t.charCodeAt(q + 1) !== SPACE)) return -1;
-    keyHash = -1;
-    for (let i = from + 1; i < q - 1; i++) {
-      const ch = t.charCodeAt(i);
-      if (ch === 0x5c && c === DQUOTE) return q;
-      if (ch === SQUOTE && c === SQUOTE) i++; // '' is one quote
-      h = Math.imul(h ^ ch, 0x01000193);
-    }
-    keyHash = h >>> 1;
+    // An escape reads as another character: not a simple key.
+    const inner = (c === DQUOTE ? f.backslash : f.squote).find(from + 1);
+    if (c === DQUOTE && inner >= 0 && inner < q - 1) return q;
+    simpleKeyAt = from + 1;
+    simpleKeyLen = q - 2 - from;
+    simpleKeyQuotes = c === SQUOTE && inner >= 0 && inner < q - 1;
     return q;
   }
   let i = from;
-  if (isWordStart(c)) {
-    // The common case: a plain word, hashed as it is read, up to `:`.
-    for (; i < end; i++) {
-      const ch = t.charCodeAt(i);
-      if (ch >= 128 || WORD[ch] === 0) break;
-      h = Math.imul(h ^ ch, 0x01000193);
-    }
-    if (i < end && t.charCodeAt(i) === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
-      keyHash = isSpecialWord(t, from, i) ? -1 : h >>> 1;
+  if (c < 128 && WORD[c] === 2) {
+    // The common case: a plain word up to `:`.
+    for (i++; i < end && (WORD[t.charCodeAt(i)] as number) > 0; i++);
+    if (t.charCodeAt(i) === COLON && i < end && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
+      if (!isSpecialWord(t, from, i)) {
+        simpleKeyAt = from;
+        simpleKeyLen = i - from;
+      }
       return i;
     }
   }
-  // Anything else: find the `:` (not a simple key: keyHash -1), unless a comment comes first.
-  for (; i < end; i++) {
-    const ch = t.charCodeAt(i);
-    if (ch === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
-      keyHash = -1;
-      return i;
-    }
-    if (ch === HASH && i > from && t.charCodeAt(i - 1) === SPACE) return -1;
-  }
-  return -1;
+  // Anything else: a `key:` line when a `: ` or a final `:` comes before any comment, but not a simple
+  // key (simpleKeyAt -1, so the caller gives the line up: where its colon is does not matter).
+  if (mappingOrComment(t, f, from, end) !== 1) return -1;
+  return from;
 }
 
-/** The open blocks, innermost last: their indent, whether a sequence, and a mapping's keys so far. */
+/**
+ * The characters of t[a, a + aLen) and t[b, b + bLen) are the same key; `aQuotes`/`bQuotes`: the key
+ * is single-quoted with `''` in it, read as one quote.
+ */
+function sameKey(
+  t: string,
+  a: number,
+  aLen: number,
+  aQuotes: boolean,
+  b: number,
+  bLen: number,
+  bQuotes: boolean,
+) {
+  const aEnd = a + aLen;
+  const bEnd = b + bLen;
+  while (a < aEnd && b < bEnd) {
+    const c = t.charCodeAt(a);
+    if (c !== t.charCodeAt(b)) return false;
+    a += aQuotes && c === SQUOTE ? 2 : 1;
+    b += bQuotes && c === SQUOTE ? 2 : 1;
+  }
+  return a >= aEnd && b >= bEnd;
+}
+
+/**
+ * The open blocks, innermost last: their indent, whether a sequence, and a mapping's keys so far. The
+ * keys of all open mappings are one stack of entries (start, length, sketch), each mapping's above its
+ * parent's; the sketch (length, first, middle and last character) spares most comparisons. A key with
+ * `''` in it has no sketch (-1) and is compared with every other.
+ */
 class Frames {
   depth = 0;
   readonly indents: number[] = [];
   readonly seq: boolean[] = [];
-  readonly keys: number[][] = [];
+  /** Per frame: where its keys start in the key stack, and how many it has. */
+  readonly base: number[] = [];
   readonly counts: number[] = [];
+  readonly keyStart: number[] = [];
+  readonly keyLength: number[] = [];
+  readonly keySketch: number[] = [];
+
+  constructor(private readonly t: string) {}
 
   push(indent: number, seq: boolean): void {
     const d = this.depth++;
+    const base = d === 0 ? 0 : (this.base[d - 1] as number) + (this.counts[d - 1] as number);
     if (d === this.indents.length) {
       this.indents.push(indent);
       this.seq.push(seq);
-      this.keys.push([]);
+      this.base.push(base);
       this.counts.push(0);
     } else {
       this.indents[d] = indent;
       this.seq[d] = seq;
+      this.base[d] = base;
       this.counts[d] = 0;
     }
   }
 
-  /** Add a key (its hash) to the innermost mapping; false when it is there already. */
-  addKey(key: number): boolean {
+  /** Add the key t[at, at + len) to the innermost mapping; false when it is there already. */
+  addKey(at: number, len: number, quotes: boolean): boolean {
+    const t = this.t;
     const d = this.depth - 1;
-    const k = this.keys[d] as number[];
+    const base = this.base[d] as number;
     const count = this.counts[d] as number;
-    for (let i = 0; i < count; i++) if (k[i] === key) return false;
-    k[count] = key;
+    const sketch = quotes
+      ? -1
+      : len === 0
+        ? 0
+        : ((len & 0x3ff) << 21) ^
+          (t.charCodeAt(at) << 14) ^
+          (t.charCodeAt(at + (len >> 1)) << 7) ^
+          t.charCodeAt(at + len - 1);
+    for (let k = base; k < base + count; k++) {
+      const other = this.keySketch[k] as number;
+      if (other !== sketch && other !== -1 && sketch !== -1) continue;
+      const length = this.keyLength[k] as number;
+      if (sketch !== -1 && other !== -1 && length !== len) continue;
+      if (sameKey(t, at, len, quotes, this.keyStart[k] as number, length, other === -1)) return false;
+    }
+    const k = base + count;
+    if (k === this.keyStart.length) {
+      this.keyStart.push(at);
+      this.keyLength.push(len);
+      this.keySketch.push(sketch);
+    } else {
+      this.keyStart[k] = at;
+      this.keyLength[k] = len;
+      this.keySketch[k] = sketch;
+    }
     this.counts[d] = count + 1;
     return true;
   }
@@ -226,7 +328,8 @@ export function wellFormedBlockYaml(text: string, topLines?: number[]): boolean 
 export function firstUnknownLine(t: string, topLines?: number[]): number {
   if (t.includes("\t") || t.includes("\r")) return 0;
   const n = t.length;
-  const st = new Frames();
+  const st = new Frames(t);
+  const f = findersOf(t);
   // After a line whose value is empty, the indent of its key or `-` (-1: none): the next deeper line
   // opens its block (also a `- ` line at the same indent under a key: an indentless sequence).
   let openedIndent = -1;
@@ -246,7 +349,7 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
     const start = ls;
     ls = le + 1;
     let i0 = start;
-    while (i0 < le && t.charCodeAt(i0) === SPACE) i0++;
+    while (t.charCodeAt(i0) === SPACE) i0++; // stops at the line's end: "\n", or NaN past the text
     const ind = i0 - start;
     const blank = i0 === le;
     if (quoted !== 0) {
@@ -254,7 +357,7 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
       // or `- `: libyaml reads them, and the full parse re-indents them (spec.ts
       // indentQuotedContinuations) to the same value. Only a document marker there is refused.
       if (ind === 0 && (t.startsWith("---", start) || t.startsWith("...", start))) return lineNo;
-      const end = quoted === DQUOTE ? endOfDouble(t, i0, le) : endOfSingle(t, i0, le);
+      const end = quoted === DQUOTE ? endOfDouble(t, f, i0, le) : endOfSingle(t, f, i0, le);
       if (end === -2) return lineNo;
       if (end >= 0) {
         if (!restIsEmpty(t, end, le)) return lineNo;
@@ -278,7 +381,7 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
     if (plainParent >= 0) {
       if (blank) continue;
       if (ind > plainParent) {
-        if (!plainContinuationOk(t, i0, le)) return lineNo;
+        if (!plainContinuationOk(t, f, i0, le)) return lineNo;
         continue;
       }
       plainParent = -1;
@@ -322,7 +425,7 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
         continue;
       }
       if (t.charCodeAt(pos) === DASH && (pos + 1 === le || t.charCodeAt(pos + 1) === SPACE)) return lineNo;
-      colon = keyEnd(t, pos, le);
+      colon = keyEnd(t, f, pos, le);
       if (colon === -2) return lineNo;
       if (colon >= 0) {
         keyAt = pos;
@@ -330,13 +433,14 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
       }
     } else {
       keyAt = i0;
-      colon = keyEnd(t, i0, le);
+      colon = keyEnd(t, f, i0, le);
       if (colon < 0) return lineNo;
     }
     let valueFrom = pos;
     let parentIndent = ind;
     if (keyAt >= 0) {
-      if (keyHash < 0 || st.seq[st.depth - 1] || !st.addKey(keyHash)) return lineNo;
+      if (simpleKeyAt < 0 || st.seq[st.depth - 1] || !st.addKey(simpleKeyAt, simpleKeyLen, simpleKeyQuotes))
+        return lineNo;
       valueFrom = colon + 1;
       parentIndent = keyAt - start;
     }
@@ -353,8 +457,8 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
         isSeq && keyAt < 0
           ? quoteEnd
           : c === DQUOTE
-            ? endOfDouble(t, valueFrom + 1, le)
-            : endOfSingle(t, valueFrom + 1, le);
+            ? endOfDouble(t, f, valueFrom + 1, le)
+            : endOfSingle(t, f, valueFrom + 1, le);
       if (end === -2) return lineNo;
       if (end < 0) quoted = c;
       else if (!restIsEmpty(t, end, le)) return lineNo;
@@ -374,7 +478,7 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
       if (restIsEmpty(t, valueFrom + 2, le)) continue; // `{}` or `[]`
       return lineNo;
     }
-    if (!plainScalarOk(t, valueFrom, le)) return lineNo;
+    if (!plainScalarOk(t, f, valueFrom, le)) return lineNo;
     plainParent = parentIndent;
   }
   return quoted === 0 ? -1 : lineNo;
