@@ -9,7 +9,7 @@
 // and the emulator an `import()` of the optional peer package: both resolve from the installed package.
 //
 //   node scripts/bundle-cli.mjs
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -133,6 +133,25 @@ const result = await build({
   metafile: true,
   logLevel: "warning",
 });
+
+// The bundled packages' licences (MIT and others ask that their notices travel with their code).
+const bundled = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m && !bundled.has(m[1])) bundled.set(m[1], JSON.parse(readFileSync(join(pkgDir, m[1], "package.json"), "utf8")));
+}
+const notices = [...bundled]
+  .sort((a, b) => a[1].name.localeCompare(b[1].name))
+  .map(([dir, pkg]) => {
+    const licence = readdirSync(join(pkgDir, dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    if (!licence) throw new Error(`bundle-cli: ${pkg.name} has no licence file to ship with its code`);
+    const text = readFileSync(join(pkgDir, dir, licence), "utf8").trim();
+    return `${pkg.name} ${pkg.version} (${pkg.license})\n\n${text}\n`;
+  });
+writeFileSync(
+  join(outdir, "THIRD-PARTY-LICENSES.txt"),
+  `The kfp-ts binary (dist/bin/) bundles code of these packages, under their licences:\n\n${notices.join(`\n${"-".repeat(72)}\n\n`)}`,
+);
 
 const files = Object.keys(result.metafile.outputs).map((f) => relative(pkgDir, join(pkgDir, f)));
 const entry = join(outdir, "kfp-ts.js");
