@@ -205,7 +205,12 @@ export function checkPackageText(text: string): void {
  */
 export function checkPackageBytes(bytes: Uint8Array, filename: string, text?: string): void {
   if (isSpecFilename(filename)) {
-    checkPackageText(text ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    // The fast check reads the bytes themselves; only the full parse needs them decoded.
+    if (!fastCheck(bytes).ok) {
+      parsePipelinePackage(
+        text ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"),
+      );
+    }
     return;
   }
   const kind = archiveKind(bytes);
