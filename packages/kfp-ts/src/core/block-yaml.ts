@@ -448,7 +448,20 @@ export function firstUnknownLine(text: string | Uint8Array, topLines?: number[])
         continue;
       }
       if (t[pos] === DASH && (pos + 1 === le || t[pos + 1] === SPACE)) return lineNo;
+    }
+    // The key, if any: most are a plain word up to `: ` or the line's end, read here (the hot path);
+    // keyEnd reads the others.
+    let w = pos;
+    if (WORD[t[pos] as number] === 2) for (w++; w < le && (WORD[t[w] as number] as number) > 0; w++);
+    if (w > pos && t[w] === COLON && (w + 1 === le || t[w + 1] === SPACE) && !isSpecialWord(t, pos, w)) {
+      colon = w;
+      simpleKeyAt = pos;
+      simpleKeyLen = w - pos;
+      simpleKeyQuotes = false;
+    } else {
       colon = keyEnd(t, f, pos, le);
+    }
+    if (isSeq) {
       if (colon === -2) return lineNo;
       if (colon >= 0) {
         keyAt = pos;
@@ -456,7 +469,6 @@ export function firstUnknownLine(text: string | Uint8Array, topLines?: number[])
       }
     } else {
       keyAt = i0;
-      colon = keyEnd(t, f, i0, le);
       if (colon < 0) return lineNo;
     }
     let valueFrom = pos;
