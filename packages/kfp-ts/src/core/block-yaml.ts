@@ -452,14 +452,19 @@ export function firstUnknownLine(text: string | Uint8Array, topLines?: number[])
     // The key, if any: most are a plain word up to `: ` or the line's end, read here (the hot path);
     // keyEnd reads the others.
     let w = pos;
+    let kAt: number;
+    let kLen = 0;
+    let kQuotes = false;
     if (WORD[t[pos] as number] === 2) for (w++; w < le && (WORD[t[w] as number] as number) > 0; w++);
     if (w > pos && t[w] === COLON && (w + 1 === le || t[w + 1] === SPACE) && !isSpecialWord(t, pos, w)) {
       colon = w;
-      simpleKeyAt = pos;
-      simpleKeyLen = w - pos;
-      simpleKeyQuotes = false;
+      kAt = pos;
+      kLen = w - pos;
     } else {
       colon = keyEnd(t, f, pos, le);
+      kAt = simpleKeyAt;
+      kLen = simpleKeyLen;
+      kQuotes = simpleKeyQuotes;
     }
     if (isSeq) {
       if (colon === -2) return lineNo;
@@ -474,8 +479,7 @@ export function firstUnknownLine(text: string | Uint8Array, topLines?: number[])
     let valueFrom = pos;
     let parentIndent = ind;
     if (keyAt >= 0) {
-      if (simpleKeyAt < 0 || st.seq[st.depth - 1] || !st.addKey(simpleKeyAt, simpleKeyLen, simpleKeyQuotes))
-        return lineNo;
+      if (kAt < 0 || st.seq[st.depth - 1] || !st.addKey(kAt, kLen, kQuotes)) return lineNo;
       valueFrom = colon + 1;
       parentIndent = keyAt - start;
     }
