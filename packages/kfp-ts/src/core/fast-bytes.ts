@@ -28,13 +28,17 @@ export function textOf(t: ScanBytes, from: number, to: number): string {
   return decoder.decode(t.subarray(from, to));
 }
 
-const latin1 = new TextDecoder("latin1");
+/** Made on first use, and only where there is no Buffer (Node without ICU has no "latin1" decoder). */
+let latin1: { decode(input: Uint8Array): string } | undefined;
 
 /**
  * The bytes as a string of one character per byte (Latin-1), for `String.prototype.indexOf` of ASCII
  * characters: the same offsets as the bytes, and a search much cheaper to call than a Buffer's.
  */
 export function charsOf(t: ScanBytes): string {
-  const b = t as Uint8Array & { latin1Slice?: (start: number, end: number) => string };
-  return typeof b.latin1Slice === "function" ? b.latin1Slice(0, t.length) : latin1.decode(t);
+  if (NodeBuffer?.isBuffer(t))
+    return (t as Uint8Array & { toString(encoding: "latin1"): string }).toString("latin1");
+  // Browsers decode "latin1" as windows-1252: still one character per byte, ASCII unchanged.
+  latin1 ??= new TextDecoder("latin1");
+  return latin1.decode(t);
 }
