@@ -3,10 +3,11 @@
 // for the kfp-ts CLI, the official `kfp` CLI (the interop venv) and a bare Node script doing the same
 // request with undici (bench/clients/cli-undici.mjs), in the same run, interleaved round by round, each
 // process pinned to CPU 0 and the emulator to CPU 1 (when taskset works). Reports medians and ratios.
+// kfp-ts is the published binary (package.json `bin`), as `npx kfp-ts` runs it.
 //
 //   node bench/cli.mjs [--rounds N] [--quick]        (also part of `npm run bench`: bench/run.mjs cli)
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,7 +26,12 @@ import {
   table,
 } from "./lib/common.mjs";
 
-const KFP_TS = resolve(REPO_ROOT, "packages/kfp-ts/dist/cli/main.js");
+/** The published binary: package.json's `bin` (the bundle of packages/kfp-ts/scripts/bundle-cli.mjs). */
+const KFP_TS = resolve(
+  REPO_ROOT,
+  "packages/kfp-ts",
+  JSON.parse(readFileSync(resolve(REPO_ROOT, "packages/kfp-ts/package.json"), "utf8")).bin["kfp-ts"],
+);
 const UNDICI = join(BENCH_DIR, "clients/cli-undici.mjs");
 const CLIENT_CPU = 0;
 const SERVER_CPU = 1;

@@ -10,7 +10,7 @@ import { type Emulator, startEmulator } from "../../packages/emulator/src/index.
 import { Kfp } from "../../packages/kfp-ts/src/index.js";
 import { repoRoot } from "../helpers/specs.js";
 
-const BIN = join(repoRoot, "packages/kfp-ts/dist/cli/main.js");
+const BIN = join(repoRoot, "packages/kfp-ts/dist/bin/kfp-ts.js");
 const PTY = join(repoRoot, "test/cli/fixtures/pty-run.py");
 const EXAMPLE = join(repoRoot, "packages/kfp-ts/examples/word-count.yaml");
 

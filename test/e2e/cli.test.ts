@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = resolve(ROOT, "packages/kfp-ts/dist/cli/main.js");
+const BIN = resolve(ROOT, "packages/kfp-ts/dist/bin/kfp-ts.js");
 
 beforeAll(() => {
   // `npm test` builds first; a bare `vitest run` builds here.

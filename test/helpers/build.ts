@@ -5,7 +5,7 @@
  * up front, also keeps test files from rebuilding dist/ under each other's feet.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -27,6 +27,11 @@ export function isStale(pkg: string): boolean {
   const dir = path.join(ROOT, pkg);
   const built = path.join(dir, "dist/index.js");
   if (!existsSync(built)) return true;
+  // The package's binaries (kfp-ts's is a bundle written after tsc): missing means a partial build.
+  const bin = (
+    JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { bin?: Record<string, string> }
+  ).bin;
+  for (const file of Object.values(bin ?? {})) if (!existsSync(path.join(dir, file))) return true;
   const inputs = Math.max(
     newest(path.join(dir, "src")),
     statSync(path.join(dir, "package.json")).mtimeMs,

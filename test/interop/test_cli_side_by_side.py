@@ -17,7 +17,7 @@ from typing import Any, List
 from conftest import NODE, REPO_ROOT, compile_pipeline, uniq
 
 KFP = pathlib.Path(sys.executable).parent / "kfp"
-KFP_TS = REPO_ROOT / "packages" / "kfp-ts" / "dist" / "cli" / "main.js"
+KFP_TS = REPO_ROOT / "packages" / "kfp-ts" / "dist" / "bin" / "kfp-ts.js"
 TIMEOUT_S = 60
 
 

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { firstUnknownLine, wellFormedBlockYaml } from "../../packages/kfp-ts/src/core/block-yaml.js";
 import {
+  checkPackageBytes,
   checkPackageText,
   fastCheck,
   indentQuotedContinuations,
@@ -116,6 +117,12 @@ describe.skipIf(!hasShared && !process.env.CI)("the fast check against the full 
       const text = readFileSync(f, "utf8");
       expectSame(text, f);
       if (fastCheck(text).ok) fast++;
+      // The bytes of the file give the same answer as its text (uploads are checked as bytes).
+      expect(fastCheck(readFileSync(f)), f).toEqual(fastCheck(text));
+      expect(
+        verdict(() => checkPackageBytes(readFileSync(f), "p.yaml")),
+        f,
+      ).toBe(verdict(() => checkPackageText(text)));
     }
     // The fast path is the common one: at least 90% of the corpus.
     expect(fast / yamlFiles.length).toBeGreaterThan(0.9);
@@ -159,6 +166,11 @@ describe("the block YAML recogniser", () => {
     ["a tab", "a:\n\tb: 1\n", 0],
     ["an anchor (not known: left to the parser)", "a: &x 1\n", 0],
     ["a quoted scalar left open", "a: 'x\n", 0],
+    ["a key written single-quoted with '' and double-quoted", "'a''b': 1\n\"a'b\": 2\n", 1],
+    ["keys with '' that differ", "'a''b': 1\n'a''c': 2\n'ab': 3\n", -1],
+    ["a plain and a quoted spelling of one key", "ab: 1\n'ab': 2\n", 1],
+    ["a quoted key with a non-ASCII character (left to the parser)", "'é': 1\n", 0],
+    ["a byte order mark", "\ufeffa: 1\nb: 2\n", -1],
   ])("%s", (_name, text, line) => {
     expect(firstUnknownLine(text)).toBe(line);
     // What it recognises, the YAML parser reads without error.
@@ -167,6 +179,27 @@ describe("the block YAML recogniser", () => {
       const docs = parseAllDocuments(indentQuotedContinuations(text));
       expect(docs.flatMap((d) => d.errors)).toEqual([]);
     }
+  });
+
+  it("reads the UTF-8 bytes as it reads the text: same lines, same verdicts", () => {
+    const texts = [
+      "a: é\nb:\n  - 'ü': 1\n  - c: \"😀\"\n",
+      "name: 'x'\n'é': 1\n'é': 2\n",
+      "a: |\n  ünïcödé\n  ok\nb: 2\n",
+    ];
+    for (const text of texts) {
+      expect(firstUnknownLine(new TextEncoder().encode(text)), text).toBe(firstUnknownLine(text));
+    }
+    // Invalid UTF-8: two quoted keys whose bytes differ but decode to the same text (U+FFFD each).
+    const bytes = Buffer.concat([
+      Buffer.from("'"),
+      Buffer.from([0xff]),
+      Buffer.from("': 1\n'"),
+      Buffer.from([0xfe]),
+      Buffer.from("': 2\n"),
+    ]);
+    expect(bytes.toString("utf8")).toBe("'\ufffd': 1\n'\ufffd': 2\n");
+    expect(firstUnknownLine(bytes)).toBe(0);
   });
 
   it("the small spec of the tests takes the fast path", () => {

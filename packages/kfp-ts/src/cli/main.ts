@@ -257,7 +257,11 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-if (invokedDirectly()) {
+/**
+ * Run as the `kfp-ts` program: the process's arguments and streams, its exit code. The published
+ * binary (the bundle of scripts/bundle-cli.mjs) calls this; `node dist/cli/main.js` does too.
+ */
+export function runAsBinary(): void {
   exitQuietlyOnClosedPipe(process.stdout);
   exitQuietlyOnClosedPipe(process.stderr);
   main(process.argv).then(
@@ -270,3 +274,5 @@ if (invokedDirectly()) {
     },
   );
 }
+
+if (invokedDirectly()) runAsBinary();

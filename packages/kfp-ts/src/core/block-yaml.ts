@@ -9,11 +9,19 @@
  * indentation is consistent, no mapping repeats a key and every escape of a double-quoted scalar is
  * valid: such a text parses without error. It answers false for anything else — a syntax error or simply
  * a form it does not know (anchors, tags, flow collections with content, explicit indentation, tabs...);
- * the caller then parses the text in full. It builds no values and allocates little (one string per
- * key): it is the cheap part of the client-side package check (core/spec.ts `fastCheck`), and
- * test/unit/spec-differential.test.ts holds it to the full parse over every package of the shared corpus
- * and generated variants of them.
+ * the caller then parses the text in full. It is the cheap part of the client-side package check
+ * (core/fast-check.ts), and test/unit/spec-differential.test.ts holds it to the full parse over every
+ * package of the shared corpus and generated variants of them.
+ *
+ * Speed: it reads the UTF-8 bytes (a package is uploaded as bytes; text is encoded first), without
+ * decoding them and without allocating per line: YAML's structure is all ASCII, and every byte of a
+ * multi-byte character is ≥ 0x80, which no rule gives a meaning (so is any code unit ≥ 0x80 of the
+ * decoded text). Inside values it looks only for what it must find (quotes, escapes, `: `, ` #`, the
+ * line's end) with the native `String.prototype.indexOf` over the bytes read as one-byte characters
+ * (core/fast-bytes.ts `charsOf`: same offsets), which is several times faster than a loop in
+ * JavaScript; single bytes it reads from the byte array (faster than `charCodeAt`).
  */
+import { bytesOf, charsOf, type ScanBytes } from "./fast-bytes.js";
 
 const SPACE = 0x20;
 const HASH = 0x23;
@@ -22,17 +30,25 @@ const DASH = 0x2d;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 
+/** A table over all byte values: 1 for the characters of `chars`. */
+function byteSet(chars: string): Uint8Array {
+  const set = new Uint8Array(256);
+  for (const c of chars) set[c.charCodeAt(0)] = 1;
+  return set;
+}
 /** Characters allowed after a backslash in a double-quoted scalar (besides x, u, U with hex digits). */
-const DOUBLE_ESCAPES = new Set('0abt\tnvfre "/\\N_LP'.split("").map((c) => c.charCodeAt(0)));
+const DOUBLE_ESCAPES = byteSet('0abt\tnvfre "/\\N_LP');
 /** Characters that cannot start a plain scalar. */
-const INDICATORS = new Set("[]{}&*!|>'\"%@`#,?:-".split("").map((c) => c.charCodeAt(0)));
+const INDICATORS = byteSet("[]{}&*!|>'\"%@`#,?:-");
+
 /** Whether t[from, to) is a word a YAML 1.2 resolver reads as a boolean or null (any case). */
-function isSpecialWord(t: string, from: number, to: number): boolean {
+function isSpecialWord(t: ScanBytes, from: number, to: number): boolean {
   const len = to - from;
-  if (len !== 4 && len !== 5) return false;
-  const c = t.charCodeAt(from) | 0x20;
-  if (c !== 0x74 && c !== 0x66 && c !== 0x6e) return false; // t, f, n
-  return /^(true|false|null)$/i.test(t.slice(from, to));
+  const word = len === 4 ? (t[from] as number) | 0x20 : len === 5 ? 0x66 : 0;
+  const expected = word === 0x74 ? "true" : word === 0x6e ? "null" : word === 0x66 ? "false" : "";
+  if (expected.length !== len) return false;
+  for (let i = 0; i < len; i++) if (((t[from + i] as number) | 0x20) !== expected.charCodeAt(i)) return false;
+  return true;
 }
 
 function isHex(c: number): boolean {
@@ -40,193 +56,302 @@ function isHex(c: number): boolean {
 }
 
 /**
+ * The next occurrence of an ASCII character in the text being scanned, from a position that only moves
+ * forward (the scan reads the text once, front to back), found with the native `indexOf`. A search from
+ * before the last one searches again, so the answer is always right.
+ */
+class Next {
+  private at = -1;
+  private from = Number.POSITIVE_INFINITY;
+  constructor(
+    private readonly chars: string,
+    private readonly char: string,
+  ) {}
+
+  /** The index of the first occurrence at or after `from`, or -1. */
+  find(from: number): number {
+    if (from < this.from || (this.at >= 0 && this.at < from)) this.at = this.chars.indexOf(this.char, from);
+    this.from = from;
+    return this.at;
+  }
+}
+
+/** The searches of one scan of a text. */
+interface Finders {
+  dquote: Next;
+  backslash: Next;
+  squote: Next;
+  colon: Next;
+  hash: Next;
+}
+
+/** `chars`: the bytes as a one-byte string (core/fast-bytes.ts `charsOf`). */
+function findersOf(chars: string): Finders {
+  return {
+    dquote: new Next(chars, '"'),
+    backslash: new Next(chars, "\\"),
+    squote: new Next(chars, "'"),
+    colon: new Next(chars, ":"),
+    hash: new Next(chars, "#"),
+  };
+}
+
+/**
  * Scan a double-quoted scalar from `from` (after the opening quote) to `end`: the index just after the
  * closing quote, -1 when it goes on to the next line, -2 on an invalid escape.
  */
-function endOfDouble(t: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    const c = t.charCodeAt(i);
-    if (c === DQUOTE) return i + 1;
-    if (c === 0x5c) {
-      if (i + 1 === end) return -1; // an escaped line break: the scalar goes on
-      const e = t.charCodeAt(i + 1);
-      const hex = e === 0x78 ? 2 : e === 0x75 ? 4 : e === 0x55 ? 8 : 0;
-      if (hex > 0) {
-        if (i + 2 + hex > end) return -2;
-        for (let j = i + 2; j < i + 2 + hex; j++) if (!isHex(t.charCodeAt(j))) return -2;
-        i += 1 + hex;
-      } else if (DOUBLE_ESCAPES.has(e)) i++;
-      else return -2;
-    }
+function endOfDouble(t: ScanBytes, f: Finders, from: number, end: number): number {
+  for (let i = from; ; ) {
+    const q = f.dquote.find(i);
+    const b = f.backslash.find(i);
+    if (b < 0 || b >= end || (q >= 0 && q < b)) return q >= 0 && q < end ? q + 1 : -1;
+    if (b + 1 === end) return -1; // an escaped line break: the scalar goes on
+    const e = t[b + 1] as number;
+    const hex = e === 0x78 ? 2 : e === 0x75 ? 4 : e === 0x55 ? 8 : 0;
+    if (hex > 0) {
+      if (b + 2 + hex > end) return -2;
+      for (let j = b + 2; j < b + 2 + hex; j++) if (!isHex(t[j] as number)) return -2;
+      i = b + 2 + hex;
+    } else if (DOUBLE_ESCAPES[e] === 1) i = b + 2;
+    else return -2;
   }
-  return -1;
 }
 
 /** Scan a single-quoted scalar from `from` to `end`: the index after the closing quote, or -1. */
-function endOfSingle(t: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    if (t.charCodeAt(i) === SQUOTE) {
-      if (i + 1 < end && t.charCodeAt(i + 1) === SQUOTE) i++;
-      else return i + 1;
-    }
+function endOfSingle(t: ScanBytes, f: Finders, from: number, end: number): number {
+  for (let i = from; ; ) {
+    const q = f.squote.find(i);
+    if (q < 0 || q >= end) return -1;
+    if (q + 1 < end && t[q + 1] === SQUOTE) i = q + 2;
+    else return q + 1;
   }
-  return -1;
 }
 
 /** Only spaces, or spaces and a comment, from `from` to `end`. */
-function restIsEmpty(t: string, from: number, end: number): boolean {
+function restIsEmpty(t: ScanBytes, from: number, end: number): boolean {
   let i = from;
-  while (i < end && t.charCodeAt(i) === SPACE) i++;
-  return i === end || (t.charCodeAt(i) === HASH && i > from);
+  while (i < end && t[i] === SPACE) i++;
+  return i === end || (t[i] === HASH && i > from);
 }
 
-/** In t[from, end): 1 when a `: ` or a final `:` comes first (a mapping), 2 when ` #` does, else 0. */
-function mappingOrComment(t: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    const c = t.charCodeAt(i);
-    if (c === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) return 1;
-    if (c === HASH && i > from && t.charCodeAt(i - 1) === SPACE) return 2;
-  }
-  return 0;
+/**
+ * In t[from, end) (`end` a line end): 1 when a `: ` or a final `:` comes first (a mapping), 2 when ` #`
+ * does (a comment), else 0.
+ */
+function mappingOrComment(t: ScanBytes, f: Finders, from: number, end: number): number {
+  let colon = f.colon.find(from);
+  while (colon >= 0 && colon < end && colon + 1 < end && t[colon + 1] !== SPACE)
+    colon = f.colon.find(colon + 1);
+  if (colon >= end) colon = -1;
+  let hash = f.hash.find(from + 1);
+  while (hash >= 0 && hash < end && t[hash - 1] !== SPACE) hash = f.hash.find(hash + 1);
+  if (hash >= end) hash = -1;
+  if (colon < 0) return hash < 0 ? 0 : 2;
+  return hash >= 0 && hash < colon ? 2 : 1;
 }
 
 /** A plain scalar starting at `from` that a parser reads as a scalar (not a mapping, not an indicator). */
-function plainScalarOk(t: string, from: number, end: number): boolean {
-  const c = t.charCodeAt(from);
-  if (INDICATORS.has(c)) {
+function plainScalarOk(t: ScanBytes, f: Finders, from: number, end: number): boolean {
+  const c = t[from] as number;
+  if (c < 128 && INDICATORS[c] === 1) {
     // "-", ":" and "?" start a plain scalar when not followed by a space ("-1", "-x").
-    if (!((c === DASH || c === COLON || c === 0x3f) && from + 1 < end && t.charCodeAt(from + 1) !== SPACE)) {
+    if (!((c === DASH || c === COLON || c === 0x3f) && from + 1 < end && t[from + 1] !== SPACE)) {
       return false;
     }
   }
-  return mappingOrComment(t, from, end) !== 1;
+  return mappingOrComment(t, f, from, end) !== 1;
 }
 
 /** A line going on with a plain scalar: no `: `, no comment, not starting with `-`, `?`, `:` or `#`. */
-function plainContinuationOk(t: string, from: number, end: number): boolean {
-  const c = t.charCodeAt(from);
+function plainContinuationOk(t: ScanBytes, f: Finders, from: number, end: number): boolean {
+  const c = t[from] as number;
   if (c === DASH || c === 0x3f || c === COLON || c === HASH) return false;
-  return mappingOrComment(t, from, end) === 0;
+  return mappingOrComment(t, f, from, end) === 0;
 }
 
 /** Where the quoted scalar that `keyEnd` last scanned ends (as `endOfDouble`/`endOfSingle` say). */
 let quoteEnd = -1;
 
 /**
- * The hash of the key `keyEnd` last found (FNV-1a over its characters as the parser reads them), or -1
- * when it is not a simple key: a plain word (a letter, `_` or `$`, then letters, digits and `_$./-`,
- * not a boolean or null) or a one-line quoted string without escapes. Keys are compared by hash: two
- * different keys with the same hash only send the text to the full parse.
+ * Where the characters of the key `keyEnd` last found start (-1 when it is not a simple key) and how
+ * many there are. A simple key is a plain word (a letter, `_` or `$`, then letters, digits and `_$./-`,
+ * not a boolean or null) or a one-line quoted string without escapes: its characters are the key as the
+ * parser reads it (but for `''` in a single-quoted one), so two keys are the same when their characters
+ * are.
  */
-let keyHash = -1;
+let simpleKeyAt = -1;
+let simpleKeyLen = 0;
+/** Whether that key is single-quoted with a `''` in it (one quote as the parser reads it). */
+let simpleKeyQuotes = false;
 
-/** Character classes of ASCII for plain keys: 2 = may start a word (a letter, `_`, `$`), 1 = may go on. */
-const WORD = new Uint8Array(128);
+/** Byte classes for plain keys: 2 = may start a word (an ASCII letter, `_`, `$`), 1 = may go on, 0 = neither. */
+const WORD = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   const start = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
   const more = (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2f || c === DASH;
   WORD[c] = start ? 2 : more ? 1 : 0;
 }
 
-function isWordStart(c: number): boolean {
-  return c < 128 && WORD[c] === 2;
-}
-
 /**
  * The index of the `:` ending a mapping key that starts at `from` (followed by a space or the line end),
- * -1 when the entry is not a `key:` line, -2 on an invalid quoted key. Sets `keyHash` (and `quoteEnd`
- * for a quoted start).
+ * -1 when the entry is not a `key:` line, -2 on an invalid quoted key. Sets `simpleKeyAt`,
+ * `simpleKeyLen` (and `quoteEnd` for a quoted start).
  */
-function keyEnd(t: string, from: number, end: number): number {
-  const c = t.charCodeAt(from);
-  let h = 0x811c9dc5 | 0;
+function keyEnd(t: ScanBytes, f: Finders, from: number, end: number): number {
+  const c = t[from] as number;
+  simpleKeyAt = -1;
+  simpleKeyQuotes = false;
   if (c === DQUOTE || c === SQUOTE) {
-    const q = c === DQUOTE ? endOfDouble(t, from + 1, end) : endOfSingle(t, from + 1, end);
+    const q = c === DQUOTE ? endOfDouble(t, f, from + 1, end) : endOfSingle(t, f, from + 1, end);
     quoteEnd = q;
     if (q < 0) return q; // -1: a quoted value going on to the next lines; -2: bad escape
-    if (t.charCodeAt(q) !== COLON || (q + 1 !== end && t.charCodeAt(q + 1) !== SPACE)) return -1;
-    keyHash = -1;
-    for (let i = from + 1; i < q - 1; i++) {
-      const ch = t.charCodeAt(i);
-      if (ch === 0x5c && c === DQUOTE) return q;
-      if (ch === SQUOTE && c === SQUOTE) i++; // '' is one quote
-      h = Math.imul(h ^ ch, 0x01000193);
-    }
-    keyHash = h >>> 1;
+    if (t[q] !== COLON || (q + 1 !== end && t[q + 1] !== SPACE)) return -1;
+    // An escape reads as another character: not a simple key. Nor is one with bytes of multi-byte
+    // characters (keys are compared by their bytes; invalid UTF-8 could decode to the same text).
+    const inner = (c === DQUOTE ? f.backslash : f.squote).find(from + 1);
+    if (c === DQUOTE && inner >= 0 && inner < q - 1) return q;
+    for (let i = from + 1; i < q - 1; i++) if ((t[i] as number) >= 0x80) return q;
+    simpleKeyAt = from + 1;
+    simpleKeyLen = q - 2 - from;
+    simpleKeyQuotes = c === SQUOTE && inner >= 0 && inner < q - 1;
     return q;
   }
   let i = from;
-  if (isWordStart(c)) {
-    // The common case: a plain word, hashed as it is read, up to `:`.
-    for (; i < end; i++) {
-      const ch = t.charCodeAt(i);
-      if (ch >= 128 || WORD[ch] === 0) break;
-      h = Math.imul(h ^ ch, 0x01000193);
-    }
-    if (i < end && t.charCodeAt(i) === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
-      keyHash = isSpecialWord(t, from, i) ? -1 : h >>> 1;
+  if (WORD[c] === 2) {
+    // The common case: a plain word up to `:`.
+    for (i++; i < end && (WORD[t[i] as number] as number) > 0; i++);
+    if (t[i] === COLON && i < end && (i + 1 === end || t[i + 1] === SPACE)) {
+      if (!isSpecialWord(t, from, i)) {
+        simpleKeyAt = from;
+        simpleKeyLen = i - from;
+      }
       return i;
     }
   }
-  // Anything else: find the `:` (not a simple key: keyHash -1), unless a comment comes first.
-  for (; i < end; i++) {
-    const ch = t.charCodeAt(i);
-    if (ch === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) {
-      keyHash = -1;
-      return i;
-    }
-    if (ch === HASH && i > from && t.charCodeAt(i - 1) === SPACE) return -1;
-  }
-  return -1;
+  // Anything else: a `key:` line when a `: ` or a final `:` comes before any comment, but not a simple
+  // key (simpleKeyAt -1, so the caller gives the line up: where its colon is does not matter).
+  if (mappingOrComment(t, f, from, end) !== 1) return -1;
+  return from;
 }
 
-/** The open blocks, innermost last: their indent, whether a sequence, and a mapping's keys so far. */
+/**
+ * The characters of t[a, a + aLen) and t[b, b + bLen) are the same key; `aQuotes`/`bQuotes`: the key
+ * is single-quoted with `''` in it, read as one quote.
+ */
+function sameKey(
+  t: ScanBytes,
+  a: number,
+  aLen: number,
+  aQuotes: boolean,
+  b: number,
+  bLen: number,
+  bQuotes: boolean,
+) {
+  const aEnd = a + aLen;
+  const bEnd = b + bLen;
+  while (a < aEnd && b < bEnd) {
+    const c = t[a] as number;
+    if (c !== (t[b] as number)) return false;
+    a += aQuotes && c === SQUOTE ? 2 : 1;
+    b += bQuotes && c === SQUOTE ? 2 : 1;
+  }
+  return a >= aEnd && b >= bEnd;
+}
+
+/**
+ * The open blocks, innermost last: their indent, whether a sequence, and a mapping's keys so far. The
+ * keys of all open mappings are one stack of entries (start, length, sketch), each mapping's above its
+ * parent's; the sketch (length, first, middle and last character) spares most comparisons. A key with
+ * `''` in it has no sketch (-1) and is compared with every other.
+ */
 class Frames {
   depth = 0;
   readonly indents: number[] = [];
   readonly seq: boolean[] = [];
-  readonly keys: number[][] = [];
+  /** Per frame: where its keys start in the key stack, and how many it has. */
+  readonly base: number[] = [];
   readonly counts: number[] = [];
+  readonly keyStart: number[] = [];
+  readonly keyLength: number[] = [];
+  readonly keySketch: number[] = [];
+
+  constructor(private readonly t: ScanBytes) {}
 
   push(indent: number, seq: boolean): void {
     const d = this.depth++;
+    const base = d === 0 ? 0 : (this.base[d - 1] as number) + (this.counts[d - 1] as number);
     if (d === this.indents.length) {
       this.indents.push(indent);
       this.seq.push(seq);
-      this.keys.push([]);
+      this.base.push(base);
       this.counts.push(0);
     } else {
       this.indents[d] = indent;
       this.seq[d] = seq;
+      this.base[d] = base;
       this.counts[d] = 0;
     }
   }
 
-  /** Add a key (its hash) to the innermost mapping; false when it is there already. */
-  addKey(key: number): boolean {
+  /** Add the key t[at, at + len) to the innermost mapping; false when it is there already. */
+  addKey(at: number, len: number, quotes: boolean): boolean {
+    const t = this.t;
     const d = this.depth - 1;
-    const k = this.keys[d] as number[];
+    const base = this.base[d] as number;
     const count = this.counts[d] as number;
-    for (let i = 0; i < count; i++) if (k[i] === key) return false;
-    k[count] = key;
+    const sketch = quotes
+      ? -1
+      : len === 0
+        ? 0
+        : ((len & 0x3ff) << 21) ^
+          ((t[at] as number) << 14) ^
+          ((t[at + (len >> 1)] as number) << 7) ^
+          (t[at + len - 1] as number);
+    for (let k = base; k < base + count; k++) {
+      const other = this.keySketch[k] as number;
+      if (other !== sketch && other !== -1 && sketch !== -1) continue;
+      const length = this.keyLength[k] as number;
+      if (sketch !== -1 && other !== -1 && length !== len) continue;
+      if (sameKey(t, at, len, quotes, this.keyStart[k] as number, length, other === -1)) return false;
+    }
+    const k = base + count;
+    if (k === this.keyStart.length) {
+      this.keyStart.push(at);
+      this.keyLength.push(len);
+      this.keySketch.push(sketch);
+    } else {
+      this.keyStart[k] = at;
+      this.keyLength[k] = len;
+      this.keySketch[k] = sketch;
+    }
     this.counts[d] = count + 1;
     return true;
   }
 }
 
 /**
- * Whether every line is recognised. `topLines`, when given, receives the start offset of every line at
- * indent 0 that is structure (a `key:` line, a `- ` item or `---`), not part of a scalar or a comment.
+ * Whether every line is recognised. `topLines`, when given, receives the start offset (in the UTF-8
+ * bytes) of every line at indent 0 that is structure (a `key:` line, a `- ` item or `---`), not part
+ * of a scalar or a comment.
  */
-export function wellFormedBlockYaml(text: string, topLines?: number[]): boolean {
+export function wellFormedBlockYaml(text: string | Uint8Array, topLines?: number[]): boolean {
   return firstUnknownLine(text, topLines) < 0;
 }
 
+/** Whether t[at, at + 3) is a document marker's `---` or `...`. */
+function documentMarker(t: ScanBytes, at: number): boolean {
+  const c = t[at];
+  return (c === DASH || c === 0x2e) && t[at + 1] === c && t[at + 2] === c;
+}
+
 /** The 0-based number of the first line not recognised (or where an open scalar ends the text), or -1. */
-export function firstUnknownLine(t: string, topLines?: number[]): number {
-  if (t.includes("\t") || t.includes("\r")) return 0;
+export function firstUnknownLine(text: string | Uint8Array, topLines?: number[]): number {
+  const t = bytesOf(text);
+  const chars = charsOf(t);
+  if (chars.includes("\t") || chars.includes("\r")) return 0;
   const n = t.length;
-  const st = new Frames();
+  const st = new Frames(t);
+  const f = findersOf(chars);
   // After a line whose value is empty, the indent of its key or `-` (-1: none): the next deeper line
   // opens its block (also a `- ` line at the same indent under a key: an indentless sequence).
   let openedIndent = -1;
@@ -239,22 +364,23 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
   // After a plain scalar: the indent deeper lines must exceed to go on with it (-1: none).
   let plainParent = -1;
   let lineNo = -1;
-  for (let ls = t.charCodeAt(0) === 0xfeff ? 1 : 0; ls < n; ) {
+  // A byte order mark (EF BB BF) is not content.
+  for (let ls = t[0] === 0xef && t[1] === 0xbb && t[2] === 0xbf ? 3 : 0; ls < n; ) {
     lineNo++;
-    let le = t.indexOf("\n", ls);
+    let le = chars.indexOf("\n", ls);
     if (le < 0) le = n;
     const start = ls;
     ls = le + 1;
     let i0 = start;
-    while (i0 < le && t.charCodeAt(i0) === SPACE) i0++;
+    while (t[i0] === SPACE) i0++; // stops at the line's end: "\n", or undefined past the text
     const ind = i0 - start;
     const blank = i0 === le;
     if (quoted !== 0) {
       // PyYAML writes continuation lines of long quoted scalars without indenting them past their key
       // or `- `: libyaml reads them, and the full parse re-indents them (spec.ts
       // indentQuotedContinuations) to the same value. Only a document marker there is refused.
-      if (ind === 0 && (t.startsWith("---", start) || t.startsWith("...", start))) return lineNo;
-      const end = quoted === DQUOTE ? endOfDouble(t, i0, le) : endOfSingle(t, i0, le);
+      if (ind === 0 && documentMarker(t, start)) return lineNo;
+      const end = quoted === DQUOTE ? endOfDouble(t, f, i0, le) : endOfSingle(t, f, i0, le);
       if (end === -2) return lineNo;
       if (end >= 0) {
         if (!restIsEmpty(t, end, le)) return lineNo;
@@ -278,21 +404,21 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
     if (plainParent >= 0) {
       if (blank) continue;
       if (ind > plainParent) {
-        if (!plainContinuationOk(t, i0, le)) return lineNo;
+        if (!plainContinuationOk(t, f, i0, le)) return lineNo;
         continue;
       }
       plainParent = -1;
     }
-    if (blank || t.charCodeAt(i0) === HASH) continue;
+    if (blank || t[i0] === HASH) continue;
     if (ind === 0 && topLines) topLines.push(start);
-    if (ind === 0 && (t.startsWith("---", start) || t.startsWith("...", start))) {
-      if (le - start !== 3 || t.charCodeAt(start) !== DASH) return lineNo;
+    if (ind === 0 && documentMarker(t, start)) {
+      if (le - start !== 3 || t[start] !== DASH) return lineNo;
       st.depth = 0;
       openedIndent = -1;
       continue;
     }
     // Where this line belongs.
-    const isSeq = t.charCodeAt(i0) === DASH && (i0 + 1 === le || t.charCodeAt(i0 + 1) === SPACE);
+    const isSeq = t[i0] === DASH && (i0 + 1 === le || t[i0 + 1] === SPACE);
     if (openedIndent >= 0 && (ind > openedIndent || (ind === openedIndent && isSeq && openedByKey))) {
       st.push(ind, isSeq);
     } else {
@@ -315,14 +441,32 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
     let colon = -1;
     if (isSeq) {
       pos = i0 + 1;
-      while (pos < le && t.charCodeAt(pos) === SPACE) pos++;
-      if (pos === le || t.charCodeAt(pos) === HASH) {
+      while (pos < le && t[pos] === SPACE) pos++;
+      if (pos === le || t[pos] === HASH) {
         openedIndent = ind;
         openedByKey = false;
         continue;
       }
-      if (t.charCodeAt(pos) === DASH && (pos + 1 === le || t.charCodeAt(pos + 1) === SPACE)) return lineNo;
-      colon = keyEnd(t, pos, le);
+      if (t[pos] === DASH && (pos + 1 === le || t[pos + 1] === SPACE)) return lineNo;
+    }
+    // The key, if any: most are a plain word up to `: ` or the line's end, read here (the hot path);
+    // keyEnd reads the others.
+    let w = pos;
+    let kAt: number;
+    let kLen = 0;
+    let kQuotes = false;
+    if (WORD[t[pos] as number] === 2) for (w++; w < le && (WORD[t[w] as number] as number) > 0; w++);
+    if (w > pos && t[w] === COLON && (w + 1 === le || t[w + 1] === SPACE) && !isSpecialWord(t, pos, w)) {
+      colon = w;
+      kAt = pos;
+      kLen = w - pos;
+    } else {
+      colon = keyEnd(t, f, pos, le);
+      kAt = simpleKeyAt;
+      kLen = simpleKeyLen;
+      kQuotes = simpleKeyQuotes;
+    }
+    if (isSeq) {
       if (colon === -2) return lineNo;
       if (colon >= 0) {
         keyAt = pos;
@@ -330,31 +474,30 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
       }
     } else {
       keyAt = i0;
-      colon = keyEnd(t, i0, le);
       if (colon < 0) return lineNo;
     }
     let valueFrom = pos;
     let parentIndent = ind;
     if (keyAt >= 0) {
-      if (keyHash < 0 || st.seq[st.depth - 1] || !st.addKey(keyHash)) return lineNo;
+      if (kAt < 0 || st.seq[st.depth - 1] || !st.addKey(kAt, kLen, kQuotes)) return lineNo;
       valueFrom = colon + 1;
       parentIndent = keyAt - start;
     }
-    while (valueFrom < le && t.charCodeAt(valueFrom) === SPACE) valueFrom++;
-    if (valueFrom === le || t.charCodeAt(valueFrom) === HASH) {
+    while (valueFrom < le && t[valueFrom] === SPACE) valueFrom++;
+    if (valueFrom === le || t[valueFrom] === HASH) {
       openedIndent = parentIndent;
       openedByKey = keyAt >= 0;
       continue;
     }
-    const c = t.charCodeAt(valueFrom);
+    const c = t[valueFrom] as number;
     if (c === DQUOTE || c === SQUOTE) {
       // A `- '...'` item was scanned by keyEnd already.
       const end =
         isSeq && keyAt < 0
           ? quoteEnd
           : c === DQUOTE
-            ? endOfDouble(t, valueFrom + 1, le)
-            : endOfSingle(t, valueFrom + 1, le);
+            ? endOfDouble(t, f, valueFrom + 1, le)
+            : endOfSingle(t, f, valueFrom + 1, le);
       if (end === -2) return lineNo;
       if (end < 0) quoted = c;
       else if (!restIsEmpty(t, end, le)) return lineNo;
@@ -363,18 +506,18 @@ export function firstUnknownLine(t: string, topLines?: number[]): number {
     if (c === 0x7c || c === 0x3e) {
       // `|` or `>` with an optional chomping indicator (`-`, `+`); explicit indentation is left to the parser.
       let i = valueFrom + 1;
-      const ch = t.charCodeAt(i);
+      const ch = t[i] as number;
       if (ch === DASH || ch === 0x2b) i++;
       if (!restIsEmpty(t, i, le)) return lineNo;
       blockParent = isSeq && keyAt < 0 ? ind : parentIndent;
       blockIndent = -1;
       continue;
     }
-    if ((c === 0x7b || c === 0x5b) && t.charCodeAt(valueFrom + 1) === c + 2) {
+    if ((c === 0x7b || c === 0x5b) && t[valueFrom + 1] === c + 2) {
       if (restIsEmpty(t, valueFrom + 2, le)) continue; // `{}` or `[]`
       return lineNo;
     }
-    if (!plainScalarOk(t, valueFrom, le)) return lineNo;
+    if (!plainScalarOk(t, f, valueFrom, le)) return lineNo;
     plainParent = parentIndent;
   }
   return quoted === 0 ? -1 : lineNo;

@@ -5,6 +5,7 @@
  * message); test/unit/spec-differential.test.ts holds it to the full parse.
  */
 import { wellFormedBlockYaml } from "./block-yaml.js";
+import { bytesOf, type ScanBytes, textOf } from "./fast-bytes.js";
 import { INFO_KEYS, NAME_PATTERN, SPEC_KEYS, SUPPORTED_SCHEMA_VERSION } from "./spec-rules.js";
 
 export type FastResult = { ok: true; name: string } | { ok: false };
@@ -60,7 +61,9 @@ function isBlankOrComment(line: string): boolean {
 
 interface TopLine {
   key: string;
-  /** Offset of the line start. */
+  /** The line's text. */
+  line: string;
+  /** Offset of the line start (in the bytes). */
   start: number;
   /** Offset of the line end (the "\n" or the text end). */
   end: number;
@@ -76,15 +79,16 @@ interface TopLine {
  * Anything else is `{ ok: false }`: the caller parses in full. test/unit/spec-differential.test.ts
  * holds the verdict to the full parse's over the shared corpus and generated variants.
  */
-export function fastCheck(text: string): FastResult {
+export function fastCheck(source: string | Uint8Array): FastResult {
+  const text = bytesOf(source);
   const starts: number[] = [];
   if (!wellFormedBlockYaml(text, starts)) return FALLBACK;
   const docs: TopLine[][] = [[]];
   let seenContent = false;
   for (const ls of starts) {
-    let le = text.indexOf("\n", ls);
+    let le = text.indexOf(0x0a, ls);
     if (le < 0) le = text.length;
-    const line = text.slice(ls, le);
+    const line = textOf(text, ls, le);
     if (line === "---") {
       if (seenContent) {
         if (docs.length === 2) return FALLBACK;
@@ -94,7 +98,7 @@ export function fastCheck(text: string): FastResult {
       seenContent = true;
       const m = /^([A-Za-z][A-Za-z0-9]*):( .*)?$/.exec(line);
       if (!m) return FALLBACK;
-      (docs[docs.length - 1] as TopLine[]).push({ key: m[1] as string, start: ls, end: le });
+      (docs[docs.length - 1] as TopLine[]).push({ key: m[1] as string, line, start: ls, end: le });
     }
   }
   const top = docs[0] as TopLine[];
@@ -108,7 +112,7 @@ export function fastCheck(text: string): FastResult {
     const i = lines.indexOf(t);
     return i + 1 < lines.length ? (lines[i + 1] as TopLine).start : text.length;
   };
-  const rest = (t: TopLine) => text.slice(t.start + t.key.length + 1, t.end);
+  const rest = (t: TopLine) => t.line.slice(t.key.length + 1);
   const emptyRest = (t: TopLine) => {
     const r = rest(t).trim();
     return r === "" || r.startsWith("#");
@@ -122,7 +126,7 @@ export function fastCheck(text: string): FastResult {
     const platforms = p[0];
     if (p.length !== 1 || !platforms || platforms.key !== "platforms") return FALLBACK;
     if (!mappingBlock(p, platforms)) return FALLBACK;
-    if (!/^ +kubernetes:( |$)/m.test(text.slice(platforms.end, blockEnd(p, platforms)))) return FALLBACK;
+    if (!/^ +kubernetes:( |$)/m.test(textOf(text, platforms.end, blockEnd(p, platforms)))) return FALLBACK;
   }
   const sv = byKey.get("schemaVersion");
   if (!sv || simpleString(rest(sv)) !== SUPPORTED_SCHEMA_VERSION) return FALLBACK;
@@ -138,7 +142,7 @@ export function fastCheck(text: string): FastResult {
   }
   const info = byKey.get("pipelineInfo");
   if (!info || !emptyRest(info)) return FALLBACK;
-  const lines = text.slice(info.end + 1, blockEnd(top, info)).split("\n");
+  const lines = textOf(text, info.end + 1, blockEnd(top, info)).split("\n");
   let childIndent = -1;
   let name: string | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -166,11 +170,11 @@ export function fastCheck(text: string): FastResult {
 }
 
 /** The first non-blank, non-comment line in text[from, to), or "". */
-function firstChildLine(text: string, from: number, to: number): string {
+function firstChildLine(text: ScanBytes, from: number, to: number): string {
   for (let ls = from + 1; ls < to; ) {
-    let le = text.indexOf("\n", ls);
+    let le = text.indexOf(0x0a, ls);
     if (le < 0 || le > to) le = to;
-    const line = text.slice(ls, le);
+    const line = textOf(text, ls, le);
     if (!isBlankOrComment(line)) return line;
     ls = le + 1;
   }

@@ -198,7 +198,10 @@ export function checkPackageText(text: string): void {
  */
 export function checkPackageBytes(bytes: Uint8Array, filename: string, text?: string): void {
   if (isSpecFilename(filename)) {
-    checkPackageText(text ?? platform.utf8Decode(bytes));
+    // The fast check reads the bytes themselves; only the full parse needs them decoded.
+    if (!fastCheck(bytes).ok) {
+      parsePipelinePackage(text ?? platform.utf8Decode(bytes));
+    }
     return;
   }
   const kind = archiveKind(bytes);
