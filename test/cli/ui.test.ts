@@ -19,6 +19,7 @@ import { Kfp } from "../../packages/kfp-ts/src/index.js";
 import { ROOT } from "../helpers/build.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { specYaml } from "../helpers/specs.js";
+import { cli } from "./helpers.js";
 
 const BIN = join(ROOT, "packages/kfp-ts/dist/cli/main.js");
 const INDEX = "<!doctype html><title>kfp-ts ui stand-in</title><div id=app></div>";
@@ -348,6 +349,20 @@ describe("errors", () => {
     expect(code).toBe(2);
     expect(err).toContain(`kfp-ts: no index.html in ${empty}`);
   }, 30_000);
+
+  it("--help explains the command and ends with examples; a bad --port or --header is a usage error", async () => {
+    const help = await cli(["ui", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--listen <address>");
+    expect(help.stdout).toContain("the page never\nsees them");
+    expect(help.stdout).toMatch(/Examples:\n {2}\$ kfp-ts ui\n/);
+    const port = await cli(["ui", "--port", "http"], { env: { KFP_TS_UI_DIR: assets } });
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a whole number from 0 to 65535; got "http"');
+    const header = await cli(["ui", "--header", "no colon"], { env: { KFP_TS_UI_DIR: assets } });
+    expect(header.code).toBe(2);
+    expect(header.stderr).toContain('--header must be "Name: value"');
+  });
 
   it("finds the package root and its dist/ui from the module's own location", () => {
     expect(packageRoot()).toBe(join(ROOT, "packages/kfp-ts"));

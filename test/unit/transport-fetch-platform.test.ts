@@ -7,16 +7,15 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { deflateRawSync, gzipSync } from "node:zlib";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
 import { platform as web } from "../../packages/kfp-ts/src/platform/web.js";
 import { ROOT } from "../helpers/build.js";
 import { specYaml } from "../helpers/specs.js";
+import { buildWebBundle, type WebBundle } from "../helpers/web-bundle.js";
 
 const LIB_SRC = path.join(ROOT, "packages/kfp-ts/src");
 
@@ -86,37 +85,19 @@ describe("the platform seam", () => {
 });
 
 describe("a browser bundle of kfp-ts (Vite, browser conditions)", () => {
-  let dir: string;
+  let bundle: WebBundle;
   let code: string;
   let emu: Emulator;
 
   beforeAll(async () => {
-    // Inside node_modules so that "kfp-ts" resolves through the workspace link to the built package.
-    const cache = path.join(ROOT, "node_modules/.cache");
-    await mkdir(cache, { recursive: true });
-    dir = await mkdtemp(path.join(cache, "kfp-ts-web-"));
-    const entry = path.join(dir, "entry.js");
-    await writeFile(entry, 'export { Kfp, specHash, ValidationError, ConnectionError } from "kfp-ts";\n');
-    await build({
-      root: dir,
-      logLevel: "silent",
-      configFile: false,
-      build: {
-        outDir: path.join(dir, "out"),
-        emptyOutDir: true,
-        minify: false,
-        target: "es2022",
-        lib: { entry, formats: ["es"], fileName: () => "kfp.js" },
-        rollupOptions: { external: [] },
-      },
-    });
-    code = await readFile(path.join(dir, "out/kfp.js"), "utf8");
+    bundle = await buildWebBundle();
+    code = bundle.code;
     emu = await startEmulator();
   }, 120_000);
 
   afterAll(async () => {
     await emu?.close();
-    if (dir && !process.env.KEEP_WEB_BUNDLE) await rm(dir, { recursive: true, force: true });
+    await bundle?.remove();
   });
 
   it("contains no node: import, no undici, no Buffer and no process", () => {
@@ -130,7 +111,7 @@ describe("a browser bundle of kfp-ts (Vite, browser conditions)", () => {
   });
 
   it("runs: lists, uploads a Blob and a web stream, hashes, refuses a path", async () => {
-    const mod = (await import(pathToFileURL(path.join(dir, "out/kfp.js")).href)) as typeof import("kfp-ts");
+    const mod = (await import(pathToFileURL(bundle.file).href)) as typeof import("kfp-ts");
     const kfp = new mod.Kfp({ host: emu.url, logLevel: "off" });
     expect(kfp.toJSON()).toMatchObject({ transport: "fetch" });
     const name = `web-bundle-${Date.now()}`;
