@@ -111,7 +111,9 @@ describe("a browser bundle of kfp-ts (Vite, browser conditions)", () => {
   });
 
   it("runs: lists, uploads a Blob and a web stream, hashes, refuses a path", async () => {
-    const mod = (await import(pathToFileURL(bundle.file).href)) as typeof import("kfp-ts");
+    const mod = (await import(
+      pathToFileURL(bundle.file).href
+    )) as typeof import("../../packages/kfp-ts/src/index.js");
     const kfp = new mod.Kfp({ host: emu.url, logLevel: "off" });
     expect(kfp.toJSON()).toMatchObject({ transport: "fetch" });
     const name = `web-bundle-${Date.now()}`;
