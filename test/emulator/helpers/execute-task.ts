@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import YAML from "yaml";
 import type { TaskRunRequest } from "../../../packages/emulator/src/execute/task.js";
+import { yamlDocs } from "../../../packages/emulator/src/template/yaml-docs.js";
 import { sharedPipelines } from "./shared.js";
 
 /** Where the tests keep their venvs: outside the repository, reused between runs on one machine. */
@@ -39,8 +39,13 @@ export function request(
 /** The first spec document of a compiled package under ../shared/kfp-api/pipelines/valid. */
 export function loadSpec(rel: string): Record<string, any> {
   const text = readFileSync(resolve(sharedPipelines, "valid", rel), "utf8");
-  const doc = YAML.parseAllDocuments(text)[0]?.toJS() as Record<string, any>;
-  return doc.pipelineSpec ?? doc;
+  return specOf(yamlDocs(text)[0]?.value);
+}
+
+/** The pipeline spec of a parsed document (a JSON package may wrap it in `pipelineSpec`). */
+export function specOf(doc: unknown): Record<string, any> {
+  const d = (doc ?? {}) as Record<string, any>;
+  return d.pipelineSpec ?? d;
 }
 
 /** `container` and `component` of one executor of a spec. */

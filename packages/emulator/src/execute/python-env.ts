@@ -84,15 +84,45 @@ export function parsePreamble(preamble: string): PythonRequirements {
   return { kfpPin, packages: [...new Set(packages)].sort() };
 }
 
-/** A Lightweight Python command (`sh -c PREAMBLE sh -ec PROGRAM …`), or undefined for anything else. */
+/**
+ * A command behind a compiled install preamble (`sh -c PREAMBLE <rest…>` where PREAMBLE pip-installs
+ * and ends in `"$0" "$@"`): Lightweight Python (`<rest>` = `sh -ec PROGRAM SOURCE …`) and the older
+ * `packages_to_install` form (`<rest>` = `python3 -u -c PROGRAM …`). Undefined for anything else.
+ */
 export function parsePythonCommand(argv: readonly string[]): PythonCommand | undefined {
-  const [sh, dashC, preamble, sh2, dashEc, program] = argv;
-  if (sh !== "sh" || dashC !== "-c" || sh2 !== "sh" || typeof preamble !== "string") return undefined;
+  const [sh, dashC, preamble] = argv;
+  if (sh !== "sh" || dashC !== "-c" || typeof preamble !== "string" || argv.length < 4) return undefined;
   if (!preamble.includes("pip install") || !/"\$0" "\$@"\s*$/.test(preamble)) return undefined;
-  if (dashEc === undefined || program === undefined || !program.includes("kfp.dsl.executor_main")) {
-    return undefined;
-  }
   return { ...parsePreamble(preamble), argv: argv.slice(3) };
+}
+
+/**
+ * Requirements as they apply to one Python version: a requirement whose only marker is a
+ * `python_version` comparison that is false here is dropped (the compiler adds
+ * `typing-extensions…; python_version<"3.9"` to every component); anything else is kept for pip.
+ */
+export function applicableRequirements(req: PythonRequirements, pythonVersion: string): PythonRequirements {
+  const [maj = 0, min = 0] = pythonVersion.split(".").map((n) => Number.parseInt(n, 10));
+  const packages = req.packages.filter((p) => {
+    const m = /;\s*python_version\s*(<=|>=|==|!=|<|>)\s*["']?(\d+)\.(\d+)["']?\s*$/.exec(p);
+    if (!m) return true;
+    const cmp = maj - Number(m[2]) || min - Number(m[3]);
+    switch (m[1]) {
+      case "<":
+        return cmp < 0;
+      case "<=":
+        return cmp <= 0;
+      case ">":
+        return cmp > 0;
+      case ">=":
+        return cmp >= 0;
+      case "==":
+        return cmp === 0;
+      default:
+        return cmp !== 0;
+    }
+  });
+  return { kfpPin: req.kfpPin, packages };
 }
 
 /** The venv key's directory name for these requirements. */
@@ -150,8 +180,9 @@ export class VenvManager {
   constructor(private readonly opts: VenvManagerOptions) {}
 
   /** The `bin` directory of the venv for `req`, created first if it does not exist yet. */
-  async ensure(req: PythonRequirements, onProgress?: (m: string) => void): Promise<string> {
+  async ensure(requested: PythonRequirements, onProgress?: (m: string) => void): Promise<string> {
     const py = await this.opts.interpreter();
+    const req = applicableRequirements(requested, py.version);
     const key = venvKey(py.version, req);
     const dir = join(this.opts.cacheDir, key);
     let p = this.pending.get(key);
