@@ -159,7 +159,8 @@ describe("shell commands", () => {
     expect(res.error).toBe(
       "{{$.inputs.parameters['missing']}}: input parameter 'missing' has no value and no default",
     );
-    expect(existsSync(res.logPath)).toBe(false);
+    // Nothing ran; the log says why (the log endpoint shows it).
+    expect(readFileSync(res.logPath, "utf8")).toBe(`${res.error}\n`);
   });
 
   it("fails on an argument over 128 KiB", async () => {

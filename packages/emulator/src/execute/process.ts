@@ -19,6 +19,7 @@ export interface ProcessOptions {
   maxOutputBytes: number;
   signal: AbortSignal;
   onLog?: (chunk: string) => void;
+  /** Kill after this long; 0, negative or Infinity: never. */
   /** Between SIGTERM and SIGKILL (default 2 s). */
   killGraceMs?: number;
 }
@@ -128,7 +129,11 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> 
   child.stdout?.on("data", onData(new StringDecoder("utf8")));
   child.stderr?.on("data", onData(new StringDecoder("utf8")));
 
-  const timer = setTimeout(() => kill("timeout"), opts.timeoutMs);
+  // No timer for a non-positive or infinite limit; Node fires a delay over 2^31-1 ms at once.
+  const timer =
+    opts.timeoutMs > 0 && Number.isFinite(opts.timeoutMs)
+      ? setTimeout(() => kill("timeout"), Math.min(opts.timeoutMs, 2 ** 31 - 1))
+      : undefined;
   const onAbort = () => kill("aborted");
   opts.signal.addEventListener("abort", onAbort, { once: true });
 

@@ -18,7 +18,7 @@
  * they are on this machine.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { asRecord, field } from "../template/params.js";
@@ -93,6 +93,21 @@ function outcomeError(o: ProcessOutcome, req: TaskRunRequest, logTail: string): 
   }
 }
 
+/** `p`'s value, or undefined as soon as `signal` aborts (p still runs to its end). */
+async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort = () => {};
+  const aborted = new Promise<undefined>((r) => {
+    onAbort = () => r(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 /** A runner bound to a venv cache; see the file comment. */
 export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
   let interpreter: Promise<Interpreter> | undefined;
@@ -115,9 +130,14 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
       startedAtMs,
       finishedAtMs: Date.now(),
     });
-    const fail = (error: string): TaskRunResult => done({ state: "FAILED", error, outputs: empty });
-    if (req.signal.aborted)
-      return done({ state: "CANCELED", error: "canceled before it started", outputs: empty });
+    // Failing before the process starts: the log says why, so the log endpoint shows it too.
+    const fail = async (error: string): Promise<TaskRunResult> => {
+      await writeFile(paths.log, `${error}\n`).catch(() => undefined);
+      return done({ state: "FAILED", error, outputs: empty });
+    };
+    const canceledBeforeStart = () =>
+      done({ state: "CANCELED", error: "canceled before it started", outputs: empty });
+    if (req.signal.aborted) return canceledBeforeStart();
 
     await mkdir(paths.work, { recursive: true });
     await mkdir(paths.tmp, { recursive: true });
@@ -158,15 +178,17 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
     const python = parsePythonCommand(argv);
     if (python) {
       try {
-        pathDirs.push(await venvs.ensure(python, req.onProgress));
+        // A terminate while a venv is being made cancels the task; the venv is still finished for later.
+        const bin = await untilAborted(venvs.ensure(python, req.onProgress), req.signal);
+        if (bin === undefined) return canceledBeforeStart();
+        pathDirs.push(bin);
       } catch (e) {
         if (e instanceof PythonEnvError) return fail(e.message);
         throw e;
       }
       argv = python.argv;
     }
-    if (req.signal.aborted)
-      return done({ state: "CANCELED", error: "canceled before it started", outputs: empty });
+    if (req.signal.aborted) return canceledBeforeStart();
     try {
       pathDirs.push(dirname((await getInterpreter()).executable));
     } catch {
