@@ -268,6 +268,10 @@ describe("placeholders one by one", () => {
     ]);
     expect(JSON.parse(resolveArgv(["{{$}}"], c)[0] ?? "")).toEqual(c.executorInput);
     expect(pipelineJobResourceName("  --Weird Name!! ", "f00")).toBe("weird-name-f00");
+    const named = { ...c, runDisplayName: "my run" };
+    expect(resolveArgv(["{{$.pipeline_job_name}}|{{$.pipeline_job_resource_name}}"], named)).toEqual([
+      "my run|my-pipeline-abcde",
+    ]);
   });
 
   it("defaults fill missing parameters; f-string parameters resolve against the others", () => {

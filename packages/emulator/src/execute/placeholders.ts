@@ -23,6 +23,8 @@ export class PlaceholderError extends Error {
 export interface PlaceholderContext {
   executorInput: ExecutorInput;
   pipelineName: string;
+  /** The run's display name (`{{$.pipeline_job_name}}`; the resource name when absent). */
+  runDisplayName?: string;
   runId: string;
   taskName: string;
   taskId: string;
@@ -169,6 +171,7 @@ function placeholderValue(body: string, ctx: PlaceholderContext): string {
     case ".outputMetadataUri":
       return ei.outputs.outputFile;
     case ".pipeline_job_name":
+      return ctx.runDisplayName ?? pipelineJobResourceName(ctx.pipelineName, ctx.runId);
     case ".pipeline_job_resource_name":
       return pipelineJobResourceName(ctx.pipelineName, ctx.runId);
     case ".pipeline_job_uuid":

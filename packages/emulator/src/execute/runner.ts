@@ -154,7 +154,8 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
         taskId: req.taskId,
         pipelineRoot: req.pipelineRoot,
         workspacePath: workspaceDir(req.pipelineRoot),
-        createTimeUtc: new Date(startedAtMs).toISOString(),
+        ...(req.runDisplayName ? { runDisplayName: req.runDisplayName } : {}),
+        createTimeUtc: new Date(req.runCreatedAtMs ?? startedAtMs).toISOString(),
       };
       resolveSelfReferences(ctx);
       const elements = [
