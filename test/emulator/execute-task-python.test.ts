@@ -4,7 +4,8 @@
  * Every test uses kfp==2.14.3 (the pin most of the corpus has), so one venv is created per machine and
  * shared; the first creation's time is printed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inspectInterpreter, VenvManager } from "../../packages/emulator/src/execute/python-env.js";
@@ -13,6 +14,22 @@ import { executorOf, loadSpec, request, TEST_VENV_CACHE, tempRoot } from "./help
 import { hasShared } from "./helpers/shared.js";
 
 const runTask = createTaskRunner({ cacheDir: TEST_VENV_CACHE });
+
+/** The kfp version an interpreter has (or what it says when it has none). */
+function kfpOf(python: string): string {
+  const r = spawnSync(
+    python,
+    [
+      "-c",
+      "import importlib.metadata as m\ntry: print(m.version('kfp'))\nexcept Exception as e: print(type(e).__name__)",
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
+  return `${r.stdout}`.trim();
+}
+const baseKfp = kfpOf("python3");
 const VENV_TIMEOUT = 240_000;
 
 describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
@@ -154,18 +171,22 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
     VENV_TIMEOUT,
   );
 
+  const withPin = (container: Record<string, unknown>, pin: string) => ({
+    ...container,
+    command: (container.command as string[]).map((c, i) =>
+      i === 2 ? c.replace("kfp==2.14.3", `kfp==${pin}`) : c,
+    ),
+  });
+
   it(
-    "a kfp pin that cannot be installed fails the task naming the pin (or falls back to a local kfp that works)",
+    "a kfp pin that cannot be installed, with no kfp on this machine to fall back to, fails naming the pin",
     async () => {
       const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
-      const command = (container.command as string[]).map((c, i) =>
-        i === 2 ? c.replace("kfp==2.14.3", "kfp==99.0.0") : c,
-      );
       const progress: string[] = [];
       const runner = createTaskRunner({ cacheDir: join(tempRoot("kfp-venvs-"), "venvs") });
       const res = await runner(
         request({
-          container: { ...container, command },
+          container: withPin(container, "99.0.0"),
           component,
           inputs: { parameters: { num: 2 }, artifacts: {} },
           onProgress: (m) => progress.push(m),
@@ -173,13 +194,57 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
       );
       if (res.state === "FAILED") {
         expect(res.error).toMatch(/^cannot install kfp==99\.0\.0, the version the component pins \(/);
+        expect(res.error).toMatch(/no other kfp is available on this machine to fall back to$/);
+        expect(readFileSync(res.logPath, "utf8")).toBe(`${res.error}\n`);
       } else {
+        // This machine's pip has a kfp in its local sources (find-links): the fallback took it.
         expect(progress.join("\n")).toMatch(
-          /kfp==99\.0\.0 could not be installed; using kfp \S+ from this machine/,
+          /kfp==99\.0\.0 could not be installed; using kfp \S+ from pip's local sources/,
         );
         expect(res.outputs.parameters).toEqual({ Output: 4 });
       }
     },
     VENV_TIMEOUT,
   );
+
+  it(
+    "a kfp pin that cannot be installed falls back to the newest kfp of a cached venv, once it proved it works",
+    async () => {
+      // A cache holding a ready kfp==2.14.3 venv (a copy of the one the first test made).
+      const ready = readdirSync(TEST_VENV_CACHE).find((d) => {
+        try {
+          const m = JSON.parse(readFileSync(join(TEST_VENV_CACHE, d, "kfp-ts-venv.json"), "utf8"));
+          return m.kfpInstalled === "2.14.3";
+        } catch {
+          return false;
+        }
+      });
+      expect(ready).toBeDefined();
+      const cacheDir = join(tempRoot("kfp-venvs-"), "venvs");
+      cpSync(join(TEST_VENV_CACHE, ready ?? ""), join(cacheDir, ready ?? ""), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
+      const progress: string[] = [];
+      const res = await createTaskRunner({ cacheDir })(
+        request({
+          container: withPin(container, "99.0.1"),
+          component,
+          inputs: { parameters: { num: 5 }, artifacts: {} },
+          onProgress: (m) => progress.push(m),
+        }),
+      );
+      expect(res.error).toBeUndefined();
+      expect(res.outputs.parameters).toEqual({ Output: 10 });
+      expect(progress.join("\n")).toMatch(
+        /kfp==99\.0\.1 could not be installed; using kfp (2\.14\.3 from the venv \S+|\S+ from pip's local sources) instead/,
+      );
+    },
+    VENV_TIMEOUT,
+  );
+
+  it("leaves the interpreter the venvs are made from as it was", () => {
+    expect(kfpOf("python3")).toBe(baseKfp);
+  });
 });

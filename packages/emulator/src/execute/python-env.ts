@@ -10,14 +10,15 @@
  *   then the packages (with their dependencies);
  * - built in a temporary sibling directory and renamed into place, so a crash leaves no half venv and
  *   two processes never share one in the making; in one process, concurrent first uses share a promise;
- * - when the pin cannot be installed, the newest kfp pip can install from what is on this machine
- *   (`--no-index`, i.e. its find-links and wheel directories) is used instead, only after it proved it
- *   can import the executor with `_KFP_RUNTIME=true`; otherwise the task fails naming the pin.
+ * - when the pin cannot be installed (offline; a source-only release that cannot build), a kfp already
+ *   on this machine is used instead: what pip installs with `--no-index` (its find-links), else the
+ *   newest kfp of a ready venv in the cache (same Python), copied in. Only after it proved it imports
+ *   the executor with `_KFP_RUNTIME=true` (all a task needs); otherwise the task fails naming the pin.
  * The user's interpreter is never changed.
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export class PythonEnvError extends Error {
@@ -282,10 +283,14 @@ export class VenvManager {
       new PythonEnvError(
         `cannot install kfp==${pin}, the version the component pins (${pinError.message}); ${why}`,
       );
+    let source: string;
     try {
       await pip(["--no-deps", "--no-index", "kfp"]);
+      source = "pip's local sources";
     } catch {
-      throw fail("no other kfp is available on this machine to fall back to");
+      const cached = await this.newestCachedKfp(venvPython);
+      if (!cached) throw fail("no other kfp is available on this machine to fall back to");
+      source = `the venv ${cached}`;
     }
     let version: string;
     try {
@@ -293,11 +298,67 @@ export class VenvManager {
         "import os; os.environ['_KFP_RUNTIME'] = 'true'\nimport kfp.dsl.executor_main, kfp\nprint(kfp.__version__)";
       version = (await run(venvPython, ["-c", probe], 60_000)).stdout.trim();
     } catch (e) {
-      throw fail(`the local kfp cannot run the executor: ${(e as Error).message}`);
+      throw fail(
+        `the kfp found on this machine (in ${source}) cannot run the executor: ${(e as Error).message}`,
+      );
     }
-    onProgress?.(`kfp==${pin} could not be installed; using kfp ${version} from this machine instead`);
+    onProgress?.(`kfp==${pin} could not be installed; using kfp ${version} from ${source} instead`);
     return version;
   }
+
+  /**
+   * Copy the newest kfp of a ready venv in the cache (same Python version: the key says so) into the
+   * venv being made at `venvPython`; returns that venv's directory, or undefined when there is none.
+   */
+  private async newestCachedKfp(venvPython: string): Promise<string | undefined> {
+    const py = await this.opts.interpreter();
+    let best: { dir: string; version: number[] } | undefined;
+    let names: string[] = [];
+    try {
+      names = await readdir(this.opts.cacheDir);
+    } catch {
+      return undefined;
+    }
+    for (const name of names.filter((n) => /^[0-9a-f]{20}$/.test(n)).slice(0, 1000)) {
+      const dir = join(this.opts.cacheDir, name);
+      let marker: VenvMarker;
+      try {
+        marker = JSON.parse(await readFile(join(dir, MARKER), "utf8")) as VenvMarker;
+      } catch {
+        continue;
+      }
+      if (marker.python !== py.version || !marker.kfpInstalled) continue;
+      const version = marker.kfpInstalled.split(".").map((n) => Number.parseInt(n, 10) || 0);
+      if (!best || compareVersions(version, best.version) > 0) best = { dir, version };
+    }
+    if (!best) return undefined;
+    const site = async (root: string) => {
+      const lib = join(root, "lib");
+      const py3 = (await readdir(lib)).find((d) => d.startsWith("python"));
+      if (!py3) throw new PythonEnvError(`no lib/python* in ${root}`);
+      return join(lib, py3, "site-packages");
+    };
+    try {
+      const from = await site(best.dir);
+      const to = await site(dirname(dirname(venvPython)));
+      for (const entry of await readdir(from)) {
+        if (entry === "kfp" || /^kfp-[^/]+\.dist-info$/.test(entry)) {
+          await cp(join(from, entry), join(to, entry), { recursive: true });
+        }
+      }
+    } catch {
+      return undefined;
+    }
+    return best.dir;
+  }
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 function describe(req: PythonRequirements): string {
