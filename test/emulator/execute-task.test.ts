@@ -77,6 +77,26 @@ describe("shell commands", () => {
     expect(res.outputs.parameters).toEqual({ said: "hi!", n: 41, ok: true });
   });
 
+  it("does not read back an output file an earlier attempt left in the same root", async () => {
+    const req = request({
+      container: {
+        command: [
+          "sh",
+          "-c",
+          'test -n "$1" || printf first > "$0"',
+          "{{$.outputs.parameters['o'].output_file}}",
+          "{{$.inputs.parameters['skip']}}",
+        ],
+      },
+      component: { outputDefinitions: { parameters: { o: { parameterType: "STRING" } } } },
+      inputs: { parameters: { skip: "" }, artifacts: {} },
+    });
+    expect((await runTask(req)).outputs.parameters).toEqual({ o: "first" });
+    const again = await runTask({ ...req, inputs: { parameters: { skip: "yes" }, artifacts: {} } });
+    expect(again.state).toBe("SUCCEEDED");
+    expect(again.outputs.parameters).toEqual({});
+  });
+
   it("fails with the exit code and the last line of output", async () => {
     const res = await runTask(
       request({ container: { command: ["sh", "-c", "echo working; echo boom >&2; exit 3"] } }),

@@ -18,7 +18,7 @@
  * they are on this machine.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { asRecord, field } from "../template/params.js";
@@ -169,9 +169,16 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
       if (e instanceof PlaceholderError) return fail(e.message);
       throw e;
     }
-    // Output artifacts' parent directories exist before the task writes them.
+    // Output artifacts' parent directories exist before the task writes them; output files left by
+    // an earlier attempt in the same root must not be read back as this attempt's.
     for (const list of Object.values(ei.outputs.artifacts)) {
       for (const a of list.artifacts) await mkdir(dirname(a.uri), { recursive: true });
+    }
+    for (const f of [
+      ei.outputs.outputFile,
+      ...Object.values(ei.outputs.parameters).map((p) => p.outputFile),
+    ]) {
+      await rm(f, { force: true });
     }
 
     const env: Record<string, string> = {};
