@@ -244,6 +244,28 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
     VENV_TIMEOUT,
   );
 
+  it(
+    "takes the first interpreter of a list that runs; with none, Python tasks fail saying so and shell tasks still run",
+    async () => {
+      const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
+      const req = () => request({ container, component, inputs: { parameters: { num: 8 }, artifacts: {} } });
+      const listed = createTaskRunner({
+        cacheDir: TEST_VENV_CACHE,
+        python: ["/nonexistent/python9", "python3"],
+      });
+      expect((await listed(req())).outputs.parameters).toEqual({ Output: 16 });
+      const none = createTaskRunner({ cacheDir: TEST_VENV_CACHE, python: "/nonexistent/python9" });
+      const res = await none(req());
+      expect(res.state).toBe("FAILED");
+      expect(res.error).toMatch(
+        /^no usable Python interpreter: the Python interpreter '\/nonexistent\/python9' does not run/,
+      );
+      const shell = await none(request({ container: { command: ["echo", "still fine"] } }));
+      expect(shell.state).toBe("SUCCEEDED");
+    },
+    VENV_TIMEOUT,
+  );
+
   it("leaves the interpreter the venvs are made from as it was", () => {
     expect(kfpOf("python3")).toBe(baseKfp);
   });

@@ -5,7 +5,8 @@
  * Use: `const runTask = createTaskRunner({ cacheDir: join(stateDir, "venvs") })`, once per emulator;
  * the runner keeps its venv cache and the interpreter it inspected. Options:
  * - `cacheDir`: where venvs live (`<cacheDir>/<hash>`), created on demand;
- * - `python`: the interpreter venvs are made from (default `python3` on PATH);
+ * - `python`: the interpreter venvs are made from (default `python3` on PATH), or a list tried in
+ *   order (the first that runs wins: e.g. `["python3", "<some venv>/bin/python"]` as a fallback);
  * - `killGraceMs`: SIGTERM → SIGKILL grace (default 2 s).
  *
  * Layout under `taskRoot`: outputs by their names (`<k>`, `executor_output.json`), and the task's own
@@ -44,8 +45,8 @@ import type { TaskRunner, TaskRunRequest, TaskRunResult } from "./task.js";
 export interface TaskRunnerOptions {
   /** Directory of the venv cache (the emulator's `<stateDir>/venvs`). */
   cacheDir: string;
-  /** Interpreter the venvs are made from (default `python3`). */
-  python?: string;
+  /** Interpreter the venvs are made from (default `python3`); a list is tried in order. */
+  python?: string | readonly string[];
   /** Grace between SIGTERM and SIGKILL of a task's group (default 2000 ms). */
   killGraceMs?: number;
 }
@@ -108,11 +109,28 @@ async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 
   }
 }
 
+/** The first of `candidates` that runs; the error names them all when none does. */
+async function firstInterpreter(candidates: readonly string[]): Promise<Interpreter> {
+  const errors: string[] = [];
+  for (const c of candidates) {
+    try {
+      return await inspectInterpreter(c);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  throw new PythonEnvError(
+    errors.length ? `no usable Python interpreter: ${errors.join("; ")}` : "no Python interpreter configured",
+  );
+}
+
 /** A runner bound to a venv cache; see the file comment. */
 export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
   let interpreter: Promise<Interpreter> | undefined;
   const getInterpreter = () => {
-    interpreter ??= inspectInterpreter(opts.python ?? "python3");
+    interpreter ??= firstInterpreter(
+      typeof opts.python === "string" ? [opts.python] : (opts.python ?? ["python3"]),
+    );
     interpreter.catch(() => {
       interpreter = undefined;
     });
