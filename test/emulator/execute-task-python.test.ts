@@ -5,8 +5,8 @@
  * shared; the first creation's time is printed.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inspectInterpreter, VenvManager } from "../../packages/emulator/src/execute/python-env.js";
 import { createTaskRunner } from "../../packages/emulator/src/execute/runner.js";
@@ -161,6 +161,12 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
       expect(new Set(bins).size).toBe(1);
       expect(progress.filter((m) => m.startsWith("creating a Python"))).toHaveLength(1);
       expect(readdirSync(cacheDir)).toHaveLength(1);
+      expect(existsSync(join(bins[0] ?? "", "python3"))).toBe(true);
+      // Removed from the cache while the manager runs: made again on next use.
+      rmSync(dirname(bins[0] ?? ""), { recursive: true, force: true });
+      const remade: string[] = [];
+      expect(await mgr.ensure(req, (m) => remade.push(m))).toBe(bins[0]);
+      expect(remade.filter((m) => m.startsWith("creating a Python"))).toHaveLength(1);
       expect(existsSync(join(bins[0] ?? "", "python3"))).toBe(true);
       // A second manager (another emulator process) finds it ready.
       const again: string[] = [];

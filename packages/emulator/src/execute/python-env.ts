@@ -19,6 +19,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
@@ -187,12 +188,19 @@ export class VenvManager {
     const req = applicableRequirements(requested, py.version);
     const key = venvKey(py.version, req);
     const dir = join(this.opts.cacheDir, key);
-    let p = this.pending.get(key);
-    if (!p) {
-      p = this.readyOrCreate(dir, py, req, onProgress);
-      this.pending.set(key, p);
-      p.catch(() => this.pending.delete(key));
-    }
+    const known = this.pending.get(key);
+    // A venv removed from the cache while we run (someone cleared it) is made again.
+    if (
+      known &&
+      (await known.then(
+        (bin) => existsSync(join(bin, "python3")),
+        () => true,
+      ))
+    )
+      return known;
+    const p = this.readyOrCreate(dir, py, req, onProgress);
+    this.pending.set(key, p);
+    p.catch(() => this.pending.delete(key));
     return p;
   }
 
