@@ -272,6 +272,8 @@ describe("placeholders one by one", () => {
     expect(resolveArgv(["{{$.pipeline_job_name}}|{{$.pipeline_job_resource_name}}"], named)).toEqual([
       "my run|my-pipeline-abcde",
     ]);
+    const wf = { ...named, jobResourceName: "my-pipeline-x7k2q" };
+    expect(resolveArgv(["{{$.pipeline_job_resource_name}}"], wf)).toEqual(["my-pipeline-x7k2q"]);
   });
 
   it("defaults fill missing parameters; f-string parameters resolve against the others", () => {

@@ -97,6 +97,24 @@ describe("shell commands", () => {
     expect(again.outputs.parameters).toEqual({});
   });
 
+  it("fills run and task names, ids, times and the pipeline root from the request", async () => {
+    const req = request({
+      container: {
+        command: ["echo", "{{$.pipeline_job_name}}|{{$.pipeline_job_resource_name}}|{{$.pipeline_job_uuid}}"],
+        args: [
+          "{{$.pipeline_task_name}}|{{$.pipeline_task_uuid}}|{{$.pipeline_job_create_time_utc}}|{{$.pipeline_root}}",
+        ],
+      },
+      runDisplayName: "nightly",
+      pipelineJobResourceName: "test-pipeline-q8x2k",
+      runCreatedAtMs: Date.UTC(2026, 11, 7, 12, 0, 0),
+    });
+    const res = await runTask(req);
+    expect(readFileSync(res.logPath, "utf8")).toBe(
+      `nightly|test-pipeline-q8x2k|${req.runId} task|task-uuid-1|2026-12-07T12:00:00.000Z|${req.pipelineRoot}\n`,
+    );
+  });
+
   it("fails with the exit code and the last line of output", async () => {
     const res = await runTask(
       request({ container: { command: ["sh", "-c", "echo working; echo boom >&2; exit 3"] } }),

@@ -173,6 +173,7 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
         pipelineRoot: req.pipelineRoot,
         workspacePath: workspaceDir(req.pipelineRoot),
         ...(req.runDisplayName ? { runDisplayName: req.runDisplayName } : {}),
+        ...(req.pipelineJobResourceName ? { jobResourceName: req.pipelineJobResourceName } : {}),
         createTimeUtc: new Date(req.runCreatedAtMs ?? startedAtMs).toISOString(),
       };
       resolveSelfReferences(ctx);
