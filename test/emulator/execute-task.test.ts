@@ -115,6 +115,18 @@ describe("shell commands", () => {
     );
   });
 
+  it("plain commands find `python` and `python3`: links to the configured interpreter, first on PATH", async () => {
+    const res = await runTask(
+      request({
+        container: { command: ["sh", "-c", 'command -v python; command -v python3; python -c "print(6*7)"'] },
+      }),
+    );
+    expect(res.error).toBeUndefined();
+    expect(readFileSync(res.logPath, "utf8")).toBe(
+      `${join(TEST_VENV_CACHE, "bin", "python")}\n${join(TEST_VENV_CACHE, "bin", "python3")}\n42\n`,
+    );
+  });
+
   it("fails with the exit code and the last line of output", async () => {
     const res = await runTask(
       request({ container: { command: ["sh", "-c", "echo working; echo boom >&2; exit 3"] } }),

@@ -13,13 +13,13 @@
  * `.task/work` (cwd), `.task/tmp` (HOME and TMPDIR) and `.task/log`. Output names are identifiers,
  * so they never collide with `.task`.
  *
- * Environment: nothing of the emulator's but PATH (with the venv's, then the interpreter's `bin`
- * first) and LANG; HOME/TMPDIR per task; the component's `container.env`; and for Python components
+ * Environment: nothing of the emulator's but PATH (with the venv's `bin`, then `<cacheDir>/bin` holding
+ * `python`/`python3` links to the interpreter, first) and LANG; HOME/TMPDIR per task; the component's `container.env`; and for Python components
  * `_KFP_RUNTIME=true` and `PYTHONUNBUFFERED=1` (so logs are live). `image` is not used: commands run as
  * they are on this machine.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { asRecord, field } from "../template/params.js";
@@ -109,6 +109,27 @@ async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 
   }
 }
 
+/**
+ * A directory with `python` and `python3` pointing at the interpreter, first on every task's PATH:
+ * components written for a `python:3.x` image call either name, and a machine may have only one
+ * (Debian has no `python`) or a slow wrapper (pyenv shims). Made once, atomically (symlink + rename).
+ */
+async function pythonShims(dir: string, executable: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const name of ["python", "python3"]) {
+    const link = join(dir, name);
+    try {
+      if ((await readlink(link)) === executable) continue;
+    } catch {
+      // missing: made below
+    }
+    const tmp = `${link}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    await symlink(executable, tmp);
+    await rename(tmp, link);
+  }
+  return dir;
+}
+
 /** The first of `candidates` that runs; the error names them all when none does. */
 async function firstInterpreter(candidates: readonly string[]): Promise<Interpreter> {
   const errors: string[] = [];
@@ -137,6 +158,14 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
     return interpreter;
   };
   const venvs = new VenvManager({ cacheDir: opts.cacheDir, interpreter: getInterpreter });
+  let shims: Promise<string> | undefined;
+  const getPythonShims = () => {
+    shims ??= getInterpreter().then((py) => pythonShims(join(opts.cacheDir, "bin"), py.executable));
+    shims.catch(() => {
+      shims = undefined;
+    });
+    return shims;
+  };
 
   return async function runTask(req: TaskRunRequest): Promise<TaskRunResult> {
     const startedAtMs = Date.now();
@@ -217,7 +246,7 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
     }
     if (req.signal.aborted) return canceledBeforeStart();
     try {
-      pathDirs.push(dirname((await getInterpreter()).executable));
+      pathDirs.push(await getPythonShims());
     } catch {
       // No usable Python: plain commands still run.
     }
