@@ -127,6 +127,21 @@ describe("shell commands", () => {
     );
   });
 
+  it("fails a task whose output parameter file does not hold its declared type", async () => {
+    const res = await runTask(
+      request({
+        container: {
+          command: ["sh", "-c", 'printf "not json" > "$0"', "{{$.outputs.parameters['n'].output_file}}"],
+        },
+        component: { outputDefinitions: { parameters: { n: { parameterType: "NUMBER_INTEGER" } } } },
+      }),
+    );
+    expect(res.state).toBe("FAILED");
+    expect(res.exitCode).toBe(0);
+    expect(res.error).toBe(`output parameter 'n' (NUMBER_INTEGER) is not valid JSON: "not json"`);
+    expect(readFileSync(res.logPath, "utf8")).toBe(`${res.error}\n`);
+  });
+
   it("fails with the exit code and the last line of output", async () => {
     const res = await runTask(
       request({ container: { command: ["sh", "-c", "echo working; echo boom >&2; exit 3"] } }),

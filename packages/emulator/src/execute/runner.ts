@@ -13,13 +13,18 @@
  * `.task/work` (cwd), `.task/tmp` (HOME and TMPDIR) and `.task/log`. Output names are identifiers,
  * so they never collide with `.task`.
  *
- * Environment: nothing of the emulator's but PATH (with the venv's `bin`, then `<cacheDir>/bin` holding
- * `python`/`python3` links to the interpreter, first) and LANG; HOME/TMPDIR per task; the component's `container.env`; and for Python components
- * `_KFP_RUNTIME=true` and `PYTHONUNBUFFERED=1` (so logs are live). `image` is not used: commands run as
- * they are on this machine.
+ * Environment: nothing of the emulator's but PATH (with the venv's `bin`, then `<cacheDir>/bin`
+ * holding `python`/`python3` links to the interpreter, first) and LANG; HOME/TMPDIR per task; the
+ * component's `container.env` (PATH, HOME, TMPDIR and LANG stay ours); and for Python components
+ * `_KFP_RUNTIME=true` and `PYTHONUNBUFFERED=1` (so logs are live). `image` is not used: commands run
+ * as they are on this machine (a missing binary fails the task naming it and the image).
+ *
+ * Results: SUCCEEDED (exit 0, outputs read); FAILED with `error` (exit code and last output line,
+ * "timed out after Ns", "output over N bytes…", "command not found: <name> …", a placeholder or venv
+ * problem; whatever failed before the process started is also written to the log); CANCELED when
+ * `signal` aborts (the group is killed first). Never throws for a task's own problems.
  */
-import { randomUUID } from "node:crypto";
-import { mkdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { asRecord, field } from "../template/params.js";
@@ -293,16 +298,13 @@ export function createTaskRunner(opts: TaskRunnerOptions): TaskRunner {
     try {
       return done({ state: "SUCCEEDED", exitCode, outputs: await readOutputs(req.component, ei) });
     } catch (e) {
-      if (e instanceof OutputError)
+      if (e instanceof OutputError) {
+        await appendFile(paths.log, `${e.message}\n`).catch(() => undefined);
         return done({ state: "FAILED", exitCode, error: e.message, outputs: empty });
+      }
       throw e;
     }
   };
-}
-
-/** A fresh id for `TaskRunRequest.taskId` (`{{$.pipeline_task_uuid}}`). */
-export function newTaskId(): string {
-  return randomUUID();
 }
 
 let defaultRunner: TaskRunner | undefined;
