@@ -181,6 +181,14 @@ describe("preamble parsing", () => {
       packages: expect.arrayContaining(["pandas==2.2.0", "scikit-learn==1.4.0"]),
     });
   });
+  it("passes no pip option on, and takes no option's value for a package", () => {
+    expect(
+      parsePreamble(
+        `python3 -m pip install -r reqs.txt --constraint c.txt -e ./local --extra-index-url x --target /t 'dill==0.3.7' '--index-url=y' && "$0" "$@"`,
+      ),
+    ).toEqual({ kfpPin: undefined, packages: ["dill==0.3.7"] });
+  });
+
   it("drops a requirement whose python_version marker is false for the interpreter", () => {
     const req = {
       kfpPin: "2.14.3",

@@ -47,16 +47,18 @@ export interface Interpreter {
   pipPython: boolean;
 }
 
-const SKIP_WITH_VALUE = new Set([
-  "--index-url",
-  "-i",
-  "--extra-index-url",
-  "--trusted-host",
-  "--find-links",
-  "-f",
-  "--target",
-  "-t",
-]);
+/**
+ * pip options whose value is a separate word. Options are never passed on (the machine's pip
+ * configuration decides where packages come from), and their values are not packages.
+ */
+const SKIP_WITH_VALUE = new Set(
+  (
+    "-i --index-url --extra-index-url --trusted-host -f --find-links -t --target -r --requirement " +
+    "-c --constraint -e --editable --prefix --root --src --cache-dir --upgrade-strategy --platform " +
+    "--python-version --implementation --abi --progress-bar --log --proxy --retries --timeout --cert " +
+    "--client-cert --global-option -C --config-settings --python"
+  ).split(" "),
+);
 
 /** The words of a shell command fragment: single- and double-quoted strings, and bare words. */
 function shellWords(text: string): string[] {
