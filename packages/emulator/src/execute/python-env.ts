@@ -158,7 +158,16 @@ export async function inspectInterpreter(python: string): Promise<Interpreter> {
   } catch (e) {
     throw new PythonEnvError(`the Python interpreter '${python}' does not run: ${(e as Error).message}`);
   }
-  const [executable, version, pip] = JSON.parse(out.trim()) as [string, string, string];
+  let executable: string;
+  let version: string;
+  let pip: string;
+  try {
+    [executable, version, pip] = JSON.parse(out.trim().split("\n").pop() ?? "") as [string, string, string];
+  } catch {
+    throw new PythonEnvError(
+      `the Python interpreter '${python}' did not say what it is (got ${JSON.stringify(out.slice(-200))})`,
+    );
+  }
   const [major = 0, minor = 0] = pip.split(".").map((n) => Number.parseInt(n, 10));
   return { executable, version, pipPython: major > 22 || (major === 22 && minor >= 3) };
 }
