@@ -272,6 +272,40 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
     VENV_TIMEOUT,
   );
 
+  it(
+    "a terminate while the venv is being made cancels the task at once; the venv is still finished for the next",
+    async () => {
+      const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
+      const runner = createTaskRunner({ cacheDir: join(tempRoot("kfp-venvs-"), "venvs") });
+      const ac = new AbortController();
+      const first = await runner(
+        request({
+          container,
+          component,
+          inputs: { parameters: { num: 1 }, artifacts: {} },
+          signal: ac.signal,
+          onProgress: (m) => {
+            if (m.startsWith("creating a Python")) ac.abort();
+          },
+        }),
+      );
+      expect(first.state).toBe("CANCELED");
+      expect(first.error).toBe("canceled before it started");
+      const progress: string[] = [];
+      const second = await runner(
+        request({
+          container,
+          component,
+          inputs: { parameters: { num: 6 }, artifacts: {} },
+          onProgress: (m) => progress.push(m),
+        }),
+      );
+      expect(second.outputs.parameters).toEqual({ Output: 12 });
+      expect(progress.filter((m) => m.startsWith("creating a Python"))).toEqual([]);
+    },
+    VENV_TIMEOUT,
+  );
+
   it("leaves the interpreter the venvs are made from as it was", () => {
     expect(kfpOf("python3")).toBe(baseKfp);
   });
