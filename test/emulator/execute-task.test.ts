@@ -3,14 +3,32 @@
  * the timeout and abort killing the whole process group (nothing left: `kill(-pgid, 0)` throws ESRCH),
  * the output cap, a scrubbed environment, artifacts through files, and placeholder errors.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskRunner, taskPaths } from "../../packages/emulator/src/execute/runner.js";
 import { executorOf, loadSpec, request, TEST_VENV_CACHE, tempRoot } from "./helpers/execute-task.js";
-import { hasShared } from "./helpers/shared.js";
+import { hasShared, repoRoot } from "./helpers/shared.js";
 
 const runTask = createTaskRunner({ cacheDir: TEST_VENV_CACHE, killGraceMs: 300 });
+
+/** Processes of group `pgid` that are not dead or zombies (Linux /proc). */
+function liveMembers(pgid: number): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") out.push(`${pid}:${fields[0]}`);
+  }
+  return out;
+}
 
 function expectGroupGone(pgid: number): void {
   expect(Number.isInteger(pgid) && pgid > 1).toBe(true);
@@ -296,6 +314,31 @@ describe("limits and cancellation kill the whole process group", () => {
     expect(res.state).toBe("CANCELED");
     expect(res.error).toBe("canceled: the run was terminated");
     expectGroupGone(Number(readFileSync(pidFile, "utf8")));
+  });
+
+  it("the emulator's process exiting kills the tasks it still runs", () => {
+    const root = tempRoot();
+    const pidFile = join(root, "pid");
+    const processJs = pathToFileURL(join(repoRoot, "packages/emulator/dist/execute/process.js")).href;
+    // A separate Node process (the emulator) starts a task that never ends, then exits once it started.
+    const script = `
+      import { runProcess } from ${JSON.stringify(processJs)};
+      void runProcess({
+        argv: ["sh", "-c", 'echo $$ > "$0"; echo started; sleep 1000 & sleep 1000', ${JSON.stringify(pidFile)}],
+        cwd: ${JSON.stringify(root)}, env: { PATH: process.env.PATH }, logPath: ${JSON.stringify(join(root, "log"))},
+        timeoutMs: 60000, maxOutputBytes: 65536, signal: new AbortController().signal,
+        onLog: (c) => { if (c.includes("started")) process.exit(0); },
+      });`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 20_000,
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const pgid = Number(readFileSync(pidFile, "utf8"));
+    expect(pgid).toBeGreaterThan(1);
+    // Killed at once; what init has not reaped yet is a zombie, not a running process.
+    expect(liveMembers(pgid)).toEqual([]);
   });
 
   it("does not start a task whose signal is already aborted", async () => {
