@@ -136,9 +136,22 @@ export function venvKey(pythonVersion: string, req: PythonRequirements): string 
   return createHash("sha256").update(text).digest("hex").slice(0, 20);
 }
 
+/**
+ * pip runs with the emulator's environment (its index, proxy and certificate settings apply) plus:
+ * never prompt, no self-update check (a network call), and no user-wide settings that would send the
+ * install elsewhere or refuse it (it only ever writes into a venv of ours).
+ */
+const PIP_ENV = {
+  PIP_NO_INPUT: "1",
+  PIP_DISABLE_PIP_VERSION_CHECK: "1",
+  PIP_REQUIRE_VIRTUALENV: "0",
+  PIP_USER: "0",
+};
+
 function run(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  const env = { ...process.env, ...PIP_ENV };
   return new Promise((res, rej) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env }, (err, stdout, stderr) => {
       if (err) {
         const tail = `${stderr}`.trim().split("\n").slice(-3).join(" | ");
         rej(new PythonEnvError(`${[file, ...args].join(" ")} failed: ${tail || err.message}`));
