@@ -1,0 +1,54 @@
+/**
+ * Building the execute-mode engine from the emulator's options: the pipeline root (created if
+ * missing), the venv cache beside it, and the local process task runner.
+ */
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import type { ExecuteLimits } from "../execute/dag.js";
+import type { TaskRunner } from "../execute/task.js";
+import type { EngineHost } from "./engine.js";
+import { ExecutedRunEngine } from "./executed.js";
+
+export interface ExecuteSetup {
+  db?: string;
+  pipelineRoot?: string;
+  executeLimits?: Partial<ExecuteLimits>;
+  taskRunner?: TaskRunner;
+}
+
+/** The emulator's state directory: beside the SQLite file, else under the system temp dir. */
+export function stateDir(db: string | undefined): string {
+  if (db && db !== ":memory:") return resolve(dirname(db));
+  return join(tmpdir(), "kfp-ts-emulator");
+}
+
+/** The local process runner (execute/runner.ts), its venvs cached under the state directory. */
+async function localRunner(cacheDir: string): Promise<TaskRunner> {
+  // TODO(merge exec-task): a static import once execute/runner.ts is on this branch.
+  const specifier = "../execute/runner.js";
+  const mod = (await import(specifier)) as {
+    createTaskRunner(o: { cacheDir: string }): TaskRunner;
+  };
+  return mod.createTaskRunner({ cacheDir });
+}
+
+export async function createExecutedEngine(app: EngineHost, opts: ExecuteSetup): Promise<ExecutedRunEngine> {
+  const state = stateDir(opts.db);
+  const root = opts.pipelineRoot
+    ? resolve(opts.pipelineRoot)
+    : opts.db && opts.db !== ":memory:"
+      ? join(state, "pipeline-root")
+      : join(state, `run-${process.pid}`, "pipeline-root");
+  if (opts.pipelineRoot !== undefined && opts.pipelineRoot.trim() === "") {
+    throw new Error("pipelineRoot must name a directory");
+  }
+  mkdirSync(root, { recursive: true });
+  const runner = opts.taskRunner ?? (await localRunner(join(state, "venvs")));
+  if (!isAbsolute(root)) throw new Error(`pipelineRoot ${root} is not absolute`);
+  return new ExecutedRunEngine(app, {
+    runner,
+    pipelineRoot: root,
+    ...(opts.executeLimits ? { limits: opts.executeLimits } : {}),
+  });
+}
