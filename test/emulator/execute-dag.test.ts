@@ -91,6 +91,10 @@ interface Calls {
   failOnce: Set<string>;
 }
 
+function newCalls(): Calls {
+  return { reqs: [], running: 0, maxRunning: 0, flaky: new Map(), failOnce: new Set() };
+}
+
 function fakeRunner(calls: Calls): TaskRunner {
   return async (req): Promise<TaskRunResult> => {
     calls.reqs.push(req);
@@ -164,7 +168,7 @@ function fakeRunner(calls: Calls): TaskRunner {
 describe("execute engine: the DAG driver with a fake task runner", () => {
   let emu: Emulator;
   let root: string;
-  const calls: Calls = { reqs: [], running: 0, maxRunning: 0, flaky: new Map(), failOnce: new Set() };
+  const calls = newCalls();
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "kfp-exec-dag-"));
@@ -445,5 +449,44 @@ describe("execute engine: the DAG driver with a fake task runner", () => {
       `/apis/v2beta1/runs/${rec.run_id}/nodes/${exec.pod_name}/artifacts/nope:read`,
     );
     expect(none.status).toBe(404);
+  });
+});
+
+describe("execute mode: wiring and safety", () => {
+  it("refuses a non-loopback host unless remote execution is allowed, then warns", async () => {
+    await expect(
+      startEmulator({ execute: true, host: "0.0.0.0", taskRunner: fakeRunner(newCalls()) }),
+    ).rejects.toThrow(/listens on loopback only; host 0.0.0.0 needs allowRemoteExecute/);
+    const warnings: string[] = [];
+    const emu = await startEmulator({
+      execute: true,
+      host: "0.0.0.0",
+      allowRemoteExecute: true,
+      taskRunner: fakeRunner(newCalls()),
+      pipelineRoot: mkdtempSync(join(tmpdir(), "kfp-exec-host-")),
+      logger: { info() {}, debug() {}, error() {}, warn: (m: string) => warnings.push(m) },
+    });
+    await emu.close();
+    expect(warnings.join("\n")).toMatch(/anyone who reaches this port can run code on this machine/);
+  });
+
+  it("the command line takes --execute, --pipeline-root and caps, and refuses them without --execute", async () => {
+    const { parseEmulatorArgs, UsageError } = await import("../../packages/emulator/src/cli.js");
+    const p = await parseEmulatorArgs(
+      ["--execute", "--pipeline-root", "/tmp/x", "--max-tasks", "2", "--task-timeout", "5"],
+      {},
+    );
+    expect(p.options).toMatchObject({
+      execute: true,
+      pipelineRoot: "/tmp/x",
+      executeLimits: { maxConcurrentTasks: 2, taskTimeoutMs: 5000 },
+    });
+    await expect(parseEmulatorArgs(["--pipeline-root", "/tmp/x"], {})).rejects.toThrow(UsageError);
+    await expect(parseEmulatorArgs(["--execute", "--host", "0.0.0.0"], {})).rejects.toThrow(
+      /needs --allow-remote-execute/,
+    );
+    await expect(parseEmulatorArgs(["--execute", "--max-tasks", "0"], {})).rejects.toThrow(
+      /--max-tasks must be a whole number from 1 to 256/,
+    );
   });
 });

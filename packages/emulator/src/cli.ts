@@ -196,6 +196,13 @@ export async function parseEmulatorArgs(
       ...(timeout !== undefined ? { taskTimeoutMs: timeout * 1000 } : {}),
     };
     if (bool("allow-remote-execute")) options.allowRemoteExecute = true;
+    const host = options.host ?? "127.0.0.1";
+    const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+    if (!loopback && !options.allowRemoteExecute) {
+      throw new UsageError(
+        `--execute runs the code of uploaded pipelines, so it listens on loopback only; --host ${host} needs --allow-remote-execute`,
+      );
+    }
   } else {
     for (const flag of ["pipeline-root", "max-tasks", "task-timeout", "allow-remote-execute"]) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --execute`);
