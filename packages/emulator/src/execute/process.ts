@@ -1,0 +1,167 @@
+/**
+ * One task process: argv spawned without a shell, detached into its own process group, with the
+ * environment it is given (the runner scrubs it) and its own working directory. stdout and stderr go,
+ * interleaved as they arrive, to the log file and to `onLog`. The whole group is killed on timeout,
+ * on abort, and when the output passes its cap (SIGTERM, then SIGKILL after a grace); after the main
+ * process exits, whatever it left in its group is killed too, so a finished task leaves nothing running.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants, createWriteStream, statSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+
+export interface ProcessOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  logPath: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal: AbortSignal;
+  onLog?: (chunk: string) => void;
+  /** Between SIGTERM and SIGKILL (default 2 s). */
+  killGraceMs?: number;
+}
+
+export type ProcessOutcome =
+  | { kind: "exited"; exitCode: number }
+  | { kind: "signaled"; signal: string }
+  | { kind: "timeout" }
+  | { kind: "aborted" }
+  | { kind: "overflow" }
+  | { kind: "spawn-error"; message: string };
+
+/** How long to wait for a killed group to disappear (zombies are reaped by init, not by us). */
+const GROUP_GONE_MS = 5_000;
+
+/** The absolute path `name` runs as under `PATH`, or undefined when there is none. */
+export function findExecutable(name: string, pathVar: string, cwd: string): string | undefined {
+  const candidates = name.includes("/")
+    ? [isAbsolute(name) ? name : resolve(cwd, name)]
+    : pathVar
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Resolve once no process of the group is left (bounded: a stuck zombie does not hang the task). */
+async function groupGone(pgid: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let wait = 2;
+  while (groupAlive(pgid) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 50);
+  }
+}
+
+export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> {
+  const [file, ...args] = opts.argv;
+  if (!file) return { kind: "spawn-error", message: "the task has an empty command" };
+  if (opts.signal.aborted) return { kind: "aborted" };
+  const log = createWriteStream(opts.logPath);
+  const logClosed = new Promise<void>((r) => {
+    log.on("close", () => r());
+    log.on("error", () => r());
+  });
+  const grace = opts.killGraceMs ?? 2_000;
+  let reason: "timeout" | "aborted" | "overflow" | undefined;
+  let bytes = 0;
+  let termTimer: NodeJS.Timeout | undefined;
+
+  const child = spawn(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    shell: false,
+  });
+  const pgid = child.pid;
+
+  const kill = (why: "timeout" | "aborted" | "overflow") => {
+    if (reason || pgid === undefined) return;
+    reason = why;
+    signalGroup(pgid, "SIGTERM");
+    termTimer = setTimeout(() => signalGroup(pgid, "SIGKILL"), grace);
+  };
+
+  const onData = (decoder: StringDecoder) => (chunk: Buffer) => {
+    if (reason === "overflow") return;
+    let keep = chunk;
+    if (bytes + chunk.length > opts.maxOutputBytes) keep = chunk.subarray(0, opts.maxOutputBytes - bytes);
+    bytes += keep.length;
+    if (keep.length > 0) {
+      log.write(keep);
+      if (opts.onLog) {
+        const text = decoder.write(keep);
+        if (text) opts.onLog(text);
+      }
+    }
+    if (keep !== chunk) kill("overflow");
+  };
+  child.stdout?.on("data", onData(new StringDecoder("utf8")));
+  child.stderr?.on("data", onData(new StringDecoder("utf8")));
+
+  const timer = setTimeout(() => kill("timeout"), opts.timeoutMs);
+  const onAbort = () => kill("aborted");
+  opts.signal.addEventListener("abort", onAbort, { once: true });
+
+  const exited = await new Promise<{ code: number | null; sig: NodeJS.Signals | null } | { error: Error }>(
+    (res) => {
+      child.once("error", (error) => res({ error }));
+      child.once("exit", (code, sig) => res({ code, sig }));
+    },
+  );
+  clearTimeout(timer);
+  opts.signal.removeEventListener("abort", onAbort);
+  if (pgid !== undefined) {
+    // The leader is gone: anything left in its group (background jobs) goes with it.
+    if (termTimer) clearTimeout(termTimer);
+    signalGroup(pgid, "SIGKILL");
+    await groupGone(pgid, GROUP_GONE_MS);
+  }
+  // Pipes close once every holder is dead; a process that left the group must not hold us forever.
+  await Promise.race([
+    Promise.all(
+      [child.stdout, child.stderr].map(
+        (s) => new Promise<void>((r) => (!s || s.destroyed ? r() : s.once("close", () => r()))),
+      ),
+    ),
+    new Promise<void>((r) => setTimeout(r, 1_000).unref()),
+  ]);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  log.end();
+  await logClosed;
+
+  if ("error" in exited) return { kind: "spawn-error", message: exited.error.message };
+  if (reason) return { kind: reason };
+  if (exited.code !== null) return { kind: "exited", exitCode: exited.code };
+  return { kind: "signaled", signal: exited.sig ?? "unknown" };
+}
