@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ExecuteLimits } from "../execute/dag.js";
+import { createTaskRunner } from "../execute/runner.js";
 import type { TaskRunner } from "../execute/task.js";
 import type { EngineHost } from "./engine.js";
 import { ExecutedRunEngine } from "./executed.js";
@@ -24,13 +25,8 @@ export function stateDir(db: string | undefined): string {
 }
 
 /** The local process runner (execute/runner.ts), its venvs cached under the state directory. */
-async function localRunner(cacheDir: string): Promise<TaskRunner> {
-  // TODO(merge exec-task): a static import once execute/runner.ts is on this branch.
-  const specifier = "../execute/runner.js";
-  const mod = (await import(specifier)) as {
-    createTaskRunner(o: { cacheDir: string }): TaskRunner;
-  };
-  return mod.createTaskRunner({ cacheDir });
+function localRunner(cacheDir: string): TaskRunner {
+  return createTaskRunner({ cacheDir });
 }
 
 export async function createExecutedEngine(app: EngineHost, opts: ExecuteSetup): Promise<ExecutedRunEngine> {
@@ -44,7 +40,7 @@ export async function createExecutedEngine(app: EngineHost, opts: ExecuteSetup):
     throw new Error("pipelineRoot must name a directory");
   }
   mkdirSync(root, { recursive: true });
-  const runner = opts.taskRunner ?? (await localRunner(join(state, "venvs")));
+  const runner = opts.taskRunner ?? localRunner(join(state, "venvs"));
   if (!isAbsolute(root)) throw new Error(`pipelineRoot ${root} is not absolute`);
   return new ExecutedRunEngine(app, {
     runner,

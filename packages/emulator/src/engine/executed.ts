@@ -287,6 +287,15 @@ export class ExecutedRunEngine extends EventEmitter implements RunEngine {
     return undefined;
   }
 
+  /** Why the run's nodes failed (node display name → message), for logs and tests. */
+  failures(runId: string): { node: string; error: string }[] {
+    const tree = this.runs.get(runId)?.tree;
+    if (!tree) return [];
+    return tree.nodes
+      .filter((n) => n.error !== undefined)
+      .map((n) => ({ node: n.name.slice(tree.workflowName.length + 1), error: n.error! }));
+  }
+
   close(): void {
     this.closed = true;
     for (const id of [...this.runs.keys()]) this.stop(id);

@@ -199,9 +199,18 @@ export function resolveTaskInputs(
   for (const [name, spec] of Object.entries(asRecord(field(inputs, "parameters")) ?? {})) {
     parameters[name] = resolveParameter(name, spec, ctx);
   }
+  const artifactDefs = asRecord(field(field(component, "inputDefinitions"), "artifacts")) ?? {};
   for (const [name, spec] of Object.entries(asRecord(field(inputs, "artifacts")) ?? {})) {
     const list = resolveArtifact(name, spec, ctx);
     if (list) artifacts[name] = list;
+    else if (
+      field(artifactDefs[name], "isOptional") !== true &&
+      typeof field(spec, "componentInputArtifact") === "string"
+    ) {
+      throw new InputError(
+        `task ${ctx.taskKey}: input artifact ${name} comes from the pipeline input ${String(field(spec, "componentInputArtifact"))}, which has no artifact (a run cannot pass artifacts to a pipeline)`,
+      );
+    }
   }
   applyDefaults(component, parameters);
   return { parameters, artifacts };
@@ -272,7 +281,10 @@ export function dagOutputs(dag: unknown, tasks: ReadonlyMap<string, TaskOutcome>
 export function collectIterations(iterations: readonly Outputs[]): Outputs {
   const out = emptyOutputs();
   const paramKeys = new Set(iterations.flatMap((o) => Object.keys(o.parameters)));
-  for (const k of paramKeys) out.parameters[k] = iterations.map((o) => o.parameters[k]);
+  // Iterations whose producer did not run (a condition inside the loop) add nothing.
+  for (const k of paramKeys) {
+    out.parameters[k] = iterations.filter((o) => Object.hasOwn(o.parameters, k)).map((o) => o.parameters[k]);
+  }
   const artKeys = new Set(iterations.flatMap((o) => Object.keys(o.artifacts)));
   for (const k of artKeys) out.artifacts[k] = iterations.flatMap((o) => o.artifacts[k] ?? []);
   return out;
