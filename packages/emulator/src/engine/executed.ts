@@ -243,7 +243,7 @@ export class ExecutedRunEngine extends EventEmitter implements RunEngine {
   /** `:terminate` accepted: abort every running task of the run; the run ends FAILED. */
   terminate(runId: string): void {
     const ex = this.runs.get(runId);
-    if (!ex || ex.phase !== "Running") return;
+    if (ex?.phase !== "Running") return;
     ex.terminating = true;
     this.write(runId, ex);
     ex.ctl.abort();
