@@ -8,7 +8,7 @@
  *
  * The venvs are the task-runner tests' cache (one per kfp pin the corpus uses, created on first use).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,70 +22,25 @@ import { TEST_VENV_CACHE } from "./helpers/execute-task.js";
 import { call } from "./helpers/http.js";
 import { hasShared } from "./helpers/shared.js";
 
-/** Runnable by kind but left out, with the reason. */
-const LEFT_OUT: Record<string, string> = {
-  "long-running.yaml": "sleeps 5 minutes by design",
-  // The real server refuses these at run creation (PIPELINE-SPEC.md §3.4): nothing to execute.
-  "pipeline_with_parallelfor_list_artifacts_GH-12033.yaml": "artifact iterator: CreateRun 500 upstream",
+const EXPECTED = JSON.parse(
+  readFileSync(join(import.meta.dirname, "helpers/execute-expected.json"), "utf8"),
+) as {
+  /** Runnable by kind but left out, with the reason. */
+  leftOut: Record<string, string>;
+  /** Packages whose right end differs from their folder's rule, with the reason (checked, not skipped). */
+  expectedOtherwise: Record<string, { state: string; why: string }>;
+  /** Run parameters that make a package meaningful here (else: required ones filled by kind). */
+  parameters: Record<string, Record<string, unknown>>;
 };
+const LEFT_OUT = EXPECTED.leftOut;
+const EXPECTED_OTHERWISE = EXPECTED.expectedOtherwise;
 
-const FAILS_ON_PURPOSE =
-  "a task fails on purpose; with the Argo backend the run then ends FAILED (PIPELINE-SPEC.md §3.5)";
-const KUBERNETES =
-  "the component checks a Kubernetes feature (pod metadata, secret, volume) that has no local meaning";
-const ROOT_ARTIFACT = "a root input artifact, which no run can pass";
-/** Packages whose right end differs from their folder's rule, with the reason (checked, not skipped). */
-const EXPECTED_OTHERWISE: Record<string, { state: string; why: string }> = {
-  "local_execution/local_execution_pipeline_with_ignore_upstream_failure.yaml": {
-    state: "FAILED",
-    why: FAILS_ON_PURPOSE,
-  },
-  "pipeline_with_task_using_ignore_upstream_failure.yaml": { state: "FAILED", why: FAILS_ON_PURPOSE },
-  "pipeline_as_exit_task.yaml": { state: "FAILED", why: FAILS_ON_PURPOSE },
-  "pipeline_with_task_final_status.yaml": { state: "FAILED", why: FAILS_ON_PURPOSE },
-  "component_with_metadata_fields.yaml": { state: "FAILED", why: ROOT_ARTIFACT },
-  "pipeline_with_metadata_fields.yaml": { state: "FAILED", why: ROOT_ARTIFACT },
-  "input_artifact.yaml": { state: "FAILED", why: ROOT_ARTIFACT },
-  "component_with_task_final_status_GH-12033.yaml": {
-    state: "FAILED",
-    why: "its PipelineTaskFinalStatus input is a root input no run sets (kubeflow/pipelines#12033)",
-  },
-  "create_pod_metadata_complex.yaml": { state: "FAILED", why: KUBERNETES },
-  "critical/pipeline_with_pod_metadata.yaml": { state: "FAILED", why: KUBERNETES },
-  "critical/pipeline_with_secret_as_env.yaml": { state: "FAILED", why: KUBERNETES },
-  "pipeline_with_secret_as_volume.yaml": { state: "FAILED", why: KUBERNETES },
-  "pvc_mount.yaml": { state: "FAILED", why: KUBERNETES },
-  "critical/modelcar.yaml": { state: "FAILED", why: "reads a model from an OCI image mounted at /oci" },
-  "log_streaming_compiled.yaml": {
-    state: "FAILED",
-    why: "prints without pause for 60 s: stopped at the output cap",
-  },
-  "essential/embedded_artifact.yaml": {
-    state: "FAILED",
-    why: "uses dsl.EmbeddedInput, newer than its kfp==2.14.3 pin",
-  },
-  "critical/pipeline_with_artifact_custom_path.yaml": {
-    state: "FAILED",
-    why: "uses Artifact.set_path, newer than its kfp==2.14.6 pin",
-  },
-};
-
-/** Run parameters that make a package meaningful here (else: required ones filled by kind). */
 function parametersFor(file: string, spec: Record<string, unknown>, root: string): Record<string, unknown> {
-  const base = requiredValues(spec);
-  switch (file) {
-    case "critical/add_numbers.yaml":
-      return { a: 19, b: 23 };
-    case "local_execution/local_execution_pipeline_with_retry.yaml":
-      return { counter_path: join(root, "retry-counter") };
-    case "env-var.yaml":
-      return { env_var: "PATH" };
-    case "take_nap_compiled.yaml":
-    case "take_nap_pipeline_root_compiled.yaml":
-      return { ...base, naptime_secs: 1 };
-    default:
-      return base;
-  }
+  const given = EXPECTED.parameters[file];
+  if (!given) return requiredValues(spec);
+  const out: Record<string, unknown> = { ...requiredValues(spec) };
+  for (const [k, v] of Object.entries(given)) out[k] = typeof v === "string" ? v.replace("<root>", root) : v;
+  return out;
 }
 
 interface Recorded {
