@@ -8,7 +8,7 @@
  * failed tasks only, keeping succeeded outputs; a deleted run stops. One implementation of
  * engine.ts `RunEngine`.
  */
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -97,6 +97,8 @@ export class ExecutedRunEngine extends EventEmitter implements RunEngine {
     const workflowName = rec.workflow_name || workflowNameFor(spec, rec.run_id);
     const tree = new NodeTree(workflowName, () => this.app.nowMs());
     const ctl = new AbortController();
+    // Every waiting or running task of the run listens for its abort.
+    setMaxListeners(0, ctl.signal);
     const runRoot = join(this.exec.pipelineRoot, rec.run_id);
     const pipelineName = String(field(field(spec, "pipelineInfo"), "name") ?? "pipeline");
     const host: DagHost = {
