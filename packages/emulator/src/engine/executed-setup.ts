@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { ExecuteLimits } from "../execute/dag.js";
 import { createTaskRunner } from "../execute/runner.js";
 import type { TaskRunner } from "../execute/task.js";
@@ -30,18 +30,17 @@ function localRunner(cacheDir: string): TaskRunner {
 }
 
 export async function createExecutedEngine(app: EngineHost, opts: ExecuteSetup): Promise<ExecutedRunEngine> {
+  if (opts.pipelineRoot !== undefined && opts.pipelineRoot.trim() === "") {
+    throw new Error("pipelineRoot must name a directory");
+  }
   const state = stateDir(opts.db);
   const root = opts.pipelineRoot
     ? resolve(opts.pipelineRoot)
     : opts.db && opts.db !== ":memory:"
       ? join(state, "pipeline-root")
       : join(state, `run-${process.pid}`, "pipeline-root");
-  if (opts.pipelineRoot !== undefined && opts.pipelineRoot.trim() === "") {
-    throw new Error("pipelineRoot must name a directory");
-  }
   mkdirSync(root, { recursive: true });
   const runner = opts.taskRunner ?? localRunner(join(state, "venvs"));
-  if (!isAbsolute(root)) throw new Error(`pipelineRoot ${root} is not absolute`);
   return new ExecutedRunEngine(app, {
     runner,
     pipelineRoot: root,
