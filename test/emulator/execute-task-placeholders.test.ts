@@ -181,6 +181,14 @@ describe("preamble parsing", () => {
       packages: expect.arrayContaining(["pandas==2.2.0", "scikit-learn==1.4.0"]),
     });
   });
+  it("passes no pip option on, and takes no option's value for a package", () => {
+    expect(
+      parsePreamble(
+        `python3 -m pip install -r reqs.txt --constraint c.txt -e ./local --extra-index-url x --target /t 'dill==0.3.7' '--index-url=y' && "$0" "$@"`,
+      ),
+    ).toEqual({ kfpPin: undefined, packages: ["dill==0.3.7"] });
+  });
+
   it("drops a requirement whose python_version marker is false for the interpreter", () => {
     const req = {
       kfpPin: "2.14.3",
@@ -268,6 +276,12 @@ describe("placeholders one by one", () => {
     ]);
     expect(JSON.parse(resolveArgv(["{{$}}"], c)[0] ?? "")).toEqual(c.executorInput);
     expect(pipelineJobResourceName("  --Weird Name!! ", "f00")).toBe("weird-name-f00");
+    const named = { ...c, runDisplayName: "my run" };
+    expect(resolveArgv(["{{$.pipeline_job_name}}|{{$.pipeline_job_resource_name}}"], named)).toEqual([
+      "my run|my-pipeline-abcde",
+    ]);
+    const wf = { ...named, jobResourceName: "my-pipeline-x7k2q" };
+    expect(resolveArgv(["{{$.pipeline_job_resource_name}}"], wf)).toEqual(["my-pipeline-x7k2q"]);
   });
 
   it("defaults fill missing parameters; f-string parameters resolve against the others", () => {

@@ -4,8 +4,9 @@
  * Every test uses kfp==2.14.3 (the pin most of the corpus has), so one venv is created per machine and
  * shared; the first creation's time is printed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inspectInterpreter, VenvManager } from "../../packages/emulator/src/execute/python-env.js";
 import { createTaskRunner } from "../../packages/emulator/src/execute/runner.js";
@@ -13,6 +14,22 @@ import { executorOf, loadSpec, request, TEST_VENV_CACHE, tempRoot } from "./help
 import { hasShared } from "./helpers/shared.js";
 
 const runTask = createTaskRunner({ cacheDir: TEST_VENV_CACHE });
+
+/** The kfp version an interpreter has (or what it says when it has none). */
+function kfpOf(python: string): string {
+  const r = spawnSync(
+    python,
+    [
+      "-c",
+      "import importlib.metadata as m\ntry: print(m.version('kfp'))\nexcept Exception as e: print(type(e).__name__)",
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
+  return `${r.stdout}`.trim();
+}
+const baseKfp = kfpOf("python3");
 const VENV_TIMEOUT = 240_000;
 
 describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
@@ -145,6 +162,12 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
       expect(progress.filter((m) => m.startsWith("creating a Python"))).toHaveLength(1);
       expect(readdirSync(cacheDir)).toHaveLength(1);
       expect(existsSync(join(bins[0] ?? "", "python3"))).toBe(true);
+      // Removed from the cache while the manager runs: made again on next use.
+      rmSync(dirname(bins[0] ?? ""), { recursive: true, force: true });
+      const remade: string[] = [];
+      expect(await mgr.ensure(req, (m) => remade.push(m))).toBe(bins[0]);
+      expect(remade.filter((m) => m.startsWith("creating a Python"))).toHaveLength(1);
+      expect(existsSync(join(bins[0] ?? "", "python3"))).toBe(true);
       // A second manager (another emulator process) finds it ready.
       const again: string[] = [];
       const other = new VenvManager({ cacheDir, interpreter: () => inspectInterpreter("python3") });
@@ -154,18 +177,22 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
     VENV_TIMEOUT,
   );
 
+  const withPin = (container: Record<string, unknown>, pin: string) => ({
+    ...container,
+    command: (container.command as string[]).map((c, i) =>
+      i === 2 ? c.replace("kfp==2.14.3", `kfp==${pin}`) : c,
+    ),
+  });
+
   it(
-    "a kfp pin that cannot be installed fails the task naming the pin (or falls back to a local kfp that works)",
+    "a kfp pin that cannot be installed, with no kfp on this machine to fall back to, fails naming the pin",
     async () => {
       const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
-      const command = (container.command as string[]).map((c, i) =>
-        i === 2 ? c.replace("kfp==2.14.3", "kfp==99.0.0") : c,
-      );
       const progress: string[] = [];
       const runner = createTaskRunner({ cacheDir: join(tempRoot("kfp-venvs-"), "venvs") });
       const res = await runner(
         request({
-          container: { ...container, command },
+          container: withPin(container, "99.0.0"),
           component,
           inputs: { parameters: { num: 2 }, artifacts: {} },
           onProgress: (m) => progress.push(m),
@@ -173,13 +200,113 @@ describe.runIf(hasShared)("Lightweight Python components in a venv", () => {
       );
       if (res.state === "FAILED") {
         expect(res.error).toMatch(/^cannot install kfp==99\.0\.0, the version the component pins \(/);
+        expect(res.error).toMatch(/no other kfp is available on this machine to fall back to$/);
+        expect(readFileSync(res.logPath, "utf8")).toBe(`${res.error}\n`);
       } else {
+        // This machine's pip has a kfp in its local sources (find-links): the fallback took it.
         expect(progress.join("\n")).toMatch(
-          /kfp==99\.0\.0 could not be installed; using kfp \S+ from this machine/,
+          /kfp==99\.0\.0 could not be installed; using kfp \S+ from pip's local sources/,
         );
         expect(res.outputs.parameters).toEqual({ Output: 4 });
       }
     },
     VENV_TIMEOUT,
   );
+
+  it(
+    "a kfp pin that cannot be installed falls back to the newest kfp of a cached venv, once it proved it works",
+    async () => {
+      // A cache holding a ready kfp==2.14.3 venv (a copy of the one the first test made).
+      const ready = readdirSync(TEST_VENV_CACHE).find((d) => {
+        try {
+          const m = JSON.parse(readFileSync(join(TEST_VENV_CACHE, d, "kfp-ts-venv.json"), "utf8"));
+          return m.kfpInstalled === "2.14.3";
+        } catch {
+          return false;
+        }
+      });
+      expect(ready).toBeDefined();
+      const cacheDir = join(tempRoot("kfp-venvs-"), "venvs");
+      cpSync(join(TEST_VENV_CACHE, ready ?? ""), join(cacheDir, ready ?? ""), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
+      const progress: string[] = [];
+      const res = await createTaskRunner({ cacheDir })(
+        request({
+          container: withPin(container, "99.0.1"),
+          component,
+          inputs: { parameters: { num: 5 }, artifacts: {} },
+          onProgress: (m) => progress.push(m),
+        }),
+      );
+      expect(res.error).toBeUndefined();
+      expect(res.outputs.parameters).toEqual({ Output: 10 });
+      expect(progress.join("\n")).toMatch(
+        /kfp==99\.0\.1 could not be installed; using kfp (2\.14\.3 from the venv \S+|\S+ from pip's local sources) instead/,
+      );
+    },
+    VENV_TIMEOUT,
+  );
+
+  it(
+    "takes the first interpreter of a list that runs; with none, Python tasks fail saying so and shell tasks still run",
+    async () => {
+      const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
+      const req = () => request({ container, component, inputs: { parameters: { num: 8 }, artifacts: {} } });
+      const listed = createTaskRunner({
+        cacheDir: TEST_VENV_CACHE,
+        python: ["/nonexistent/python9", "python3"],
+      });
+      expect((await listed(req())).outputs.parameters).toEqual({ Output: 16 });
+      const none = createTaskRunner({ cacheDir: TEST_VENV_CACHE, python: "/nonexistent/python9" });
+      const res = await none(req());
+      expect(res.state).toBe("FAILED");
+      expect(res.error).toMatch(
+        /^no usable Python interpreter: the Python interpreter '\/nonexistent\/python9' does not run/,
+      );
+      const shell = await none(request({ container: { command: ["echo", "still fine"] } }));
+      expect(shell.state).toBe("SUCCEEDED");
+    },
+    VENV_TIMEOUT,
+  );
+
+  it(
+    "a terminate while the venv is being made cancels the task at once; the venv is still finished for the next",
+    async () => {
+      const { container, component } = executorOf(loadSpec("nested_with_parameters.yaml"), "comp-double");
+      const runner = createTaskRunner({ cacheDir: join(tempRoot("kfp-venvs-"), "venvs") });
+      const ac = new AbortController();
+      const first = await runner(
+        request({
+          container,
+          component,
+          inputs: { parameters: { num: 1 }, artifacts: {} },
+          signal: ac.signal,
+          onProgress: (m) => {
+            if (m.startsWith("creating a Python")) ac.abort();
+          },
+        }),
+      );
+      expect(first.state).toBe("CANCELED");
+      expect(first.error).toBe("canceled before it started");
+      const progress: string[] = [];
+      const second = await runner(
+        request({
+          container,
+          component,
+          inputs: { parameters: { num: 6 }, artifacts: {} },
+          onProgress: (m) => progress.push(m),
+        }),
+      );
+      expect(second.outputs.parameters).toEqual({ Output: 12 });
+      expect(progress.filter((m) => m.startsWith("creating a Python"))).toEqual([]);
+    },
+    VENV_TIMEOUT,
+  );
+
+  it("leaves the interpreter the venvs are made from as it was", () => {
+    expect(kfpOf("python3")).toBe(baseKfp);
+  });
 });

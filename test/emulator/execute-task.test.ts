@@ -3,14 +3,32 @@
  * the timeout and abort killing the whole process group (nothing left: `kill(-pgid, 0)` throws ESRCH),
  * the output cap, a scrubbed environment, artifacts through files, and placeholder errors.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskRunner, taskPaths } from "../../packages/emulator/src/execute/runner.js";
 import { executorOf, loadSpec, request, TEST_VENV_CACHE, tempRoot } from "./helpers/execute-task.js";
-import { hasShared } from "./helpers/shared.js";
+import { hasShared, repoRoot } from "./helpers/shared.js";
 
 const runTask = createTaskRunner({ cacheDir: TEST_VENV_CACHE, killGraceMs: 300 });
+
+/** Processes of group `pgid` that are not dead or zombies (Linux /proc). */
+function liveMembers(pgid: number): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") out.push(`${pid}:${fields[0]}`);
+  }
+  return out;
+}
 
 function expectGroupGone(pgid: number): void {
   expect(Number.isInteger(pgid) && pgid > 1).toBe(true);
@@ -75,6 +93,71 @@ describe("shell commands", () => {
     );
     expect(res.error).toBeUndefined();
     expect(res.outputs.parameters).toEqual({ said: "hi!", n: 41, ok: true });
+  });
+
+  it("does not read back an output file an earlier attempt left in the same root", async () => {
+    const req = request({
+      container: {
+        command: [
+          "sh",
+          "-c",
+          'test -n "$1" || printf first > "$0"',
+          "{{$.outputs.parameters['o'].output_file}}",
+          "{{$.inputs.parameters['skip']}}",
+        ],
+      },
+      component: { outputDefinitions: { parameters: { o: { parameterType: "STRING" } } } },
+      inputs: { parameters: { skip: "" }, artifacts: {} },
+    });
+    expect((await runTask(req)).outputs.parameters).toEqual({ o: "first" });
+    const again = await runTask({ ...req, inputs: { parameters: { skip: "yes" }, artifacts: {} } });
+    expect(again.state).toBe("SUCCEEDED");
+    expect(again.outputs.parameters).toEqual({});
+  });
+
+  it("fills run and task names, ids, times and the pipeline root from the request", async () => {
+    const req = request({
+      container: {
+        command: ["echo", "{{$.pipeline_job_name}}|{{$.pipeline_job_resource_name}}|{{$.pipeline_job_uuid}}"],
+        args: [
+          "{{$.pipeline_task_name}}|{{$.pipeline_task_uuid}}|{{$.pipeline_job_create_time_utc}}|{{$.pipeline_root}}",
+        ],
+      },
+      runDisplayName: "nightly",
+      pipelineJobResourceName: "test-pipeline-q8x2k",
+      runCreatedAtMs: Date.UTC(2026, 11, 7, 12, 0, 0),
+    });
+    const res = await runTask(req);
+    expect(readFileSync(res.logPath, "utf8")).toBe(
+      `nightly|test-pipeline-q8x2k|${req.runId} task|task-uuid-1|2026-12-07T12:00:00.000Z|${req.pipelineRoot}\n`,
+    );
+  });
+
+  it("plain commands find `python` and `python3`: links to the configured interpreter, first on PATH", async () => {
+    const res = await runTask(
+      request({
+        container: { command: ["sh", "-c", 'command -v python; command -v python3; python -c "print(6*7)"'] },
+      }),
+    );
+    expect(res.error).toBeUndefined();
+    expect(readFileSync(res.logPath, "utf8")).toBe(
+      `${join(TEST_VENV_CACHE, "bin", "python")}\n${join(TEST_VENV_CACHE, "bin", "python3")}\n42\n`,
+    );
+  });
+
+  it("fails a task whose output parameter file does not hold its declared type", async () => {
+    const res = await runTask(
+      request({
+        container: {
+          command: ["sh", "-c", 'printf "not json" > "$0"', "{{$.outputs.parameters['n'].output_file}}"],
+        },
+        component: { outputDefinitions: { parameters: { n: { parameterType: "NUMBER_INTEGER" } } } },
+      }),
+    );
+    expect(res.state).toBe("FAILED");
+    expect(res.exitCode).toBe(0);
+    expect(res.error).toBe(`output parameter 'n' (NUMBER_INTEGER) is not valid JSON: "not json"`);
+    expect(readFileSync(res.logPath, "utf8")).toBe(`${res.error}\n`);
   });
 
   it("fails with the exit code and the last line of output", async () => {
@@ -159,7 +242,8 @@ describe("shell commands", () => {
     expect(res.error).toBe(
       "{{$.inputs.parameters['missing']}}: input parameter 'missing' has no value and no default",
     );
-    expect(existsSync(res.logPath)).toBe(false);
+    // Nothing ran; the log says why (the log endpoint shows it).
+    expect(readFileSync(res.logPath, "utf8")).toBe(`${res.error}\n`);
   });
 
   it("fails on an argument over 128 KiB", async () => {
@@ -230,6 +314,31 @@ describe("limits and cancellation kill the whole process group", () => {
     expect(res.state).toBe("CANCELED");
     expect(res.error).toBe("canceled: the run was terminated");
     expectGroupGone(Number(readFileSync(pidFile, "utf8")));
+  });
+
+  it("the emulator's process exiting kills the tasks it still runs", () => {
+    const root = tempRoot();
+    const pidFile = join(root, "pid");
+    const processJs = pathToFileURL(join(repoRoot, "packages/emulator/dist/execute/process.js")).href;
+    // A separate Node process (the emulator) starts a task that never ends, then exits once it started.
+    const script = `
+      import { runProcess } from ${JSON.stringify(processJs)};
+      void runProcess({
+        argv: ["sh", "-c", 'echo $$ > "$0"; echo started; sleep 1000 & sleep 1000', ${JSON.stringify(pidFile)}],
+        cwd: ${JSON.stringify(root)}, env: { PATH: process.env.PATH }, logPath: ${JSON.stringify(join(root, "log"))},
+        timeoutMs: 60000, maxOutputBytes: 65536, signal: new AbortController().signal,
+        onLog: (c) => { if (c.includes("started")) process.exit(0); },
+      });`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 20_000,
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const pgid = Number(readFileSync(pidFile, "utf8"));
+    expect(pgid).toBeGreaterThan(1);
+    // Killed at once; what init has not reaped yet is a zombie, not a running process.
+    expect(liveMembers(pgid)).toEqual([]);
   });
 
   it("does not start a task whose signal is already aborted", async () => {

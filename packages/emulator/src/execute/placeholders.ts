@@ -23,6 +23,10 @@ export class PlaceholderError extends Error {
 export interface PlaceholderContext {
   executorInput: ExecutorInput;
   pipelineName: string;
+  /** The run's display name (`{{$.pipeline_job_name}}`; the resource name when absent). */
+  runDisplayName?: string;
+  /** The run's resource name (`{{$.pipeline_job_resource_name}}`; derived from name and id when absent). */
+  jobResourceName?: string;
   runId: string;
   taskName: string;
   taskId: string;
@@ -169,8 +173,11 @@ function placeholderValue(body: string, ctx: PlaceholderContext): string {
     case ".outputMetadataUri":
       return ei.outputs.outputFile;
     case ".pipeline_job_name":
+      return (
+        ctx.runDisplayName ?? ctx.jobResourceName ?? pipelineJobResourceName(ctx.pipelineName, ctx.runId)
+      );
     case ".pipeline_job_resource_name":
-      return pipelineJobResourceName(ctx.pipelineName, ctx.runId);
+      return ctx.jobResourceName ?? pipelineJobResourceName(ctx.pipelineName, ctx.runId);
     case ".pipeline_job_uuid":
       return ctx.runId;
     case ".pipeline_task_name":

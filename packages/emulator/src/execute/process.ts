@@ -3,7 +3,8 @@
  * environment it is given (the runner scrubs it) and its own working directory. stdout and stderr go,
  * interleaved as they arrive, to the log file and to `onLog`. The whole group is killed on timeout,
  * on abort, and when the output passes its cap (SIGTERM, then SIGKILL after a grace); after the main
- * process exits, whatever it left in its group is killed too, so a finished task leaves nothing running.
+ * process exits, whatever it left in its group is killed too, so a finished task leaves nothing running;
+ * and when the emulator's process exits, the groups of tasks still running are killed.
  */
 import { spawn } from "node:child_process";
 import { accessSync, constants, createWriteStream, statSync } from "node:fs";
@@ -19,6 +20,7 @@ export interface ProcessOptions {
   maxOutputBytes: number;
   signal: AbortSignal;
   onLog?: (chunk: string) => void;
+  /** Kill after this long; 0, negative or Infinity: never. */
   /** Between SIGTERM and SIGKILL (default 2 s). */
   killGraceMs?: number;
 }
@@ -33,6 +35,21 @@ export type ProcessOutcome =
 
 /** How long to wait for a killed group to disappear (zombies are reaped by init, not by us). */
 const GROUP_GONE_MS = 5_000;
+
+/** Process groups of tasks still running in this process, killed if the emulator exits first. */
+const liveGroups = new Set<number>();
+let exitHook = false;
+
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (exitHook) return;
+  exitHook = true;
+  // 'exit' runs on a normal exit and on process.exit() (the CLI's signal handlers end that way):
+  // no task outlives the emulator. A SIGKILLed emulator cannot do this; its tasks keep their timeout.
+  process.once("exit", () => {
+    for (const g of liveGroups) signalGroup(g, "SIGKILL");
+  });
+}
 
 /** The absolute path `name` runs as under `PATH`, or undefined when there is none. */
 export function findExecutable(name: string, pathVar: string, cwd: string): string | undefined {
@@ -103,6 +120,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> 
     shell: false,
   });
   const pgid = child.pid;
+  if (pgid !== undefined) trackGroup(pgid);
 
   const kill = (why: "timeout" | "aborted" | "overflow") => {
     if (reason || pgid === undefined) return;
@@ -128,7 +146,11 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> 
   child.stdout?.on("data", onData(new StringDecoder("utf8")));
   child.stderr?.on("data", onData(new StringDecoder("utf8")));
 
-  const timer = setTimeout(() => kill("timeout"), opts.timeoutMs);
+  // No timer for a non-positive or infinite limit; Node fires a delay over 2^31-1 ms at once.
+  const timer =
+    opts.timeoutMs > 0 && Number.isFinite(opts.timeoutMs)
+      ? setTimeout(() => kill("timeout"), Math.min(opts.timeoutMs, 2 ** 31 - 1))
+      : undefined;
   const onAbort = () => kill("aborted");
   opts.signal.addEventListener("abort", onAbort, { once: true });
 
@@ -145,6 +167,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> 
     if (termTimer) clearTimeout(termTimer);
     signalGroup(pgid, "SIGKILL");
     await groupGone(pgid, GROUP_GONE_MS);
+    liveGroups.delete(pgid);
   }
   // Pipes close once every holder is dead; a process that left the group must not hold us forever.
   await Promise.race([

@@ -22,6 +22,15 @@ export interface TaskRunRequest {
   runId: string;
   /** The pipeline's name (`pipelineInfo.name`), for `{{$.pipeline_job_name}}` and friends. */
   pipelineName: string;
+  /** The run's display name, for `{{$.pipeline_job_name}}` (optional; else the run's resource name). */
+  runDisplayName?: string;
+  /**
+   * The run's resource name (the workflow name the run reports), for
+   * `{{$.pipeline_job_resource_name}}` (optional; else `<pipeline-name>-<first 5 of runId>`).
+   */
+  pipelineJobResourceName?: string;
+  /** When the run was created (ms), for `{{$.pipeline_job_create_time_utc}}` (optional; else task start). */
+  runCreatedAtMs?: number;
   /** The task's name in its DAG (`pipeline_task_name`). */
   taskName: string;
   /** A unique id for this task attempt (`{{$.pipeline_task_uuid}}`). */
