@@ -232,6 +232,11 @@ describe("execute engine: the DAG driver with a fake task runner", () => {
     );
     expect(rec.tasks.every((t) => t.state === "SUCCEEDED")).toBe(true);
     expect(new Set(reqs.map((q) => q.taskRoot)).size).toBe(2);
+    for (const q of reqs) {
+      expect(q.pipelineJobResourceName).toBe(rec.workflow_name);
+      expect(q.runDisplayName).toBe("chain");
+      expect(q.runCreatedAtMs).toBe(rec.created_at * 1000);
+    }
     for (const q of reqs) expect(q.taskRoot.startsWith(join(root, rec.run_id))).toBe(true);
   });
 

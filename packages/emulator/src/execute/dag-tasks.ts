@@ -231,6 +231,9 @@ async function container(
       result = await run.host.runner({
         runId: run.runId,
         pipelineName: run.pipelineName,
+        runDisplayName: run.values.jobName,
+        pipelineJobResourceName: run.values.jobResourceName,
+        runCreatedAtMs: Date.parse(run.values.createTimeUtc),
         taskName: key,
         taskId: run.host.newId(),
         container: asRecord(field(exec, "container")) ?? {},
