@@ -232,6 +232,14 @@ describe("execute engine: the DAG driver with a fake task runner", () => {
     );
     expect(rec.tasks.every((t) => t.state === "SUCCEEDED")).toBe(true);
     expect(new Set(reqs.map((q) => q.taskRoot)).size).toBe(2);
+    const v2 = await api(emu).get(`/apis/v2/runs/${rec.run_id}/tasks`);
+    expect(v2.status, v2.text).toBe(200);
+    const byName = Object.fromEntries((v2.body.tasks as Json[]).map((t) => [t.name, [t.type, t.state]]));
+    expect(byName).toMatchObject({
+      ROOT: ["ROOT", "SUCCEEDED"],
+      "add-1": ["RUNTIME", "SUCCEEDED"],
+      "add-2": ["RUNTIME", "SUCCEEDED"],
+    });
     for (const q of reqs) {
       expect(q.pipelineJobResourceName).toBe(rec.workflow_name);
       expect(q.runDisplayName).toBe("chain");
