@@ -54,7 +54,7 @@ const { startEmulator } = await import(join(DIST, "index.js"));
 const { createTaskRunner } = await import(join(DIST, "execute/runner.js"));
 
 const scratch = mkdtempSync(join(tmpdir(), "kfp-bench-exec-"));
-const pyEnv = { PIP_DRY_RUN: "1", PIP_NO_INDEX: "1", PYTHONDONTWRITEBYTECODE: "1", HOME: scratch };
+const pyEnv = { PIP_DRY_RUN: "1", PYTHONDONTWRITEBYTECODE: "1", HOME: scratch };
 
 function listFiles(dir, rel = "") {
   const out = [];
