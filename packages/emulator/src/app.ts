@@ -16,9 +16,12 @@ import { register as registerV1Runs } from "./api/v1-runs.js";
 import { register as registerV2Tasks } from "./api/v2-task-routes.js";
 import { type MultiUserConfig, resolveMultiUser } from "./auth.js";
 import type { RecurringRunScheduler, RunEngine } from "./engine/engine.js";
+import { createExecutedEngine } from "./engine/executed-setup.js";
 import type { LifecycleOptions } from "./engine/lifecycle-options.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { SimulatedRunEngine } from "./engine/simulated.js";
+import type { ExecuteLimits } from "./execute/dag.js";
+import type { TaskRunner } from "./execute/task.js";
 import type { EmulatorConfig, EmulatorLogger } from "./http/context.js";
 import { MAX_REQUEST_BODY_BYTES, MAX_UPLOAD_BYTES } from "./http/limits.js";
 import type { ModuleHost } from "./http/module.js";
@@ -59,6 +62,14 @@ export interface AppOptions {
   lifecycle?: LifecycleOptions;
   defaultServiceAccount?: string;
   runDurations?: unknown;
+  /** Execute mode (issue 13): runs execute their tasks as local processes. Default false. */
+  execute?: boolean;
+  /** Execute mode: directory of the runs' task roots (default `<db dir or tmp>/pipeline-root`). */
+  pipelineRoot?: string;
+  /** Execute mode: caps (concurrent tasks, task timeout, output bytes, retry backoff). */
+  executeLimits?: Partial<ExecuteLimits>;
+  /** Execute mode: the task runner (tests); default the local process runner. */
+  taskRunner?: TaskRunner;
 }
 
 const SILENT: EmulatorLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -134,7 +145,9 @@ export async function createApp(opts: AppOptions = {}): Promise<ModuleHost & { c
     },
   };
   try {
-    const engine = new SimulatedRunEngine(app, opts.lifecycle ?? {}, runDurations(opts.runDurations));
+    const engine: RunEngine = opts.execute
+      ? await createExecutedEngine(app, opts)
+      : new SimulatedRunEngine(app, opts.lifecycle ?? {}, runDurations(opts.runDurations));
     parts.engine = engine;
     app.onClose(() => engine.close());
     const scheduler = new Scheduler(app);

@@ -33,6 +33,12 @@ Options:
       --fail-rate <ratio>      share of runs (0..1) in which a random task fails
       --seed <n>               seed for --fail-rate
       --inspector-size <n>     requests kept by the inspector (default 200)
+      --execute                run each task of a run as a local process (runs code from uploaded
+                               pipelines on this machine; loopback only unless --allow-remote-execute)
+      --pipeline-root <dir>    execute mode: where task outputs go (default <db dir or tmp>/pipeline-root)
+      --max-tasks <n>          execute mode: tasks running at once (default 4)
+      --task-timeout <s>       execute mode: a task is killed after this many seconds (default 600)
+      --allow-remote-execute   execute mode on a non-loopback --host (prints a warning)
       --no-exit-with-parent    keep running after the process that started it exits (default: stop)
       --no-ui                  do not serve the web UI at / (paths outside /apis/ then get Go's 404)
   -q, --quiet                  print only the URL
@@ -137,6 +143,11 @@ export async function parseEmulatorArgs(
         "fail-rate": { type: "string" },
         seed: { type: "string" },
         "inspector-size": { type: "string" },
+        execute: { type: "boolean" },
+        "pipeline-root": { type: "string" },
+        "max-tasks": { type: "string" },
+        "task-timeout": { type: "string" },
+        "allow-remote-execute": { type: "boolean" },
         "no-exit-with-parent": { type: "boolean" },
         "no-ui": { type: "boolean" },
         quiet: { type: "boolean", short: "q" },
@@ -174,6 +185,32 @@ export async function parseEmulatorArgs(
   if (db) options.db = db;
   const inspectorSize = int("--inspector-size", str("inspector-size"), 0, 100_000);
   if (inspectorSize !== undefined) options.inspectorSize = inspectorSize;
+  if (bool("execute")) {
+    options.execute = true;
+    const root = str("pipeline-root");
+    if (root !== undefined) {
+      if (root.trim() === "") throw new UsageError("--pipeline-root must name a directory");
+      options.pipelineRoot = root;
+    }
+    const maxTasks = int("--max-tasks", str("max-tasks"), 1, 256);
+    const timeout = int("--task-timeout", str("task-timeout"), 1, 7 * 24 * 3600);
+    options.executeLimits = {
+      ...(maxTasks !== undefined ? { maxConcurrentTasks: maxTasks } : {}),
+      ...(timeout !== undefined ? { taskTimeoutMs: timeout * 1000 } : {}),
+    };
+    if (bool("allow-remote-execute")) options.allowRemoteExecute = true;
+    const host = options.host ?? "127.0.0.1";
+    const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+    if (!loopback && !options.allowRemoteExecute) {
+      throw new UsageError(
+        `--execute runs the code of uploaded pipelines, so it listens on loopback only; --host ${host} needs --allow-remote-execute`,
+      );
+    }
+  } else {
+    for (const flag of ["pipeline-root", "max-tasks", "task-timeout", "allow-remote-execute"]) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --execute`);
+    }
+  }
   const usersFile = str("users");
   const multiUserFile = usersFile ? await loadUsersFile(usersFile) : undefined;
   if (bool("multi-user") || multiUserFile !== undefined) {
@@ -240,7 +277,7 @@ export async function runEmulatorCli(
     io.stderr.write(
       `KFP emulator listening on ${emu.url} (${opts.multiUser ? "multi-user" : "single-user"}, ${
         opts.db ? `SQLite ${opts.db}` : "in memory"
-      })\n` +
+      }${opts.execute ? ", EXECUTE mode: tasks run as local processes" : ""})\n` +
         `  API:       ${emu.url}/apis/v2beta1/healthz\n` +
         `  inspector: ${emu.url}/_emulator/requests\n` +
         "Press Ctrl+C to stop.\n",

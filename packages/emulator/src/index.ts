@@ -10,6 +10,8 @@
 import { type Emulator, type EmulatorOptions, startServer } from "./http/server.js";
 
 export type { MultiUserConfig, MultiUserUser } from "./auth.js";
+export type { ExecuteLimits } from "./execute/dag.js";
+export type { ArtifactRef, TaskRunner, TaskRunRequest, TaskRunResult } from "./execute/task.js";
 export type { EmulatorApp, EmulatorConfig, EmulatorLogger } from "./http/context.js";
 export type { ActiveFault, FaultAction, FaultRule } from "./http/faults.js";
 export type { BodySummary, InspectedRequest, PartSummary } from "./http/inspector.js";

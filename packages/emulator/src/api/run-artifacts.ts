@@ -1,13 +1,14 @@
 /**
  * The plain (non-gateway) run readers (FACTS.md §11): a node's artifact
  * (`/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read`) and its log (`ReadRunLogV1`).
- * Both answer in upstream's own error body `{error_message, error_details}`.
+ * Both answer in upstream's own error body `{error_message, error_details}`. The bytes come from
+ * resource/run-files.ts (synthesised for simulated runs, the task's files in execute mode).
  */
 
-import { artifactContent } from "../engine/report.js";
 import type { RequestContext } from "../http/context.js";
 import type { ApiError } from "../http/errors.js";
 import { canAccessRun } from "../resource/access.js";
+import { readNodeFile } from "../resource/run-files.js";
 import { findRun } from "../resource/run-reads.js";
 
 function writeArtifactError(ctx: RequestContext, status: number, message: string, details?: string): void {
@@ -50,7 +51,12 @@ export function readLog(ctx: RequestContext): void {
     );
     return;
   }
-  ctx.sendRaw(200, artifactContent(runId, row!, "main-logs"), "text/plain; charset=utf-8", {
+  const log = readNodeFile(ctx.app, runId, row!, "main-logs");
+  if ("missing" in log) {
+    fail(`BadRequestError: Failed to read logs for run ${runId}: ${log.missing}`);
+    return;
+  }
+  ctx.sendRaw(200, log.data, "text/plain; charset=utf-8", {
     "cache-control": "no-cache, private",
   });
 }
@@ -72,7 +78,12 @@ export function readArtifact(ctx: RequestContext): void {
     writeArtifactError(ctx, 404, "artifact not found: <nil>");
     return;
   }
-  const data = artifactContent(runId, row, name).toString("base64");
+  const file = readNodeFile(ctx.app, runId, row, name);
+  if ("missing" in file) {
+    writeArtifactError(ctx, 404, `artifact not found: ${file.missing}`);
+    return;
+  }
+  const data = file.data.toString("base64");
   ctx.sendRaw(200, `{"data":"${data}"}`, "application/json", { "cache-control": "no-cache, private" });
 }
 

@@ -48,8 +48,16 @@ export interface RunEngine {
   /** Resolve once `pred` holds for the run; reject after `timeoutMs` or when it is deleted. */
   waitFor(runId: string, pred: (rec: RunRecord) => boolean, timeoutMs?: number): Promise<RunRecord>;
   waitForFinish(runId: string, timeoutMs?: number): Promise<RunRecord>;
+  /**
+   * Execute mode: a node's readable file (`main-logs` or an output artifact); undefined when the
+   * engine has none (the simulated engine has no files).
+   */
+  nodeFile?(runId: string, nodeId: string, name: string): NodeFile | undefined;
   close(): void;
 }
+
+/** A readable file of a node: a file on disk, or the live text of a running task's log. */
+export type NodeFile = { path: string } | { text: string };
 
 /** The recurring-run controller as the resource layer sees it. */
 export interface RecurringRunScheduler {

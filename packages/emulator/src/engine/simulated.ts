@@ -15,6 +15,7 @@ import {
   seededRandom,
 } from "./lifecycle-options.js";
 import { appendState, mergeReport, workflowState } from "./report.js";
+import { waitForRun } from "./wait.js";
 import type { WorkflowReport } from "./workflow.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"]);
@@ -159,33 +160,7 @@ export class SimulatedRunEngine extends EventEmitter implements RunEngine {
    * `timeoutMs` or when the run is deleted.
    */
   waitFor(runId: string, pred: (rec: RunRecord) => boolean, timeoutMs = 10_000): Promise<RunRecord> {
-    return new Promise((resolve, reject) => {
-      const current = this.app.store.get(RUNS, runId);
-      if (current && pred(current)) {
-        resolve(current);
-        return;
-      }
-      const onRun = (rec: RunRecord) => {
-        if (rec.run_id !== runId || !pred(rec)) return;
-        cleanup();
-        resolve(rec);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        const rec = this.app.store.get(RUNS, runId);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for run ${runId} (state ${rec?.state ?? "deleted"})`,
-          ),
-        );
-      }, timeoutMs);
-      timer.unref?.();
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off("run", onRun);
-      };
-      this.on("run", onRun);
-    });
+    return waitForRun(this, this.app.store, runId, pred, timeoutMs);
   }
 
   /** Resolve once the run reaches a terminal state. */

@@ -56,6 +56,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "../app.js";
 import { identify, type MultiUserConfig } from "../auth.js";
 import type { LifecycleOptions } from "../engine/lifecycle-options.js";
+import type { ExecuteLimits } from "../execute/dag.js";
+import type { TaskRunner } from "../execute/task.js";
 import type { Store } from "../storage/kinds.js";
 import { type EmulatorApp, type EmulatorConfig, type EmulatorLogger, RequestContext } from "./context.js";
 import { handleControl } from "./control.js";
@@ -147,6 +149,40 @@ export interface EmulatorOptions {
    * those paths with Go's plain 404 like the real server; the command line turns it on (`--no-ui`).
    */
   ui?: boolean | string;
+  /**
+   * Execute mode (issue 13): runs execute their tasks as local processes (code from uploaded
+   * packages runs on this machine). Default false: runs are simulated.
+   */
+  execute?: boolean;
+  /** Execute mode: directory of the runs' task roots (default `<db dir or tmp>/pipeline-root`). */
+  pipelineRoot?: string;
+  /** Execute mode: caps (concurrent tasks, task timeout, output bytes, retry backoff). */
+  executeLimits?: Partial<ExecuteLimits>;
+  /** Execute mode: the task runner (tests); default the local process runner. */
+  taskRunner?: TaskRunner;
+  /**
+   * Execute mode listens on loopback only; set this to listen on another `host` anyway (anyone who
+   * reaches the port can run code on this machine). A warning is logged.
+   */
+  allowRemoteExecute?: boolean;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Execute mode on a non-loopback interface needs `allowRemoteExecute`; then it warns. */
+function checkExecuteHost(opts: EmulatorOptions): void {
+  const host = opts.host ?? "127.0.0.1";
+  if (!opts.execute || isLoopbackHost(host)) return;
+  if (!opts.allowRemoteExecute) {
+    throw new Error(
+      `execute mode runs the code of uploaded pipelines, so it listens on loopback only; host ${host} needs allowRemoteExecute (--allow-remote-execute)`,
+    );
+  }
+  opts.logger?.warn(
+    `emulator: execute mode listening on ${host}: anyone who reaches this port can run code on this machine`,
+  );
 }
 
 export interface Emulator {
@@ -240,6 +276,7 @@ function installTruncate(req: IncomingMessage, res: ServerResponse): void {
 }
 
 export async function startServer(opts: EmulatorOptions = {}): Promise<Emulator> {
+  checkExecuteHost(opts);
   const app = await createApp(opts);
   const faults = new Faults();
   if (opts.faults?.length) faults.add(opts.faults);

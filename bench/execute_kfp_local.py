@@ -1,0 +1,99 @@
+"""kfp.local's side of bench/execute.mjs (run with the interop venv's Python, kfp 2.17.3).
+
+    python bench/execute_kfp_local.py compile OUT.yaml      the 2-task pipeline (add -> add) as YAML
+    python bench/execute_kfp_local.py two-task ROUNDS ROOT  wall time of that pipeline in kfp.local
+    python bench/execute_kfp_local.py corpus JOBS.json ROOT each package's end state in kfp.local
+    python bench/execute_kfp_local.py one JOB.json ROOT     one package (corpus runs each so, in a child)
+
+Runs with PIP_DRY_RUN=1 set by the caller, so the per-task pip step of kfp.local's SubprocessRunner
+(use_venv=False) cannot change this interpreter (it would downgrade kfp). Every package gets a time
+limit: it runs in its own child process, killed when over (a timeout inside kfp.local can leave a
+lock held, so one interpreter per package). Prints one JSON object (its result), prefixed with "@@BENCH ".
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from kfp import compiler, components, dsl, local
+
+MARK = "@@BENCH "
+
+
+def emit(obj):
+    sys.stdout.write(MARK + json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+@dsl.component(base_image="python:3.11")
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@dsl.pipeline(name="two-task")
+def two_task(x: int = 1, y: int = 2) -> int:
+    first = add(a=x, b=y)
+    return add(a=first.output, b=y).output
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "compile":
+        compiler.Compiler().compile(two_task, sys.argv[2])
+        emit({"compiled": sys.argv[2]})
+        return
+    root = sys.argv[3]
+    os.makedirs(root, exist_ok=True)
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root, raise_on_error=True)
+    if mode == "two-task":
+        rounds = int(sys.argv[2])
+        times = []
+        for _ in range(rounds + 1):
+            t0 = time.perf_counter()
+            out = two_task(x=19, y=23)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert out.output == 65, out.output
+        emit({"two_task_ms": times[1:], "first_ms": times[0]})
+        return
+    if mode == "one":
+        job = json.load(open(sys.argv[2]))
+        state, error = "SUCCEEDED", ""
+        try:
+            comp = components.load_component_from_file(job["path"])
+            comp(**job["params"])
+        except BaseException as e:  # noqa: BLE001 - any failure is the package's end state here
+            state, error = "FAILED", f"{type(e).__name__}: {str(e)[:300]}"
+        emit({"state": state, "error": error})
+        return
+    jobs = json.load(open(sys.argv[2]))
+    results = []
+    for i, job in enumerate(jobs):
+        t0 = time.perf_counter()
+        job_file = os.path.join(root, f"job-{i}.json")
+        with open(job_file, "w") as f:
+            json.dump(job, f)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "one", job_file, os.path.join(root, f"p{i}")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(timeout=int(job.get("timeout_s", 60)))
+            lines = [ln for ln in out.splitlines() if ln.startswith(MARK)]
+            res = json.loads(lines[-1][len(MARK):]) if lines else {"state": "FAILED", "error": err[-300:]}
+        except subprocess.TimeoutExpired:
+            # the child and every task it started (its own session) go
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            res = {"state": "FAILED", "error": "timed out"}
+        results.append({"file": job["file"], **res, "ms": (time.perf_counter() - t0) * 1000})
+    emit({"results": results})
+
+
+if __name__ == "__main__":
+    main()
