@@ -321,7 +321,7 @@ describe("the fetch connector as a browser runs it", () => {
     });
     expect(r.ok && new TextDecoder().decode(r.body)).toBe('{"ok":true}');
     expect(seen.init?.body).toBeInstanceOf(Blob);
-    expect(await (seen.init?.body as Blob).text()).toBe("part one, part two");
+    expect(await (seen.init?.body as Blob | undefined)?.text()).toBe("part one, part two");
     expect(seen.init?.duplex).toBeUndefined();
     expect(seen.init?.headers).toEqual({
       "content-type": "multipart/form-data; boundary=x",
