@@ -10,13 +10,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../packages/emulator/src/index.js";
 import { ROOT } from "../helpers/build.js";
-import { needs } from "../helpers/needs.js";
+import { launchChromium } from "../helpers/chromium.js";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const hasChromium = needs(existsSync(CHROMIUM), `Chromium (${CHROMIUM}; set CHROMIUM_PATH)`);
+export { hasChromium } from "../helpers/chromium.js";
 export const SCREENSHOTS = path.join(ROOT, "test/browser/screenshots");
 const UI_SRC = path.join(ROOT, "packages/ui");
 const SERVED = path.join(ROOT, "packages/emulator/dist/ui/index.html");
@@ -72,10 +71,9 @@ export async function ensureUiBuilt(): Promise<void> {
   }
 }
 
-export async function launch(): Promise<Browser> {
-  const args = ["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions"];
-  if (process.getuid?.() === 0) args.push("--no-sandbox");
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args, timeout: 30_000 });
+/** Headless Chromium (test/helpers/chromium.ts). */
+export function launch(): Promise<Browser> {
+  return launchChromium();
 }
 
 /** An emulator serving the built UI (options as startEmulator's; in memory, port 0, loopback). */

@@ -8,15 +8,17 @@
 import { readFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { type Browser, findChromium, launchChromium, type Page } from "../helpers/chromium.js";
-import { needs } from "../helpers/needs.js";
+import { hasChromium, launchChromium } from "../helpers/chromium.js";
 import { specYaml } from "../helpers/specs.js";
 import { buildWebBundle, type WebBundle } from "../helpers/web-bundle.js";
 
-const chromium = findChromium();
-const hasChromium = needs(chromium !== undefined, "Chromium (apt-get install chromium, or CHROMIUM_PATH)");
+/** Evaluate an expression in the page (a promise is awaited) and return its value. */
+function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
 
 describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
   let emu: Emulator;
@@ -62,9 +64,10 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchChromium(chromium as string);
-    page = await browser.open(`${origin}/`);
-    await page.evaluate(`import("/kfp.js").then((m) => { window.kfp = m; return true; })`);
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await inPage(page, `import("/kfp.js").then((m) => { window.kfp = m; return true; })`);
   }, 120_000);
 
   afterAll(async () => {
@@ -75,7 +78,9 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
   });
 
   it("uses fetch against the page's origin; uploads a File, a 5 MiB Blob and a web stream; lists", async () => {
-    const r = await page.evaluate<Record<string, unknown>>(`(async () => {
+    const r = await inPage<Record<string, unknown>>(
+      page,
+      `(async () => {
       const { Kfp } = window.kfp;
       const kfp = new Kfp({ logLevel: "off", timeout: 10000 });
       const spec = (n) => ${JSON.stringify(specYaml("NAME"))}.replaceAll("NAME", n);
@@ -84,7 +89,8 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
       const v = await kfp.pipelines.uploadVersion(new Blob([spec("browser-v2")]).stream(), { pipeline_id: file.pipeline_id, name: "browser-v2" });
       const page = await kfp.pipelines.list({ page_size: 100 });
       return { host: kfp.host, origin: location.origin, transport: kfp.toJSON().transport, file: file.name, big: big.name, version: v.name, listed: page.items.map((p) => p.name) };
-    })()`);
+    })()`,
+    );
     expect(r).toMatchObject({
       host: origin,
       origin,
@@ -100,13 +106,16 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
   });
 
   it("what needs files is a ValidationError that says what to pass instead", async () => {
-    const r = await page.evaluate<string[][]>(`(async () => {
+    const r = await inPage<string[][]>(
+      page,
+      `(async () => {
       const { Kfp } = window.kfp;
       const out = [];
       try { await new Kfp({ logLevel: "off" }).pipelines.upload({ path: "/etc/pipeline.yaml" }, { name: "x" }); } catch (e) { out.push([e.name, e.message]); }
       try { new Kfp({ tokenFile: "/var/run/token" }); } catch (e) { out.push([e.name, e.message]); }
       return out;
-    })()`);
+    })()`,
+    );
     expect(r[0]?.[0]).toBe("ValidationError");
     expect(r[0]?.[1]).toContain("pass the package as a File or Blob");
     expect(r[1]).toEqual([
@@ -117,7 +126,9 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
 
   it("a per-attempt timeout and an abort, with the browser's timers", async () => {
     emu.faults.add({ method: "GET", path: "/experiments/slow", action: "latency", latencyMs: 5_000 });
-    const r = await page.evaluate<string[][]>(`(async () => {
+    const r = await inPage<string[][]>(
+      page,
+      `(async () => {
       const { Kfp } = window.kfp;
       const kfp = new Kfp({ logLevel: "off", timeout: 300, maxRetries: 0 });
       const out = [];
@@ -130,7 +141,8 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
       const e = await pending;
       out.push([e.name, e.message, String(performance.now() - t1 < 3000)]);
       return out;
-    })()`);
+    })()`,
+    );
     emu.faults.clear();
     expect(r[0]?.[0]).toBe("TimeoutError");
     expect(r[0]?.[1]).toMatch(/^No answer within 300 ms/);
@@ -147,11 +159,13 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
     const lose = async (path: string, call: string) => {
       emu.clearRequests();
       dropAnswerOf = path;
-      const r = await page.evaluate<{
+      const r = await inPage<{
         result: string;
         outcomeUnknown?: boolean;
         posts: number;
-      }>(`(async () => {
+      }>(
+        page,
+        `(async () => {
         const { Kfp } = window.kfp;
         let posts = 0;
         const kfp = new Kfp({ logLevel: "off", timeout: 10000, maxRetries: 3,
@@ -162,7 +176,8 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
         } catch (e) {
           return { result: e.name, outcomeUnknown: e.outcomeUnknown, posts };
         }
-      })()`);
+      })()`,
+      );
       expect(dropAnswerOf).toBeUndefined();
       return r;
     };
@@ -178,7 +193,8 @@ describe.skipIf(!hasChromium)("kfp-ts in headless Chromium", () => {
       .requests()
       .filter((q) => q.method === "POST" && q.path.endsWith("/pipelines/upload"));
     expect(pipelines.filter((q) => q.status === 200)).toHaveLength(1);
-    const named = await page.evaluate<number>(
+    const named = await inPage<number>(
+      page,
       `new window.kfp.Kfp({ logLevel: "off" }).pipelines.getByName("browser-lost").then(() => 1, () => 0)`,
     );
     expect(named).toBe(1);
