@@ -47,6 +47,8 @@ def main():
         return
     root = sys.argv[3]
     os.makedirs(root, exist_ok=True)
+    # kfp.local runs tasks in this process's directory: keep what they write out of the repository.
+    os.chdir(root)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root, raise_on_error=True)
     if mode == "two-task":
         rounds = int(sys.argv[2])
