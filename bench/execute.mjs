@@ -4,7 +4,8 @@
 //      test/emulator/helpers/execute-expected.json leaves out): how many reach the right end state
 //      (failing/ → FAILED, else SUCCEEDED, except the listed ones) in the emulator started with
 //      `execute` and in kfp.local (SubprocessRunner, use_venv=False, PIP_DRY_RUN=1 so its pip step
-//      cannot change the interop venv);
+//      cannot change the interop venv). kfp.local's run reached FAILED only when it says so ("finished
+//      with status FAILURE"); a package it refuses, or an exception of its own, is ERROR: no end state;
 //   2. the wall time of a 2-task Lightweight Python pipeline (add → add, compiled by the same SDK):
 //      emulator from POST /runs to the finished record, kfp.local the pipeline call in process; and
 //      the emulator's per-task time (the runner's start → end of one task, venv ready).
@@ -191,6 +192,8 @@ try {
     ).length;
     const succeededLocal = toSucceed.filter((j) => localStates.get(j.file) === "SUCCEEDED").length;
     const wrongEmu = jobs.filter((j, i) => emuStates[i] !== expectedOf(j.file)).map((j) => j.file);
+    // kfp.local's ERROR: refused the package or failed in its own code before the run ended.
+    const errorsLocal = jobs.filter((j) => localStates.get(j.file) === "ERROR").length;
     corpus = {
       packages: jobs.length,
       rightEmu,
@@ -199,6 +202,7 @@ try {
       succeededEmu,
       succeededLocal,
       wrongEmu,
+      errorsLocal,
       emuMs,
       localMs,
     };
@@ -219,6 +223,7 @@ try {
       String(corpus.succeededEmu),
       String(corpus.succeededLocal),
     ]);
+    rows.push(["refused, or failed in its own code (no end state)", "0", String(corpus.errorsLocal)]);
     rows.push(["corpus wall s", fmtNum(corpus.emuMs / 1000, 1), fmtNum(corpus.localMs / 1000, 1)]);
   }
   console.log(table(["execute mode vs kfp.local 2.17.3", "emulator --execute", "kfp.local"], rows));

@@ -66,8 +66,13 @@ def main():
         try:
             comp = components.load_component_from_file(job["path"])
             comp(**job["params"])
-        except BaseException as e:  # noqa: BLE001 - any failure is the package's end state here
-            state, error = "FAILED", f"{type(e).__name__}: {str(e)[:300]}"
+        except BaseException as e:  # noqa: BLE001 - classified below
+            # kfp.local reports a run whose task failed as RuntimeError("Pipeline 'p' finished with
+            # status FAILURE. Inner task failed: ..."): that run reached FAILED. Any other exception is
+            # kfp.local refusing the package or failing in its own code before the run reached an end
+            # state: ERROR, which is never the right end (a refused package has not failed its task).
+            reached = isinstance(e, RuntimeError) and "finished with status" in str(e) and "FAILURE" in str(e)
+            state, error = ("FAILED" if reached else "ERROR"), f"{type(e).__name__}: {str(e)[:300]}"
         emit({"state": state, "error": error})
         return
     jobs = json.load(open(sys.argv[2]))
@@ -87,12 +92,12 @@ def main():
         try:
             out, err = proc.communicate(timeout=int(job.get("timeout_s", 60)))
             lines = [ln for ln in out.splitlines() if ln.startswith(MARK)]
-            res = json.loads(lines[-1][len(MARK):]) if lines else {"state": "FAILED", "error": err[-300:]}
+            res = json.loads(lines[-1][len(MARK):]) if lines else {"state": "ERROR", "error": err[-300:]}
         except subprocess.TimeoutExpired:
             # the child and every task it started (its own session) go
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            res = {"state": "FAILED", "error": "timed out"}
+            res = {"state": "ERROR", "error": "timed out"}
         results.append({"file": job["file"], **res, "ms": (time.perf_counter() - t0) * 1000})
     emit({"results": results})
 
