@@ -185,7 +185,23 @@ try {
     const localStates = new Map(out.results.map((m) => [m.file, m.state]));
     const rightEmu = jobs.filter((j, i) => emuStates[i] === expectedOf(j.file)).length;
     const rightLocal = jobs.filter((j) => localStates.get(j.file) === expectedOf(j.file)).length;
-    corpus = { packages: jobs.length, rightEmu, rightLocal, emuMs, localMs };
+    const toSucceed = jobs.filter((j) => expectedOf(j.file) === "SUCCEEDED");
+    const succeededEmu = jobs.filter(
+      (j, i) => expectedOf(j.file) === "SUCCEEDED" && emuStates[i] === "SUCCEEDED",
+    ).length;
+    const succeededLocal = toSucceed.filter((j) => localStates.get(j.file) === "SUCCEEDED").length;
+    const wrongEmu = jobs.filter((j, i) => emuStates[i] !== expectedOf(j.file)).map((j) => j.file);
+    corpus = {
+      packages: jobs.length,
+      rightEmu,
+      rightLocal,
+      toSucceed: toSucceed.length,
+      succeededEmu,
+      succeededLocal,
+      wrongEmu,
+      emuMs,
+      localMs,
+    };
   }
 
   const rows = [
@@ -197,6 +213,11 @@ try {
       `packages at the right end (of ${corpus.packages})`,
       String(corpus.rightEmu),
       String(corpus.rightLocal),
+    ]);
+    rows.push([
+      `of them expected SUCCEEDED (${corpus.toSucceed}): succeeded`,
+      String(corpus.succeededEmu),
+      String(corpus.succeededLocal),
     ]);
     rows.push(["corpus wall s", fmtNum(corpus.emuMs / 1000, 1), fmtNum(corpus.localMs / 1000, 1)]);
   }
