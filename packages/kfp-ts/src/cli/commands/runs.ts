@@ -1,4 +1,4 @@
-/** `kfp-ts runs` (alias `run`): create, list, get, wait, watch, terminate, retry, archive, delete, artifacts. */
+/** `kfp-ts runs` (alias `run`): create, list, get, wait, watch, terminate, retry, archive, delete, artifacts, logs. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command } from "@commander-js/extra-typings";
 import type { RunCreateParams } from "../../index.js";
@@ -9,6 +9,7 @@ import { coerceParameter, parsePairs, readParamsFile } from "../inputs.js";
 import { api, collect, listQuery, pagingOptions } from "../lists.js";
 import { KINDS, printList, printOne } from "../output.js";
 import { followRun, treeLines } from "../watch.js";
+import { addLogsCommand } from "./runs-logs.js";
 
 export interface SourceFlags {
   packageFile?: string;
@@ -332,5 +333,6 @@ export function runsCommand(app: App): AnyCommand {
       } else ctx.io.stdout.write(a.data);
     }),
   );
+  addLogsCommand(group, app);
   return group;
 }
