@@ -49,3 +49,33 @@ export function sayPipeline(name: string): Record<string, unknown> {
     root: { dag: { tasks: { say: { componentRef: { name: "comp-say" }, taskInfo: { name: "say" } } } } },
   };
 }
+
+/**
+ * A one-task pipeline whose `stream` task prints FIRST, waits (bounded: 20 s) until the file `gate`
+ * exists, then prints SECOND: the test decides when the task ends, without sleeping itself.
+ */
+export const FIRST = "first line, before the gate";
+export const SECOND = "second line, after the gate";
+
+export function gatedPipeline(name: string, gate: string): Record<string, unknown> {
+  const script = [
+    `echo '${FIRST}'`,
+    "i=0",
+    `while [ ! -e "$0" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`,
+    `echo '${SECOND}'`,
+  ].join("; ");
+  return {
+    pipelineInfo: { name },
+    schemaVersion: "2.1.0",
+    sdkVersion: "kfp-2.14.3",
+    components: { "comp-stream": { executorLabel: "exec-stream" } },
+    deploymentSpec: {
+      executors: {
+        "exec-stream": { container: { image: "alpine:3.20", command: ["sh", "-c"], args: [script, gate] } },
+      },
+    },
+    root: {
+      dag: { tasks: { stream: { componentRef: { name: "comp-stream" }, taskInfo: { name: "stream" } } } },
+    },
+  };
+}
