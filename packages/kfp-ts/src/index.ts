@@ -40,6 +40,7 @@ export {
   UnsupportedError,
   ValidationError,
 } from "./core/errors.js";
+export { type ExecutorNode, executorNodes } from "./core/executor-nodes.js";
 // Filters
 export {
   type ExperimentFilterKeys,

@@ -1,7 +1,7 @@
 /**
  * Runs: create (from a stored pipeline version or an inline spec/package, parameters checked before
- * sending), get, list, archive, unarchive, delete, terminate, retry, read an artifact, the task tree,
- * and `wait` / `createAndWait`.
+ * sending), get, list, archive, unarchive, delete, terminate, retry, read an artifact or a node's log,
+ * the task tree, and `wait` / `createAndWait`.
  *
  * Run creation is never retried once the body may have reached the server: runs are not unique by name
  * and the API has no idempotency key, so an unknown outcome cannot be reconciled. The transport then
@@ -9,7 +9,7 @@
  */
 import { platform } from "#platform";
 import type { CallOptions, Kfp } from "../client.js";
-import { ValidationError } from "../core/errors.js";
+import { NotFoundError, ServerError, ValidationError } from "../core/errors.js";
 import type { FilterBuilder, FilterObject, RunFilterKeys } from "../core/filters.js";
 import type { PagePromise } from "../core/pagination.js";
 import { type TaskTree, taskTree } from "../core/tasks.js";
@@ -143,6 +143,50 @@ export class Runs {
     return { data, text: () => platform.utf8Decode(data) };
   }
 
+  /**
+   * Read a node's log as text (`GET /apis/v1alpha1/runs/{run}/nodes/{node}/log`; `/apis/v2/...` on the
+   * stable API). `nodeId` is the pod of the task's executor: `executorNodes(run)` lists them (the
+   * `child_tasks[].pod_name` of a v2beta1 task, the `EXECUTOR` pod of a v2 task). While the task runs,
+   * the log so far. Works with either transport.
+   *
+   * No log (unknown run or node, a node without a log, a server that keeps none): NotFoundError. The
+   * server answers those with HTTP 200 and an `{error_message, error_details}` body; that body becomes
+   * the error, never the log text.
+   *
+   * @example
+   * ```ts
+   * const run = await kfp.runs.get(runId);
+   * for (const { task, nodeId } of executorNodes(run)) {
+   *   console.log(`== ${task}`, await kfp.runs.readLog(runId, nodeId));
+   * }
+   * ```
+   */
+  async readLog(runId: string, nodeId: string, opts?: CallOptions): Promise<string> {
+    requireString(runId, "runId", "run id");
+    requireString(nodeId, "nodeId", "node id");
+    // The log route is outside the version prefix, so the version must be known before the call.
+    const { runs } = await adapterOf(this.#client, opts, true);
+    const target = runs.logPath(runId, nodeId);
+    const text = await this.#client._send<string>({
+      method: "GET",
+      path: target,
+      responseType: "text",
+      ...callOpts(opts),
+    });
+    const failure = logErrorBody(text);
+    if (failure === undefined) return text;
+    const init = {
+      status: 200,
+      shortMessage: failure,
+      body: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
+      method: "GET",
+      url: this.#client._transport.displayUrl(target),
+      hint: "The server has no log for this node.",
+    };
+    if (/not found|no main-logs|not kept|restarted/i.test(failure)) throw new NotFoundError(init);
+    throw new ServerError({ ...init, hint: "The server could not read this node's log." });
+  }
+
   /** The run's tasks as a tree with counts per state (from task_details, v2 tasks, or the v1 workflow). */
   async tasks(runId: string, opts?: CallOptions): Promise<TaskTree> {
     return taskTree(await this.get(runId, { ...callOpts(opts), view: "FULL" }));
@@ -202,4 +246,17 @@ export class Runs {
     };
     return { routes, fields };
   }
+}
+
+/**
+ * The server's error inside a 200 log answer (upstream writes the status before reading the log, so
+ * failures come as `{"error_message": ..., "error_details": ...}` with status 200), else undefined.
+ */
+function logErrorBody(text: string): string | undefined {
+  if (!text.startsWith('{"error_message":')) return undefined;
+  try {
+    const body = JSON.parse(text) as { error_message?: unknown; error_details?: unknown };
+    if (typeof body.error_message === "string" && "error_details" in body) return body.error_message;
+  } catch {}
+  return undefined;
 }

@@ -77,7 +77,8 @@ export function runTasks(run: unknown): TaskInstance[] {
     };
     if (typeof t.start_time === "string") inst.startTime = t.start_time;
     if (typeof t.end_time === "string") inst.endTime = t.end_time;
-    const err = errorText(t.error);
+    // v2beta1 `error`; v2 reports a failed task's cause in `status_metadata.message`.
+    const err = errorText(t.error) ?? (t.state === "FAILED" ? errorText(t.status_metadata) : undefined);
     if (err) inst.error = err;
     if (t.inputs !== undefined) inst.inputs = t.inputs;
     if (t.outputs !== undefined) inst.outputs = t.outputs;

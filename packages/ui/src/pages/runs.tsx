@@ -4,6 +4,7 @@ import { useMemo, useState } from "preact/hooks";
 import { errorMessage } from "../api.js";
 import { ErrorBox, Json, Loading, Section, StateBadge, Time } from "../components/common.js";
 import { GraphView } from "../components/graph-view.js";
+import { TaskFiles } from "../components/task-logs.js";
 import { useApp } from "../context.js";
 import { href, useLoad, usePoll } from "../hooks.js";
 import { specToGraph } from "../model/graph.js";
@@ -310,6 +311,7 @@ export function RunPage({ runId }: { runId: string }) {
                       ) : null}
                     </div>
                   ))}
+                  {node.kind === "container" ? <TaskFiles run={run} node={node} spec={spec.value} /> : null}
                 </aside>
               ) : null}
             </div>

@@ -38,10 +38,19 @@ export interface RunRoutes {
     name: string,
     opts: CallOptions,
   ): Promise<ReadArtifactResponse>;
+  /**
+   * The full path of a node's log: `/apis/v1alpha1/runs/{run}/nodes/{node}/log` (the v1beta1/v2beta1
+   * servers), `/apis/v2/runs/{run}/nodes/{node}/log` on the stable API (FACTS.md §5, §S).
+   */
+  logPath(id: string, node: string): string;
 }
 
 function artifactPath(id: string, node: string, name: string): string {
   return `${path`/runs/${id}/nodes/${node}/artifacts/${name}`}:read`;
+}
+
+function logPath(api: ApiVersion, id: string, node: string): string {
+  return `/apis/${api === "v2" ? "v2" : "v1alpha1"}${path`/runs/${id}/nodes/${node}/log`}`;
 }
 
 function v2Routes(api: ApiVersion): RunRoutes {
@@ -74,6 +83,7 @@ function v2Routes(api: ApiVersion): RunRoutes {
     },
     readArtifact: (c, id, node, name, opts) =>
       c.get<ReadArtifactResponse>(artifactPath(id, node, name), opts),
+    logPath: (id, node) => logPath(api, id, node),
   };
 }
 
@@ -115,6 +125,7 @@ const v1Routes: RunRoutes = {
   },
   readArtifact: (c, id, node, name, opts) =>
     c.get<ReadArtifactResponse>(`/apis/v1beta1${artifactPath(id, node, name)}`, opts),
+  logPath: (id, node) => logPath("v1beta1", id, node),
 };
 
 const V2BETA1 = v2Routes("v2beta1");
