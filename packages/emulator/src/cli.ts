@@ -278,6 +278,7 @@ export async function runEmulatorCli(
       `KFP emulator listening on ${emu.url} (${opts.multiUser ? "multi-user" : "single-user"}, ${
         opts.db ? `SQLite ${opts.db}` : "in memory"
       }${opts.execute ? ", EXECUTE mode: tasks run as local processes" : ""})\n` +
+        (opts.ui ? `  web UI:    ${emu.url}/\n` : "") +
         `  API:       ${emu.url}/apis/v2beta1/healthz\n` +
         `  inspector: ${emu.url}/_emulator/requests\n` +
         "Press Ctrl+C to stop.\n",
