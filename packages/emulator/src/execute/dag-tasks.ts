@@ -61,6 +61,29 @@ function drive(
   }
 }
 
+/**
+ * The driver step of a container task or a sub-DAG: its `<key>-driver` node resolves the inputs and
+ * the condition; a false condition records the task Skipped and gives undefined.
+ */
+function driverStep(
+  run: RunContext,
+  inst: ExecNode,
+  key: string,
+  t: Record<string, unknown>,
+  comp: unknown,
+  scope: DagScope,
+  siblings: ReadonlyMap<string, TaskOutcome>,
+): ReturnType<typeof resolveTaskInputs> | undefined {
+  const driver = run.tree.add(inst, `${key}-driver`, "Pod", "Running", key);
+  run.host.changed();
+  const { inputs, holds } = drive(run, driver, key, t, comp, scope, siblings);
+  run.tree.setPhase(driver, "Succeeded");
+  if (holds) return inputs;
+  run.tree.add(inst, key, "DAG", "Skipped", key);
+  run.host.changed();
+  return undefined;
+}
+
 /** Restore a succeeded task of the previous attempt (retry re-runs failed tasks only). */
 function fromMemo(run: RunContext, inst: ExecNode, key: string): TaskOutcome | undefined {
   const hit = run.memo.get(`${inst.name}.${key}`);
@@ -200,15 +223,8 @@ async function container(
   path: readonly string[],
   retry: unknown,
 ): Promise<TaskOutcome> {
-  const driver = run.tree.add(inst, `${key}-driver`, "Pod", "Running", key);
-  run.host.changed();
-  const { inputs, holds } = drive(run, driver, key, t, comp, scope, siblings);
-  run.tree.setPhase(driver, "Succeeded");
-  if (!holds) {
-    run.tree.add(inst, key, "DAG", "Skipped", key);
-    run.host.changed();
-    return { phase: "Skipped", outputs: emptyOutputs() };
-  }
+  const inputs = driverStep(run, inst, key, t, comp, scope, siblings);
+  if (!inputs) return { phase: "Skipped", outputs: emptyOutputs() };
   const body = run.tree.add(inst, key, "DAG", "Running", key);
   const pod = run.tree.add(body, "executor", "Pod", "Pending", key);
   run.host.changed();
@@ -307,15 +323,8 @@ async function subDag(
   path: readonly string[],
   retry: unknown,
 ): Promise<TaskOutcome> {
-  const driver = run.tree.add(inst, `${key}-driver`, "Pod", "Running", key);
-  run.host.changed();
-  const { inputs, holds } = drive(run, driver, key, t, comp, scope, siblings);
-  run.tree.setPhase(driver, "Succeeded");
-  if (!holds) {
-    run.tree.add(inst, key, "DAG", "Skipped", key);
-    run.host.changed();
-    return { phase: "Skipped", outputs: emptyOutputs() };
-  }
+  const inputs = driverStep(run, inst, key, t, comp, scope, siblings);
+  if (!inputs) return { phase: "Skipped", outputs: emptyOutputs() };
   const body = run.tree.add(inst, key, "DAG", "Running", key);
   run.host.changed();
   const dag = field(comp, "dag");
