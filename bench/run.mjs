@@ -189,6 +189,7 @@ function probePython() {
 const VARIANT_LABEL = {
   "raw-new": "raw undici.request, new doc (baseline)",
   "kfp-new": "kfp-ts, new doc, default options",
+  "kfp-new-full": 'kfp-ts, new doc, validate: "full"',
   "kfp-new-novalidate": "kfp-ts, new doc, validate: false",
   raw: "raw undici.request, same doc (baseline)",
   "kfp-path": "kfp-ts, fromPath(), same file",
@@ -197,7 +198,12 @@ const VARIANT_LABEL = {
 };
 
 /** The baseline each variant is compared with (default: raw, the same document every time). */
-const BASELINE = { "kfp-new": "raw-new", "kfp-new-novalidate": "raw-new", "raw-new": "raw-new" };
+const BASELINE = {
+  "kfp-new": "raw-new",
+  "kfp-new-full": "raw-new",
+  "kfp-new-novalidate": "raw-new",
+  "raw-new": "raw-new",
+};
 
 /**
  * Interleaved windows: every child is started and warmed up (one after the other, so warm-ups do not
@@ -265,7 +271,7 @@ async function benchUpload(dist) {
     const { port } = await server.next(15_000);
     const base = `http://127.0.0.1:${port}`;
     const nodeVariants = ["raw-new", "raw"];
-    if (dist.client) nodeVariants.splice(1, 0, "kfp-new", "kfp-new-novalidate");
+    if (dist.client) nodeVariants.splice(1, 0, "kfp-new", "kfp-new-full", "kfp-new-novalidate");
     if (dist.client) nodeVariants.push("kfp-path");
     else skip("kfp-ts upload variants", dist.clientWhy);
     const py = probePython();

@@ -1,6 +1,6 @@
 // One upload client variant in a fresh process (so process.cpuUsage() covers only this variant).
 //
-//   node bench/clients/upload-node.mjs --variant raw-new|kfp-new|kfp-new-novalidate|raw|kfp-path
+//   node bench/clients/upload-node.mjs --variant raw-new|kfp-new|kfp-new-full|kfp-new-novalidate|raw|kfp-path
 //     --base http://127.0.0.1:PORT --file /tmp/.../pipeline.yaml --concurrency 32
 //     --warmup 5000 --warmup-ms 20000
 //
@@ -34,7 +34,7 @@ let close;
  * the file with the upload's number in the first 12 bytes of its leading comment line (same size), made
  * the same way on both sides of a comparison and counted in the client's CPU.
  */
-const fresh = variant.endsWith("-new") || variant.endsWith("-fresh");
+const fresh = /-new(-|$)/.test(variant) || variant.endsWith("-fresh");
 if (fresh && bytes.subarray(0, 12).toString() !== "# Generated ") {
   throw new Error("the -new variants need the generated pipeline (first line '# Generated ...')");
 }
@@ -72,8 +72,13 @@ if (variant === "raw" || variant === "raw-new") {
   const mod = await import(pathToFileURL(resolve(REPO_ROOT, "packages/kfp-ts/dist/index.js")).href);
   const kfp = new mod.Kfp({ host: base, maxRetries: 0, logLevel: "off" });
   // "kfp-new": default options (validation on), a new document each time — the headline variant.
-  // "kfp-new-novalidate": the same with validate: false. "kfp-path": fromPath() of the same file.
-  const options = variant.includes("novalidate") ? { validate: false } : {};
+  // "kfp-new-full": the same with validate: "full" (every line checked). "kfp-new-novalidate": the same
+  // with validate: false. "kfp-path": fromPath() of the same file.
+  const options = variant.includes("novalidate")
+    ? { validate: false }
+    : variant.endsWith("-full")
+      ? { validate: "full" }
+      : {};
   const fromPath = variant.startsWith("kfp-path");
   const pathSource = () => (typeof mod.fromPath === "function" ? mod.fromPath(file) : { path: file });
   upload = async (i) => {

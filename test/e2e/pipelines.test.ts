@@ -17,6 +17,7 @@ import {
   type Pipeline,
   SpecValidationError,
   specsEqual,
+  ValidationError,
 } from "../../packages/kfp-ts/src/index.js";
 import { Kfp } from "../helpers/kfp.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
@@ -168,6 +169,40 @@ describe("upload from every source kind", () => {
       .catch((e: unknown) => e)) as BadRequestError;
     expect(remote).toBeInstanceOf(BadRequestError);
     expect(remote.shortMessage).toBe(local.reason);
+  });
+
+  it('a syntax error below the top level: the server refuses it by default, nothing stored; validate: "full" refuses it before sending', async () => {
+    // A flow sequence left open in a nested value: the top level is intact.
+    const bad = specYaml().replace("image: python:3.12", "image: [python, 3.12");
+    expect(bad).not.toBe(specYaml());
+    const name = unique("nested");
+    emu.clearRequests();
+    const full = (await kfp.pipelines
+      .upload(bad, { name, validate: "full" })
+      .catch((e: unknown) => e)) as SpecValidationError;
+    expect(full).toBeInstanceOf(SpecValidationError);
+    expect(full.reason).toMatch(/^failed to parse pipeline spec YAML: /);
+    expect(emu.requests().filter((r) => r.method === "POST")).toHaveLength(0);
+
+    const byDefault = (await kfp.pipelines.upload(bad, { name }).catch((e: unknown) => e)) as BadRequestError;
+    expect(byDefault).toBeInstanceOf(BadRequestError);
+    expect(byDefault.shortMessage).toMatch(/^failed to parse pipeline spec YAML: /);
+    expect(emu.requests().filter((r) => r.method === "POST")).toHaveLength(1);
+    const found = (await kfp.pipelines.getByName(name).catch((e: unknown) => e)) as NotFoundError;
+    expect(found).toBeInstanceOf(NotFoundError);
+  });
+
+  it('validate takes true, false or "full" and names the mistake otherwise', async () => {
+    emu.clearRequests();
+    const err = (await kfp.pipelines
+      // @ts-expect-error: a value the types refuse, as from JavaScript
+      .upload(specYaml(), { name: unique("v"), validate: "deep" })
+      .catch((e: unknown) => e)) as ValidationError;
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.message).toBe(
+      'validate must be true (check the package\'s top level, the default), "full" (every line) or false; got "deep"',
+    );
+    expect(emu.requests()).toHaveLength(0);
   });
 
   it("a duplicate name is a ConflictError, sent once", async () => {

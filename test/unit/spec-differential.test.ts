@@ -151,6 +151,129 @@ describe.skipIf(!hasShared && !process.env.CI)("the fast check against the full 
   });
 });
 
+/**
+ * Depth "top" (what uploads check by default): the top-level rules read from the lines at indent 0,
+ * the syntax below them left to the server. What it promises, held over the same texts:
+ * - it never refuses what the full parse accepts, and when it refuses, it is with the full parse's
+ *   message (it falls back to the full parse for anything it is not sure of);
+ * - when it accepts, the full parse accepts with the same pipeline name, or fails on YAML syntax
+ *   (`failed to parse pipeline spec YAML: ...`) — never on a rule of the server's (schema version, name,
+ *   unknown keys, a second spec);
+ * - for changes at the top level only, its verdict and message are the full parse's.
+ */
+const YAML_SYNTAX = "SpecValidationError: failed to parse pipeline spec YAML: ";
+
+function expectTopPromise(text: string, label: string): "same" | "syntax-left-to-server" {
+  const top = verdict(() => checkPackageText(text, "top"));
+  const full = verdict(() => parsePipelinePackage(text));
+  if (top !== "ok" || full === "ok") {
+    expect(top, label).toBe(full);
+    if (top === "ok") {
+      const quick = fastCheck(text, "top");
+      if (quick.ok) expect(quick.name, label).toBe(parsePipelinePackage(text).name);
+    }
+    return "same";
+  }
+  expect(full.startsWith(YAML_SYNTAX), `${label}: accepted at the top level, refused by ${full}`).toBe(true);
+  return "syntax-left-to-server";
+}
+
+const TOP_LEVEL_MUTATIONS: Record<string, Mutation> = {
+  schema: MUTATIONS.schema as Mutation,
+  badName: MUTATIONS.badName as Mutation,
+  secondDocument: MUTATIONS.secondDocument as Mutation,
+  duplicateTopKey: MUTATIONS.duplicateTopKey as Mutation,
+  unknownTopKey: (l) => [...l, "pipelineName: x"],
+  topSequence: (l) => [...l, "- x"],
+  topScalar: (l) => [...l, "just words"],
+  noSchema: (l) => l.filter((x) => !x.startsWith("schemaVersion:")),
+  noRoot: (l) => {
+    const i = l.indexOf("root:");
+    return i < 0 ? l : l.map((x, j) => (j === i ? "rooot:" : x));
+  },
+  rootScalar: (l) => l.map((x) => (x === "root:" ? "root: x" : x)),
+  nameInQuotes: (l) => {
+    const i = l.indexOf("pipelineInfo:");
+    return i < 0
+      ? l
+      : l.map((x, j) => (j > i && /^ {2}name: /.test(x) ? x.replace(/name: (.*)$/, "name: '$1'") : x));
+  },
+  secondPipeline: (l) => [...l, "---", ...l.filter((x) => !x.startsWith("#"))],
+  crlf: (l) => l.map((x) => `${x}\r`),
+  bom: (l) => [`\ufeff${l[0] ?? ""}`, ...l.slice(1)],
+  // A nested quoted scalar left open, whose next line at indent 0 reads like a top-level key.
+  continuationAtIndentZero: (l) => {
+    const i = l.findIndex((x) => /^ {4,}\w+: \S/.test(x));
+    if (i < 0) return l;
+    const out = l.filter((x) => !x.startsWith("schemaVersion:"));
+    const j = out.indexOf(l[i] as string);
+    return [
+      ...out.slice(0, j),
+      (l[i] as string).replace(/: (\S.*)$/, ': "$1'),
+      'schemaVersion: 2.1.0"',
+      ...out.slice(j + 1),
+    ];
+  },
+};
+
+describe.skipIf(!hasShared && !process.env.CI)('depth "top" against the full parse', () => {
+  const yamlFiles = corpusFiles(".", (f) => /\.ya?ml$/.test(f));
+
+  it("every YAML package of the corpus: never a refusal the full parse does not make; what it accepts, the full parse accepts or refuses only on YAML syntax", () => {
+    expect(yamlFiles.length).toBeGreaterThan(100);
+    let fast = 0;
+    const leftToServer: string[] = [];
+    for (const f of yamlFiles) {
+      const text = readFileSync(f, "utf8");
+      if (expectTopPromise(text, f) === "syntax-left-to-server") leftToServer.push(f);
+      if (fastCheck(text, "top").ok) fast++;
+      expect(fastCheck(readFileSync(f), "top"), f).toEqual(fastCheck(text, "top"));
+      expect(
+        verdict(() => checkPackageBytes(readFileSync(f), "p.yaml", "top")),
+        f,
+      ).toBe(verdict(() => checkPackageText(text, "top")));
+    }
+    expect(fast / yamlFiles.length).toBeGreaterThan(0.9);
+    // Of the corpus's invalid packages, only ones broken below the top level reach the server.
+    expect(
+      leftToServer.every((f) => f.includes("/invalid/")),
+      leftToServer.join(", "),
+    ).toBe(true);
+  });
+
+  it("generated variants of every valid package: the same promise; top-level changes get the full parse's verdict and message", () => {
+    const valid = corpusFiles("valid", (f) => /\.ya?ml$/.test(f));
+    const r = rng(16);
+    let n = 0;
+    let left = 0;
+    const mutations = Object.entries(MUTATIONS);
+    for (const [fi, f] of valid.entries()) {
+      const lines = readFileSync(f, "utf8").split("\n");
+      for (const [mi, [name, mutate]] of mutations.entries()) {
+        if ((fi + mi) % 4 !== 0) continue;
+        if (expectTopPromise(mutate(lines, r).join("\n"), `${f} ${name}`) !== "same") left++;
+        n++;
+      }
+      for (const [mi, [name, mutate]] of Object.entries(TOP_LEVEL_MUTATIONS).entries()) {
+        if ((fi + mi) % 3 !== 0) continue;
+        const text = mutate(lines, r).join("\n");
+        const label = `${f} ${name}`;
+        if (name === "continuationAtIndentZero") expectTopPromise(text, label);
+        else
+          expect(
+            verdict(() => checkPackageText(text, "top")),
+            label,
+          ).toBe(verdict(() => parsePipelinePackage(text)));
+        n++;
+      }
+    }
+    const perPackage = mutations.length / 4 + Object.keys(TOP_LEVEL_MUTATIONS).length / 3;
+    expect(n).toBeGreaterThan(valid.length * perPackage - mutations.length);
+    // Some variants are broken only below the top level: those are the server's to refuse.
+    expect(left).toBeGreaterThan(0);
+  });
+});
+
 describe("the block YAML recogniser", () => {
   it.each([
     ["a mapping", "a: 1\nb:\n  c: x\n", -1],

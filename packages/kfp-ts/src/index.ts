@@ -76,6 +76,7 @@ export {
 export { type FailedTask, ParameterError, type ParameterProblem, RunFailedError } from "./core/run-errors.js";
 export { checkCron, unixCronToKfp } from "./core/schedule.js";
 export {
+  type CheckDepth,
   checkPackageBytes,
   checkPackageText,
   type PipelinePackage,

@@ -332,10 +332,10 @@ class Frames {
 /**
  * Whether every line is recognised. `topLines`, when given, receives the start offset (in the UTF-8
  * bytes) of every line at indent 0 that is structure (a `key:` line, a `- ` item or `---`), not part
- * of a scalar or a comment.
+ * of a scalar or a comment. `chars`: as for `firstUnknownLine`.
  */
-export function wellFormedBlockYaml(text: string | Uint8Array, topLines?: number[]): boolean {
-  return firstUnknownLine(text, topLines) < 0;
+export function wellFormedBlockYaml(text: string | Uint8Array, topLines?: number[], chars?: string): boolean {
+  return firstUnknownLine(text, topLines, chars) < 0;
 }
 
 /** Whether t[at, at + 3) is a document marker's `---` or `...`. */
@@ -344,10 +344,13 @@ function documentMarker(t: ScanBytes, at: number): boolean {
   return (c === DASH || c === 0x2e) && t[at + 1] === c && t[at + 2] === c;
 }
 
-/** The 0-based number of the first line not recognised (or where an open scalar ends the text), or -1. */
-export function firstUnknownLine(text: string | Uint8Array, topLines?: number[]): number {
+/**
+ * The 0-based number of the first line not recognised (or where an open scalar ends the text), or -1.
+ * `chars`: the bytes as one-byte characters (`charsOf`), when the caller has them already.
+ */
+export function firstUnknownLine(text: string | Uint8Array, topLines?: number[], chars?: string): number {
   const t = bytesOf(text);
-  const chars = charsOf(t);
+  chars ??= charsOf(t);
   if (chars.includes("\t") || chars.includes("\r")) return 0;
   const n = t.length;
   const st = new Frames(t);

@@ -5,10 +5,22 @@
  * message); test/unit/spec-differential.test.ts holds it to the full parse.
  */
 import { wellFormedBlockYaml } from "./block-yaml.js";
-import { bytesOf, type ScanBytes, textOf } from "./fast-bytes.js";
+import { bytesOf, charsOf, type ScanBytes, textOf } from "./fast-bytes.js";
 import { INFO_KEYS, NAME_PATTERN, SPEC_KEYS, SUPPORTED_SCHEMA_VERSION } from "./spec-rules.js";
 
 export type FastResult = { ok: true; name: string } | { ok: false };
+
+/**
+ * How much of a package the client-side check reads before the full parse is needed:
+ * - `"top"`: the lines at the top level (indent 0) and the `pipelineInfo` block — everything the
+ *   server's own upload rules look at (the top-level keys, `schemaVersion`, `pipelineInfo.name`, the
+ *   platform document) — but not the YAML below the top level, whose syntax the server then judges
+ *   (a `400 failed to parse pipeline spec YAML: ...` from the upload, before anything is stored);
+ * - `"full"`: every line (core/block-yaml.ts), so an accepted text also parses without error.
+ * Either way an answer other than "certainly valid" sends the text to the full parse, so the client
+ * never refuses a package the full parse accepts, and refuses with the full parse's message.
+ */
+export type CheckDepth = "top" | "full";
 const FALLBACK: FastResult = { ok: false };
 
 /** A plain or quoted one-line scalar that is certainly a string; undefined when unsure. */
@@ -79,16 +91,18 @@ interface TopLine {
  * Anything else is `{ ok: false }`: the caller parses in full. test/unit/spec-differential.test.ts
  * holds the verdict to the full parse's over the shared corpus and generated variants.
  */
-export function fastCheck(source: string | Uint8Array): FastResult {
+export function fastCheck(source: string | Uint8Array, depth: CheckDepth = "full"): FastResult {
   const text = bytesOf(source);
-  const starts: number[] = [];
-  if (!wellFormedBlockYaml(text, starts)) return FALLBACK;
+  const chars = charsOf(text);
+  let starts: number[] = [];
+  if (depth === "top") starts = topLineStarts(text, chars);
+  else if (!wellFormedBlockYaml(text, starts, chars)) return FALLBACK;
   const docs: TopLine[][] = [[]];
   let seenContent = false;
   for (const ls of starts) {
-    let le = text.indexOf(0x0a, ls);
+    let le = chars.indexOf("\n", ls);
     if (le < 0) le = text.length;
-    const line = textOf(text, ls, le);
+    const line = lineText(text, chars, ls, le);
     if (line === "---") {
       if (seenContent) {
         if (docs.length === 2) return FALLBACK;
@@ -119,14 +133,14 @@ export function fastCheck(source: string | Uint8Array): FastResult {
   };
   /** The first child line of a block must be an indented `key:` line (a block mapping). */
   const mappingBlock = (lines: TopLine[], t: TopLine): boolean =>
-    emptyRest(t) && /^ +[A-Za-z0-9_"'][^\n]*?:( |$)/m.test(firstChildLine(text, t.end, blockEnd(lines, t)));
+    emptyRest(t) && /^ +[A-Za-z0-9_"'][^\n]*?:( |$)/m.test(firstChildLine(chars, t.end, blockEnd(lines, t)));
 
   if (docs.length === 2) {
     const p = docs[1] as TopLine[];
     const platforms = p[0];
     if (p.length !== 1 || !platforms || platforms.key !== "platforms") return FALLBACK;
     if (!mappingBlock(p, platforms)) return FALLBACK;
-    if (!/^ +kubernetes:( |$)/m.test(textOf(text, platforms.end, blockEnd(p, platforms)))) return FALLBACK;
+    if (!/^ +kubernetes:( |$)/m.test(chars.slice(platforms.end, blockEnd(p, platforms)))) return FALLBACK;
   }
   const sv = byKey.get("schemaVersion");
   if (!sv || simpleString(rest(sv)) !== SUPPORTED_SCHEMA_VERSION) return FALLBACK;
@@ -142,7 +156,7 @@ export function fastCheck(source: string | Uint8Array): FastResult {
   }
   const info = byKey.get("pipelineInfo");
   if (!info || !emptyRest(info)) return FALLBACK;
-  const lines = textOf(text, info.end + 1, blockEnd(top, info)).split("\n");
+  const lines = lineText(text, chars, info.end + 1, blockEnd(top, info)).split("\n");
   let childIndent = -1;
   let name: string | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -169,12 +183,46 @@ export function fastCheck(source: string | Uint8Array): FastResult {
   return { ok: true, name };
 }
 
-/** The first non-blank, non-comment line in text[from, to), or "". */
-function firstChildLine(text: ScanBytes, from: number, to: number): string {
+/** Any character outside ASCII (in a one-byte string: a byte of a multi-byte UTF-8 character). */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The text of t[from, to): the one-byte characters themselves when they are all ASCII (the usual case,
+ * and no decoding), else the UTF-8 decoded.
+ */
+function lineText(t: ScanBytes, chars: string, from: number, to: number): string {
+  const s = chars.slice(from, to);
+  return NON_ASCII.test(s) ? textOf(t, from, to) : s;
+}
+
+/**
+ * For the "top" depth: the start of every line at indent 0 that is not blank and not a comment — the
+ * lines the top-level rules read — found with the native `indexOf` of line ends, without reading the
+ * lines below the top level. (A line at indent 0 that is in fact inside a multi-line scalar is read
+ * as a top-level line too; it is not a `key:` line of the known keys, or repeats one, and the text goes
+ * to the full parse.)
+ */
+function topLineStarts(t: ScanBytes, chars: string): number[] {
+  const out: number[] = [];
+  const n = chars.length;
+  // A byte order mark (EF BB BF) is not content.
+  let ls = t[0] === 0xef && t[1] === 0xbb && t[2] === 0xbf ? 3 : 0;
+  while (ls < n) {
+    const c = chars.charCodeAt(ls);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x23) out.push(ls);
+    const le = chars.indexOf("\n", ls);
+    if (le < 0) break;
+    ls = le + 1;
+  }
+  return out;
+}
+
+/** The first non-blank, non-comment line in chars[from, to), or "" (only ASCII is looked for in it). */
+function firstChildLine(chars: string, from: number, to: number): string {
   for (let ls = from + 1; ls < to; ) {
-    let le = text.indexOf(0x0a, ls);
+    let le = chars.indexOf("\n", ls);
     if (le < 0 || le > to) le = to;
-    const line = textOf(text, ls, le);
+    const line = chars.slice(ls, le);
     if (!isBlankOrComment(line)) return line;
     ls = le + 1;
   }

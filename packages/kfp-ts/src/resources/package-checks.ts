@@ -1,7 +1,13 @@
 /** Checks of upload options and of in-memory package content, shared by uploads and publish. */
 import { platform } from "#platform";
 import { ValidationError } from "../core/errors.js";
-import { checkPackageBytes, checkPackageText, checkSpecObject, isSpecFilename } from "../core/spec.js";
+import {
+  type CheckDepth,
+  checkPackageBytes,
+  checkPackageText,
+  checkSpecObject,
+  isSpecFilename,
+} from "../core/spec.js";
 import type { PreparedSource } from "../core/uploads.js";
 
 /** An optional string option, at most `max` characters. */
@@ -32,16 +38,31 @@ export function checkMaxSize(v: unknown): void {
   }
 }
 
+/** The `validate` option: true (the default), false, or "full". */
+export function checkValidate(v: unknown): void {
+  if (v !== undefined && typeof v !== "boolean" && v !== "full") {
+    throw new ValidationError(
+      `validate must be true (check the package's top level, the default), "full" (every line) or false; got ${JSON.stringify(v)}`,
+      { field: "validate" },
+    );
+  }
+}
+
+/** How deep `validate` asks the package check to read (core/fast-check.ts `CheckDepth`). */
+export function depthOf(validate: boolean | "full" | undefined): CheckDepth {
+  return validate === "full" ? "full" : "top";
+}
+
 /** Run the client-side checks on a prepared source (in-memory content only). */
-export function validatePrepared(src: PreparedSource): void {
+export function validatePrepared(src: PreparedSource, depth: CheckDepth): void {
   if (src.spec !== undefined) {
     checkSpecObject(src.spec);
     return;
   }
   if (src.text !== undefined) {
-    if (isSpecFilename(src.filename)) checkPackageText(src.text);
-    else checkPackageBytes(platform.utf8Encode(src.text), src.filename);
+    if (isSpecFilename(src.filename)) checkPackageText(src.text, depth);
+    else checkPackageBytes(platform.utf8Encode(src.text), src.filename, depth);
   } else if (src.data) {
-    checkPackageBytes(src.data, src.filename);
+    checkPackageBytes(src.data, src.filename, depth);
   }
 }

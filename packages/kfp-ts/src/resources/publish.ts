@@ -22,7 +22,7 @@ import {
 } from "../core/spec.js";
 import { materialize, type PipelineSource, prepareSource } from "../core/uploads.js";
 import type { Pipeline, PipelineCreateParams, PipelineVersion } from "../types/pipelines.js";
-import { checkString, validatePrepared } from "./package-checks.js";
+import { checkString, checkValidate, validatePrepared } from "./package-checks.js";
 import { checkTags } from "./pipeline-versions.js";
 import type { Pipelines } from "./pipelines.js";
 import { adapterOf } from "./routes/adapter.js";
@@ -51,8 +51,11 @@ export interface PublishOptions extends CallOptions {
   filename?: string;
   /** Content-Type of the multipart part. */
   contentType?: string;
-  /** Check the package on the client (default true). */
-  validate?: boolean;
+  /**
+   * Check the package on the client (default true). `publish()` parses the package in full anyway (to
+   * work out its identity), so `true` and `"full"` both check every line.
+   */
+  validate?: boolean | "full";
 }
 
 /** What `publish()` did: the pipeline, the version it points at, and whether either was created. */
@@ -95,6 +98,7 @@ export async function publishPipeline(
   const namespace = scope.namespace;
 
   // Read the package once, check it, and work out its identity.
+  checkValidate(opts.validate);
   if (opts.validate !== false) checkNotAPath(source);
   const prepared = await prepareSource(source, { filename: opts.filename, contentType: opts.contentType });
   const bytes = await materialize(prepared);
@@ -103,7 +107,7 @@ export async function publishPipeline(
   if (prepared.spec !== undefined) {
     pkg = validate ? checkSpecObject(prepared.spec) : tryParse(() => checkSpecObject(prepared.spec));
   } else {
-    if (validate) validatePrepared(prepared);
+    if (validate) validatePrepared(prepared, "full");
     const text = prepared.text ?? (await readArchiveSpec(bytes))?.text ?? platform.utf8Decode(bytes);
     pkg = tryParse(() => parsePipelinePackage(text));
   }
