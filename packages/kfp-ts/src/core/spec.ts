@@ -27,9 +27,9 @@
  * the exact verdict and message; test/unit/spec-differential.test.ts holds the two to the same verdict
  * and message over the shared corpus and generated variants.
  *
- * Depth (`CheckDepth`): the line recogniser costs ~60–80 µs for 20 KB, about as much as the rest of an
+ * Depth (`CheckDepth`): the line recogniser costs ~80 µs for 20 KB, about as much as the rest of an
  * upload on loopback, so uploads check at depth `"top"` by default: the same rules read from the lines
- * at indent 0 (~10 µs), the syntax of nested blocks left to the server, which refuses a broken one with
+ * at indent 0 (~20 µs), the syntax of nested blocks left to the server, which refuses a broken one with
  * `failed to parse pipeline spec YAML` before storing anything. `validate: "full"` (and these functions'
  * default) reads every line.
  */

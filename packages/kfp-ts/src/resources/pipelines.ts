@@ -56,7 +56,7 @@ export interface UploadOptions extends CallOptions {
    * `schemaVersion`, `pipelineInfo.name`, one pipeline spec and at most one platform spec — read from the
    * lines at indent 0, without parsing the blocks below them (a syntax error there is the server's to
    * report: `400 failed to parse pipeline spec YAML`, nothing stored). `"full"`: every line too, so what
-   * passes also parses (costs ~60–80 µs per 20 KB more). `false`: no check.
+   * passes also parses (costs ~60 µs per 20 KB more). `false`: no check.
    */
   validate?: boolean | "full";
   /**
