@@ -5,10 +5,14 @@
     python bench/execute_kfp_local.py corpus JOBS.json ROOT each package's end state in kfp.local
     python bench/execute_kfp_local.py one JOB.json ROOT     one package (corpus runs each so, in a child)
 
-Runs with PIP_DRY_RUN=1 set by the caller, so the per-task pip step of kfp.local's SubprocessRunner
-(use_venv=False) cannot change this interpreter (it would downgrade kfp). Every package gets a time
-limit: it runs in its own child process, killed when over (a timeout inside kfp.local can leave a
-lock held, so one interpreter per package). Prints one JSON object (its result), prefixed with "@@BENCH ".
+The caller sets the pip policy through the environment, so that the per-task pip step of kfp.local's
+SubprocessRunner (use_venv=False) cannot change this interpreter (it would downgrade kfp): either
+PIP_NO_INDEX=1 (offline: a requirement that is not installed already fails that step, and the task) or
+PIP_DRY_RUN=1 (pip resolves and reports, installs nothing: the task then runs on kfp 2.17.3 whatever its
+pin). Every package gets a time limit: it runs in its own child process, killed when over (a timeout
+inside kfp.local can leave a lock held, so one interpreter per package). A package whose output shows a
+failed pip step has its first pip error line as "pip_error". Prints one JSON object (its result),
+prefixed with "@@BENCH ".
 """
 
 import json
@@ -21,6 +25,9 @@ import time
 from kfp import compiler, components, dsl, local
 
 MARK = "@@BENCH "
+# pip's own error lines ("ERROR: No matching distribution found for kfp==2.14.3"); kfp.local's log
+# lines carry a time stamp before their level, so they never start so.
+PIP_ERRORS = ("ERROR: Could not find a version", "ERROR: No matching distribution", "ERROR: Could not install")
 
 
 def emit(obj):
@@ -96,8 +103,11 @@ def main():
         except subprocess.TimeoutExpired:
             # the child and every task it started (its own session) go
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+            out, err = proc.communicate()
             res = {"state": "ERROR", "error": "timed out"}
+        pip_errors = [ln.strip() for ln in (out or "").splitlines() if ln.strip().startswith(PIP_ERRORS)]
+        if pip_errors:
+            res["pip_error"] = pip_errors[0][:200]
         results.append({"file": job["file"], **res, "ms": (time.perf_counter() - t0) * 1000})
     emit({"results": results})
 
