@@ -4,9 +4,13 @@
  * interleaved as they arrive, to the log file and to `onLog`. The whole group is killed on timeout,
  * on abort, and when the output passes its cap (SIGTERM, then SIGKILL after a grace); after the main
  * process exits, whatever it left in its group is killed too, so a finished task leaves nothing running;
- * and when the emulator's process exits, the groups of tasks still running are killed.
+ * and when the emulator's process exits, the groups of tasks still running are killed — on a normal
+ * exit by the emulator itself, and when it is killed outright (SIGKILL, the OOM killer, a crash) by a
+ * watchdog: a small Node process started with the first task, which is told each running group and,
+ * when its stdin reaches end-of-file (the emulator's end of the pipe closed: the emulator is gone, however
+ * it ended), kills them (SIGTERM, then SIGKILL after 2 s).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, createWriteStream, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -40,15 +44,96 @@ const GROUP_GONE_MS = 5_000;
 const liveGroups = new Set<number>();
 let exitHook = false;
 
+/**
+ * The watchdog's program (plain CommonJS, given with `-e`: no file to find from src/, dist/ or a
+ * bundle). Lines on stdin: `+<pgid>` a group started, `-<pgid>` it is gone. At end-of-file it kills the
+ * groups it still holds and exits. It ignores the terminal's signals (SIGINT, SIGHUP, SIGQUIT): it stops
+ * only when the emulator is gone.
+ */
+const WATCHDOG = `
+const groups = new Set();
+for (const s of ["SIGINT", "SIGHUP", "SIGQUIT"]) process.on(s, () => {});
+const kill = (sig) => { for (const g of groups) { try { process.kill(-g, sig); } catch {} } };
+let buf = "";
+let ended = false;
+const end = () => {
+  if (ended) return;
+  ended = true;
+  kill("SIGTERM");
+  setTimeout(() => { kill("SIGKILL"); process.exit(0); }, groups.size > 0 ? 2000 : 0);
+};
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (d) => {
+  buf += d;
+  for (let i = buf.indexOf("\\n"); i >= 0; i = buf.indexOf("\\n")) {
+    const line = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    const g = Number(line.slice(1));
+    if (!Number.isSafeInteger(g) || g <= 1) continue;
+    if (line[0] === "+") groups.add(g);
+    else if (line[0] === "-") groups.delete(g);
+  }
+});
+process.stdin.on("end", end);
+process.stdin.on("error", end);
+`;
+
+let watchdog: ChildProcess | undefined;
+/** Watchdogs that could not start or ended early; after 3, tasks go on without one (a normal exit still kills their groups). */
+let watchdogFailures = 0;
+
+/**
+ * Tell the watchdog a line; started on first use with every live group, and started again (with them)
+ * when the last one ended early.
+ */
+function tellWatchdog(line: string): void {
+  if (watchdog) {
+    watchdog.stdin?.write(`${line}\n`);
+    return;
+  }
+  if (watchdogFailures >= 3 || liveGroups.size === 0) return;
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ["-e", WATCHDOG], {
+      // Its own process group: a terminal's Ctrl-C reaches the emulator, not the watchdog.
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"],
+      env: {},
+    });
+  } catch {
+    watchdogFailures++;
+    return;
+  }
+  const lost = () => {
+    if (watchdog !== child) return;
+    watchdog = undefined;
+    watchdogFailures++;
+  };
+  child.on("error", lost);
+  child.on("exit", lost);
+  child.stdin?.on("error", lost);
+  // Neither the watchdog nor its pipe keeps the emulator's process alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdog = child;
+  child.stdin?.write([...liveGroups].map((g) => `+${g}\n`).join(""));
+}
+
 function trackGroup(pgid: number): void {
   liveGroups.add(pgid);
+  tellWatchdog(`+${pgid}`);
   if (exitHook) return;
   exitHook = true;
   // 'exit' runs on a normal exit and on process.exit() (the CLI's signal handlers end that way):
-  // no task outlives the emulator. A SIGKILLed emulator cannot do this; its tasks keep their timeout.
+  // no task outlives the emulator. When the emulator cannot run this (SIGKILL), the watchdog does it.
   process.once("exit", () => {
     for (const g of liveGroups) signalGroup(g, "SIGKILL");
   });
+}
+
+function untrackGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+  tellWatchdog(`-${pgid}`);
 }
 
 /** The absolute path `name` runs as under `PATH`, or undefined when there is none. */
@@ -167,7 +252,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> 
     if (termTimer) clearTimeout(termTimer);
     signalGroup(pgid, "SIGKILL");
     await groupGone(pgid, GROUP_GONE_MS);
-    liveGroups.delete(pgid);
+    untrackGroup(pgid);
   }
   // Pipes close once every holder is dead; a process that left the group must not hold us forever.
   await Promise.race([
