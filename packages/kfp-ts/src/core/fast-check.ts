@@ -198,9 +198,11 @@ function lineText(t: ScanBytes, chars: string, from: number, to: number): string
 /**
  * For the "top" depth: the start of every line at indent 0 that is not blank and not a comment — the
  * lines the top-level rules read — found with the native `indexOf` of line ends, without reading the
- * lines below the top level. (A line at indent 0 that is in fact inside a multi-line scalar is read
- * as a top-level line too; it is not a `key:` line of the known keys, or repeats one, and the text goes
- * to the full parse.)
+ * lines below the top level. (A line at indent 0 inside a multi-line quoted scalar is read as a
+ * top-level line too. Mostly it is no known `key:` line, or repeats one, and the full parse decides;
+ * when it reads like one, the scalar around it is not indented as YAML requires, a syntax error the
+ * full parse refuses — test/unit/spec-differential.test.ts `continuationAtIndentZero` — and so is
+ * left to the server like any other below the top level.)
  */
 function topLineStarts(t: ScanBytes, chars: string): number[] {
   const out: number[] = [];
