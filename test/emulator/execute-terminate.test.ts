@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,22 +14,8 @@ import type { ExecutedRunEngine } from "../../packages/emulator/src/engine/execu
 import { createTaskRunner } from "../../packages/emulator/src/execute/runner.js";
 import type { TaskRunner } from "../../packages/emulator/src/execute/task.js";
 import { type Emulator, startEmulator } from "../../packages/emulator/src/index.js";
-import { TEST_VENV_CACHE } from "./helpers/execute-task.js";
+import { processesWith, TEST_VENV_CACHE } from "./helpers/execute-task.js";
 import { api, waitFinished } from "./runs-fixtures.js";
-
-/** Pids whose command line contains `marker` (Linux /proc). */
-function processesWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(marker)) out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 function sleeperSpec(marker: string): Record<string, unknown> {
   const sleeper = {

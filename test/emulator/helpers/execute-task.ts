@@ -3,7 +3,7 @@
  * the executors and components of a real compiled package, and a venv cache shared by every test file
  * (one kfp pin, so the venv is created once per machine and reused after).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TaskRunRequest } from "../../../packages/emulator/src/execute/task.js";
@@ -12,6 +12,20 @@ import { sharedPipelines } from "./shared.js";
 
 /** Where the tests keep their venvs: outside the repository, reused between runs on one machine. */
 export const TEST_VENV_CACHE = join(tmpdir(), "kfp-ts-emulator-test", "venvs");
+
+/** Pids whose command line contains `marker` (Linux /proc). */
+export function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(marker)) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 export function tempRoot(prefix = "kfp-task-"): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -26,7 +26,7 @@ import { RUNS, type RunRecord, runSpecOf } from "../model/run.js";
 import { asRecord, field } from "../template/params.js";
 import type { EngineHost, NodeFile, RunEngine, RunListener } from "./engine.js";
 import { type ResolvedLifecycleOptions, resolveLifecycleOptions } from "./lifecycle-options.js";
-import { appendState, mergeReport, workflowState } from "./report.js";
+import { appendState, applyReport } from "./report.js";
 import { waitForRun } from "./wait.js";
 import { workflowNameFor } from "./workflow.js";
 
@@ -207,16 +207,7 @@ export class ExecutedRunEngine extends EventEmitter implements RunEngine {
       return;
     }
     const report = ex.tree.report(ex.phase, ex.terminating && ex.phase === "Running", ex.finishedAt);
-    const now = this.app.now();
-    const state = workflowState(report);
-    const next: RunRecord = {
-      ...prev,
-      state,
-      state_history: appendState(prev.state_history, state, now),
-      finished_at: report.phase === "Running" ? 0 : report.finishedAt,
-      tasks: mergeReport(prev.tasks, report, prev.created_at, now, () => this.app.newId()),
-      workflow_phase: report.phase,
-    };
+    const next = applyReport(prev, report, this.app.now(), () => this.app.newId());
     store.put(RUNS, runId, next);
     this.emit("run", next, prev);
   }

@@ -2,7 +2,7 @@
  * Workflow reports → run state and `run_details.task_details` rows, the way the API server stores
  * what the persistence agent reports (report_server.go, task_store.go).
  */
-import type { RuntimeState, StateEntry, TaskRow } from "../model/run.js";
+import type { RunRecord, RuntimeState, StateEntry, TaskRow } from "../model/run.js";
 import type { NodePhase, WorkflowReport } from "./workflow.js";
 
 /** Go zero time as unix seconds (`time.Time{}.Unix()`), shown as `0001-01-01T00:00:00Z`. */
@@ -82,6 +82,27 @@ export function mergeReport(
     byPod.set(n.id, row);
   }
   return out;
+}
+
+/**
+ * The run record after a workflow report, as the server stores one: the run's state and its history,
+ * the finish time and the task rows. Both engines (simulated and executed) report through this.
+ */
+export function applyReport(
+  prev: RunRecord,
+  report: WorkflowReport,
+  now: number,
+  newId: () => string,
+): RunRecord {
+  const state = workflowState(report);
+  return {
+    ...prev,
+    state,
+    state_history: appendState(prev.state_history, state, now),
+    finished_at: report.phase === "Running" ? 0 : report.finishedAt,
+    tasks: mergeReport(prev.tasks, report, prev.created_at, now, newId),
+    workflow_phase: report.phase,
+  };
 }
 
 /** Deterministic artifact bytes for a finished node. */

@@ -14,7 +14,7 @@ import {
   resolveLifecycleOptions,
   seededRandom,
 } from "./lifecycle-options.js";
-import { appendState, mergeReport, workflowState } from "./report.js";
+import { applyReport } from "./report.js";
 import { waitForRun } from "./wait.js";
 import type { WorkflowReport } from "./workflow.js";
 
@@ -90,16 +90,7 @@ export class SimulatedRunEngine extends EventEmitter implements RunEngine {
       this.stop(runId);
       return;
     }
-    const now = this.app.now();
-    const state = workflowState(report);
-    const next: RunRecord = {
-      ...prev,
-      state,
-      state_history: appendState(prev.state_history, state, now),
-      finished_at: report.phase === "Running" ? 0 : report.finishedAt,
-      tasks: mergeReport(prev.tasks, report, prev.created_at, now, () => this.app.newId()),
-      workflow_phase: report.phase,
-    };
+    const next = applyReport(prev, report, this.app.now(), () => this.app.newId());
     store.put(RUNS, runId, next);
     // A failed workflow's simulation is kept for `:retry`; others are dropped once finished.
     if (report.phase === "Succeeded") this.sims.delete(runId);
