@@ -7,21 +7,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  createReadStream,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/build.js";
+import { processesWith } from "./helpers/execute-task.js";
 
 const BIN = join(ROOT, "packages/emulator/dist/bin.js");
 
@@ -34,20 +26,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} not within ${ms} ms`)), ms);
     }),
   ]);
-}
-
-/** Pids whose command line contains `marker` (Linux /proc). */
-function processesWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(marker)) out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 function holderSpec(fifo: string, marker: string): Record<string, unknown> {
@@ -118,6 +96,10 @@ describe.runIf(process.platform === "linux")("execute mode: a SIGKILLed emulator
       );
       opened = true;
       expect(processesWith(marker).length).toBeGreaterThanOrEqual(1);
+      // The task runs, so the emulator spawned it; an answer from the emulator (one thread) after that
+      // means it finished the statements around the spawn, which tell the watchdog. Without this, a
+      // loaded machine could let the test kill the emulator between the spawn and that message.
+      expect((await fetch(`${url}/apis/v2beta1/healthz`)).status).toBe(200);
 
       emu.kill("SIGKILL");
       // End-of-file: no process holds the FIFO open any more (SIGTERM from the watchdog; SIGKILL 2 s later).

@@ -83,15 +83,12 @@ let watchdog: ChildProcess | undefined;
 let watchdogFailures = 0;
 
 /**
- * Tell the watchdog a line; started on first use with every live group, and started again (with them)
- * when the last one ended early.
+ * Start the watchdog when none runs (first use, or the last one ended early) and tell it every live
+ * group. Called before a task is spawned, so the window in which a task runs unknown to the watchdog
+ * is the few statements between its spawn and `trackGroup`, not the start of a process.
  */
-function tellWatchdog(line: string): void {
-  if (watchdog) {
-    watchdog.stdin?.write(`${line}\n`);
-    return;
-  }
-  if (watchdogFailures >= 3 || liveGroups.size === 0) return;
+function ensureWatchdog(): void {
+  if (watchdog || watchdogFailures >= 3) return;
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, ["-e", WATCHDOG], {
@@ -116,7 +113,13 @@ function tellWatchdog(line: string): void {
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   watchdog = child;
-  child.stdin?.write([...liveGroups].map((g) => `+${g}\n`).join(""));
+  if (liveGroups.size > 0) child.stdin?.write([...liveGroups].map((g) => `+${g}\n`).join(""));
+}
+
+/** Tell the watchdog that a group started (`+pgid`) or is gone (`-pgid`). */
+function tellWatchdog(line: string): void {
+  ensureWatchdog();
+  watchdog?.stdin?.write(`${line}\n`);
 }
 
 function trackGroup(pgid: number): void {
@@ -197,6 +200,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessOutcome> 
   let bytes = 0;
   let termTimer: NodeJS.Timeout | undefined;
 
+  ensureWatchdog();
   const child = spawn(file, args, {
     cwd: opts.cwd,
     env: opts.env,
